@@ -1,1 +1,75 @@
-fn main() {}
+//! `ringfence`: the command-line tool for rule authors: assemble, disassemble, verify and run
+//! BPF programs, and speak the bpf_conformance runner's plugin protocol.
+
+mod commands;
+mod exit;
+mod load;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// A verified eBPF-style sandbox for security detection rules.
+///
+/// Exit codes: 0 success; 1 the program was rejected by the verifier or faulted at run time;
+/// 2 the input could not be read (missing file, bad syntax, malformed bytecode, bad hex).
+#[derive(Debug, Parser)]
+#[command(name = "ringfence", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Assemble a program (clang or bpf_conformance syntax) to raw bytecode.
+    Asm {
+        /// The assembly file (`.s`, `.asm`).
+        file: PathBuf,
+        /// Where to write the bytecode (8 bytes per instruction slot).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Print a program in assembly, with labels; the output assembles back to the same bytes.
+    Disasm {
+        /// The program: raw bytecode (`.bin`) or assembly (`.s`, `.asm`).
+        file: PathBuf,
+        /// The syntax to print.
+        #[arg(long, value_enum, default_value_t = SyntaxArg::Clang)]
+        syntax: SyntaxArg,
+    },
+    /// Run a program over a memory buffer and print r0 as `0x...`.
+    Run(commands::run::RunArgs),
+    /// The bpf_conformance runner's plugin: program bytes as hex on stdin, r0 in hex on stdout.
+    #[command(name = "conformance-plugin")]
+    ConformancePlugin(commands::conformance::PluginArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SyntaxArg {
+    /// `r0 = *(u32 *)(r1 + 8)`, as clang and llvm-objdump write it.
+    Clang,
+    /// `ldxw %r0, [%r1+8]`, as the bpf_conformance suite writes it.
+    Conformance,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Asm { file, output } => commands::asm::assemble(&file, &output),
+        Command::Disasm { file, syntax } => commands::asm::disassemble(&file, syntax.into()),
+        Command::Run(args) => commands::run::run(&args),
+        Command::ConformancePlugin(args) => commands::conformance::plugin(&args),
+    };
+    exit::report(result)
+}
+
+impl From<SyntaxArg> for ringfence_isa::Syntax {
+    fn from(value: SyntaxArg) -> Self {
+        match value {
+            SyntaxArg::Clang => ringfence_isa::Syntax::Clang,
+            SyntaxArg::Conformance => ringfence_isa::Syntax::Conformance,
+        }
+    }
+}

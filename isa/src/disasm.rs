@@ -52,7 +52,9 @@ pub fn labels(insns: &[Insn]) -> BTreeMap<usize, String> {
         let Ok(target) = usize::try_from(target) else {
             continue;
         };
-        if target >= insns.len() {
+        // A target outside the program, or on the second slot of an `lddw`, gets no label
+        // (no line could define it): it prints as `+N`.
+        if target >= insns.len() || insns[target].is_lddw_tail() {
             continue;
         }
         if matches!(
@@ -75,7 +77,21 @@ fn format_insn_with(
     syntax: Syntax,
     labels: &BTreeMap<usize, String>,
 ) -> String {
-    let template = print_template(insn.op.info(), syntax);
+    let info = insn.op.info();
+    let mut template = print_template(info, syntax);
+    // `call +N` reads as a helper call in the clang syntax: a local call whose target has no
+    // label prints with the row's second template, `call local +N`.
+    let unlabelled = insn
+        .jump_target(pc)
+        .and_then(|t| usize::try_from(t).ok())
+        .is_none_or(|t| !labels.contains_key(&t));
+    if unlabelled && template.contains("{func}") {
+        let column = match syntax {
+            Syntax::Clang => info.clang,
+            Syntax::Conformance => info.conformance,
+        };
+        template = column.get(1).copied().unwrap_or(template);
+    }
     let mut out = String::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {

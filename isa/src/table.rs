@@ -22,8 +22,10 @@
 //!   `{wdst}`/`{wsrc}` the 32-bit names (`w1`), `{imm}` the 32-bit immediate, `{imm64}` the
 //!   64-bit immediate of `lddw`, `{lo}`/`{hi}` its two halves, `{off}` a memory offset,
 //!   `{target}` a jump target (a label or `+N`), `{func}` a local function's label. A column
-//!   may list alternatives; the first is what the disassembler prints. In the conformance
-//!   syntax every register prints as `%rN`.
+//!   may list alternatives; the first is what the disassembler prints, except that a local
+//!   call whose target has no label (outside the program) prints with the second, since
+//!   `call +N` would read as a helper call. In the conformance syntax every register prints
+//!   as `%rN`.
 
 /// The kinds of source operand of ALU and jump instructions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -429,7 +431,7 @@ isa_table! {
     (StxDw,  0x7b, KNone, DstSrcOff, Semantics::Store { size: Size::Dw, source: SReg }, &["*(u64 *)({dst} {off}) = {src}"],  &["stxdw [{dst}{off}], {src}"]),
 
     // ---- Atomics (class 0x03, mode 0xc0): the operation is in imm ---------------------------
-    (AtomicAdd32,      0xc3, KImm(0x00), DstSrcOff, atomic(Size::W, AtomicOp::Add),      &["lock *(u32 *)({dst} {off}) += {wsrc}"],  &["lock add32 [{dst}{off}], {src}"]),
+    (AtomicAdd32,      0xc3, KImm(0x00), DstSrcOff, atomic(Size::W, AtomicOp::Add),      &["lock *(u32 *)({dst} {off}) += {wsrc}", "lock *(u32 *)({dst} {off}) += {src}"],  &["lock add32 [{dst}{off}], {src}"]),
     (AtomicOr32,       0xc3, KImm(0x40), DstSrcOff, atomic(Size::W, AtomicOp::Or),       &["lock *(u32 *)({dst} {off}) |= {wsrc}"],  &["lock or32 [{dst}{off}], {src}"]),
     (AtomicAnd32,      0xc3, KImm(0x50), DstSrcOff, atomic(Size::W, AtomicOp::And),      &["lock *(u32 *)({dst} {off}) &= {wsrc}"],  &["lock and32 [{dst}{off}], {src}"]),
     (AtomicXor32,      0xc3, KImm(0xa0), DstSrcOff, atomic(Size::W, AtomicOp::Xor),      &["lock *(u32 *)({dst} {off}) ^= {wsrc}"],  &["lock xor32 [{dst}{off}], {src}"]),
@@ -505,7 +507,7 @@ isa_table! {
 
     // ---- Calls and exit ---------------------------------------------------------------------
     (Call,      0x85, KSrc(0), Imm,     Semantics::Call { kind: CallKind::Helper },   &["call {imm}"],  &["call {imm}"]),
-    (CallLocal, 0x85, KSrc(1), Imm,     Semantics::Call { kind: CallKind::Local },    &["call {func}"], &["call local {func}"]),
+    (CallLocal, 0x85, KSrc(1), Imm,     Semantics::Call { kind: CallKind::Local },    &["call {func}", "call local {func}"], &["call local {func}"]),
     (Callx,     0x8d, KNone,   Dst,     Semantics::Call { kind: CallKind::Register }, &["callx {dst}"], &["call {dst}"]),
     (Exit,      0x95, KNone,   Nothing, Semantics::Exit,                              &["exit"],        &["exit"]),
 }

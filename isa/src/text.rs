@@ -8,7 +8,7 @@ use crate::table::{OpInfo, TABLE};
 pub(crate) enum Tok<'a> {
     /// A name: a register (`r1`, `w1`, `%r1`), a label, a mnemonic or a keyword (`ll`, `u32`).
     Ident(&'a str),
-    /// An unsigned number, decimal or `0x` hexadecimal.
+    /// An unsigned number: decimal, `0x` hexadecimal, `0b` binary or `0` octal.
     Num(u64),
     /// Punctuation or an operator (`+=`, `(`, `s` is an identifier, `>>=` one token).
     Punct(&'a str),
@@ -90,22 +90,26 @@ pub(crate) fn lex(line: &str) -> Result<Vec<Token<'_>>, LexError> {
 
 fn lex_number(line: &str, start: usize) -> Result<(u64, usize), LexError> {
     let bytes = line.as_bytes();
-    let hex = line[start..].starts_with("0x") || line[start..].starts_with("0X");
-    let digits_start = if hex { start + 2 } else { start };
+    // As llvm-mc reads them: `0x` hexadecimal, `0b` binary, a leading `0` octal.
+    let rest = &line[start..];
+    let (radix, kind, prefix) = if rest.starts_with("0x") || rest.starts_with("0X") {
+        (16, "hexadecimal", 2)
+    } else if rest.starts_with("0b") || rest.starts_with("0B") {
+        (2, "binary", 2)
+    } else if rest.len() > 1 && rest.starts_with('0') && bytes[start + 1].is_ascii_digit() {
+        (8, "octal", 1)
+    } else {
+        (10, "decimal", 0)
+    };
+    let digits_start = start + prefix;
     let mut end = digits_start;
     while end < bytes.len() && bytes[end].is_ascii_alphanumeric() {
         end += 1;
     }
     let digits = &line[digits_start..end];
-    let parsed = if hex {
-        u64::from_str_radix(digits, 16)
-    } else {
-        digits.parse::<u64>()
-    };
-    match parsed {
+    match u64::from_str_radix(digits, radix) {
         Ok(value) => Ok((value, end)),
         Err(e) => {
-            let kind = if hex { "hexadecimal" } else { "decimal" };
             let why = match e.kind() {
                 std::num::IntErrorKind::PosOverflow => "too large for 64 bits".to_string(),
                 _ => format!("not a {kind} number"),

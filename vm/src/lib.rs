@@ -1,1 +1,21 @@
-//! placeholder
+//! Runs BPF programs: the checked interpreter (the oracle, and the `--no-verify` engine),
+//! the memory regions it checks accesses against, helpers, and run-time faults.
+//!
+//! Module map:
+//! - [`checked`]: the checked interpreter, [`CheckedInterpreter`], and its [`Config`];
+//! - [`memory`]: [`Region`]s of host memory and [`Memory`], which checks every access;
+//! - [`helpers`]: the helper registry [`Helpers`] and the bpf_conformance helpers;
+//! - [`error`]: [`RunError`], every way a run can fail.
+//!
+//! Architecture Invariant: the modules above hold no `unsafe` (each is
+//! `#![forbid(unsafe_code)]`); only the fast engines, which accept verified programs, may.
+
+pub mod checked;
+pub mod error;
+pub mod helpers;
+pub mod memory;
+
+pub use checked::{CheckedInterpreter, Config, Outcome};
+pub use error::{RunError, RunErrorKind};
+pub use helpers::{conformance_unwind, Helper, HelperError, Helpers};
+pub use memory::{Access, Memory, MemoryFault, MemoryRegion, Region, RegionKind};

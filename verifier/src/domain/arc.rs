@@ -255,3 +255,60 @@ impl Pieces {
             .map(|&(_, h)| h.min(x))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsigned_and_signed_arcs_intersect_into_two_pieces() {
+        // Unsigned 1..=MAX-1 meets signed -2..=2: {1, 2} and {MAX-1}.
+        let mut p = Pieces::full(64);
+        p.intersect(Arc::unsigned(1, u64::MAX - 1), 64);
+        p.intersect(Arc::signed(-2, 2, 64), 64);
+        let items: Vec<_> = p.iter().collect();
+        assert_eq!(items, vec![(1, 2), (u64::MAX - 1, u64::MAX - 1)]);
+        assert_eq!(p.unsigned_hull(), (1, u64::MAX - 1));
+        assert_eq!(p.signed_hull(64), (-2, 2));
+    }
+
+    #[test]
+    fn wrapping_sums_and_projections() {
+        let a = Arc::unsigned(0xffff_fff0, 0xffff_ffff);
+        let sum = a.add(Arc::unsigned(0x10, 0x20), 32);
+        assert_eq!(sum, Arc { lo: 0, hi: 0x1f });
+        assert!(Arc::unsigned(0, u32::MAX as u64)
+            .add(Arc::unsigned(1, 1), 32)
+            .is_full(32));
+        let low = Arc::unsigned(0x1_ffff_fffe, 0x2_0000_0001).project(64, 32);
+        assert_eq!(
+            low,
+            Arc {
+                lo: 0xffff_fffe,
+                hi: 1
+            }
+        );
+        assert!(Arc::unsigned(0, 1 << 32).project(64, 32).is_full(32));
+        assert_eq!(Arc::wide(-1, 1, 8), Arc { lo: 0xff, hi: 1 });
+        assert!(Arc::wide(0, 256, 8).is_full(8));
+        assert_eq!(
+            (smin(32), smax(32), smin(64)),
+            (i32::MIN as i64, i32::MAX as i64, i64::MIN)
+        );
+    }
+
+    #[test]
+    fn pieces_find_nearest_members() {
+        let mut p = Pieces::full(32);
+        p.intersect(
+            Arc {
+                lo: 0xffff_fff0,
+                hi: 0x10,
+            },
+            32,
+        );
+        assert_eq!(p.min_ge(0x11), Some(0xffff_fff0));
+        assert_eq!(p.max_le(0xffff_ffef), Some(0x10));
+        assert_eq!(p.signed_hull(32), (-16, 16));
+    }
+}

@@ -18,8 +18,8 @@
 mod arc;
 mod refine;
 pub mod scalar;
-mod transfer;
 pub mod tnum;
+mod transfer;
 
 pub use refine::refine;
 pub use scalar::Scalar;

@@ -151,52 +151,6 @@ impl Tnum {
         Tnum::new(self.value ^ k, self.mask)
     }
 
-    /// Wrapping addition (optimal).
-    pub fn add(self, other: Tnum) -> Tnum {
-        let sum_mask = self.mask.wrapping_add(other.mask);
-        let sum_value = self.value.wrapping_add(other.value);
-        let sigma = sum_mask.wrapping_add(sum_value);
-        let chi = sigma ^ sum_value;
-        let mu = chi | self.mask | other.mask;
-        Tnum::new(sum_value, mu)
-    }
-
-    /// Wrapping subtraction (optimal).
-    pub fn sub(self, other: Tnum) -> Tnum {
-        let diff = self.value.wrapping_sub(other.value);
-        let alpha = diff.wrapping_add(self.mask);
-        let beta = diff.wrapping_sub(other.mask);
-        let chi = alpha ^ beta;
-        let mu = chi | self.mask | other.mask;
-        Tnum::new(diff, mu)
-    }
-
-    /// Wrapping negation.
-    pub fn neg(self) -> Tnum {
-        Tnum::constant(0).sub(self)
-    }
-
-    /// Wrapping multiplication: the CGO'22 paper's `our_mul`. The product of the known parts
-    /// plus, for each bit of `self`, the partial product it may contribute.
-    pub fn mul(self, other: Tnum) -> Tnum {
-        let mut a = self;
-        let mut b = other;
-        let known = self.value.wrapping_mul(other.value);
-        let mut unknown_part = Tnum::constant(0);
-        while a.value | a.mask != 0 {
-            if a.value & 1 != 0 {
-                // This bit of `a` is 1: it adds `b`, whose known part is already counted.
-                unknown_part = unknown_part.add(Tnum::new(0, b.mask));
-            } else if a.mask & 1 != 0 {
-                // This bit may be 1: it may add any part of `b`.
-                unknown_part = unknown_part.add(Tnum::new(0, b.value | b.mask));
-            }
-            a = a.rsh(1);
-            b = b.lsh(1);
-        }
-        Tnum::constant(known).add(unknown_part)
-    }
-
     /// Bitwise and (exact).
     pub fn and(self, other: Tnum) -> Tnum {
         let alpha = self.value | self.mask;
@@ -263,10 +217,7 @@ impl Tnum {
     pub fn swap_bytes(self, bits: u32) -> Tnum {
         let shift = 64 - bits;
         let t = self.cast(bits);
-        Tnum::new(
-            t.value.swap_bytes() >> shift,
-            t.mask.swap_bytes() >> shift,
-        )
+        Tnum::new(t.value.swap_bytes() >> shift, t.mask.swap_bytes() >> shift)
     }
 
     /// The meet: the members of both, or `None` when there are none.
@@ -286,6 +237,68 @@ impl Tnum {
     }
 }
 
+impl std::ops::Add for Tnum {
+    type Output = Tnum;
+
+    /// Wrapping addition (optimal).
+    fn add(self, other: Tnum) -> Tnum {
+        let sum_mask = self.mask.wrapping_add(other.mask);
+        let sum_value = self.value.wrapping_add(other.value);
+        let sigma = sum_mask.wrapping_add(sum_value);
+        let chi = sigma ^ sum_value;
+        let mu = chi | self.mask | other.mask;
+        Tnum::new(sum_value, mu)
+    }
+}
+
+impl std::ops::Sub for Tnum {
+    type Output = Tnum;
+
+    /// Wrapping subtraction (optimal).
+    fn sub(self, other: Tnum) -> Tnum {
+        let diff = self.value.wrapping_sub(other.value);
+        let alpha = diff.wrapping_add(self.mask);
+        let beta = diff.wrapping_sub(other.mask);
+        let chi = alpha ^ beta;
+        let mu = chi | self.mask | other.mask;
+        Tnum::new(diff, mu)
+    }
+}
+
+impl std::ops::Neg for Tnum {
+    type Output = Tnum;
+
+    /// Wrapping negation.
+    fn neg(self) -> Tnum {
+        Tnum::constant(0) - self
+    }
+}
+
+impl std::ops::Mul for Tnum {
+    type Output = Tnum;
+
+    /// Wrapping multiplication: the CGO'22 paper's `our_mul`. The product of the known parts
+    /// plus, for each bit of `self`, the partial product it may contribute.
+    fn mul(self, other: Tnum) -> Tnum {
+        let mut a = self;
+        let mut b = other;
+        let known = self.value.wrapping_mul(other.value);
+        let mut unknown_part = Tnum::constant(0);
+        while a.value | a.mask != 0 {
+            if a.value & 1 != 0 {
+                // This bit of `a` is 1: it adds `b`, whose known part is already counted.
+                unknown_part = unknown_part + Tnum::new(0, b.mask);
+            } else if a.mask & 1 != 0 {
+                // This bit may be 1: it may add any part of `b`.
+                unknown_part = unknown_part + Tnum::new(0, b.value | b.mask);
+            }
+            a = a.rsh(1);
+            b = b.lsh(1);
+        }
+        Tnum::constant(known) + unknown_part
+    }
+}
+
 const SIGN64: u64 = 1 << 63;
 
 /// The mask of the low `bits` bits (bits in 0..=64).
@@ -294,5 +307,44 @@ fn low_mask(bits: u32) -> u64 {
         u64::MAX
     } else {
         (1u64 << bits) - 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn range_and_nearest_members() {
+        let t = Tnum::range(0x10, 0x1f);
+        assert_eq!((t.value(), t.mask()), (0x10, 0xf));
+        assert_eq!(Tnum::range(0, u64::MAX), Tnum::unknown());
+        // 0b1x0x: members 8, 9, 12, 13.
+        let t = Tnum::new(0b1000, 0b0101);
+        assert_eq!(t.min_ge(10), Some(12));
+        assert_eq!(t.min_ge(14), None);
+        assert_eq!(t.max_le(11), Some(9));
+        assert_eq!(t.max_le(7), None);
+    }
+
+    #[test]
+    fn multiplication_by_a_power_of_two_is_a_shift() {
+        let t = Tnum::new(0b10, 0b101);
+        assert_eq!(t * Tnum::constant(4), t.lsh(2));
+        assert_eq!(Tnum::constant(6) * Tnum::constant(7), Tnum::constant(42));
+    }
+
+    #[test]
+    fn arithmetic_shift_spreads_an_unknown_sign() {
+        let t = Tnum::new(0, 1 << 31);
+        assert_eq!(t.arsh(4, Width::W32), Tnum::new(0, 0xf800_0000));
+        assert_eq!(
+            Tnum::constant(0x80).sign_extend(8).value(),
+            0xffff_ffff_ffff_ff80
+        );
+        assert_eq!(
+            Tnum::constant(0x1234).swap_bytes(16),
+            Tnum::constant(0x3412)
+        );
     }
 }

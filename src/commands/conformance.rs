@@ -1,0 +1,45 @@
+//! `ringfence conformance-plugin`: the plugin protocol of the bpf_conformance runner. The
+//! runner starts `PLUGIN [MEMHEX] [OPTIONS...]`, writes the program's bytes as hex on
+//! standard input, and reads `r0` as hex on standard output; a non-zero exit is an error,
+//! explained on standard error. Helper 5 is the suite's unwind helper.
+
+use std::io::Read;
+
+use anyhow::Context;
+use clap::Args;
+use ringfence_isa::decode;
+use ringfence_vm::{CheckedInterpreter, Config, Helpers};
+
+use crate::exit::{Failure, Outcome};
+use crate::load::parse_hex;
+
+/// Arguments of `ringfence conformance-plugin`.
+#[derive(Debug, Args)]
+pub struct PluginArgs {
+    /// The memory buffer as hex bytes; r1 points to it and r2 holds its length.
+    pub memhex: Option<String>,
+    /// Standard input holds an ELF object (hex) instead of raw bytecode.
+    #[arg(long)]
+    pub elf: bool,
+}
+
+/// Reads the program from stdin, runs it and prints r0.
+pub fn plugin(args: &PluginArgs) -> Outcome {
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("cannot read the program from standard input")
+        .map_err(Failure::unreadable)?;
+    let bytes = parse_hex("the program on standard input", &input)?;
+    if args.elf {
+        return Err(Failure::unreadable(anyhow::anyhow!(
+            "--elf: ELF objects are not supported yet"
+        )));
+    }
+    let insns = decode(&bytes).map_err(Failure::unreadable)?;
+    let mut mem = parse_hex("MEMHEX", args.memhex.as_deref().unwrap_or_default())?;
+    let interpreter = CheckedInterpreter::new(&insns, &Helpers::conformance(), Config::default());
+    let r0 = interpreter.run_mem(&mut mem).map_err(Failure::rejected)?;
+    println!("{r0:x}");
+    Ok(())
+}

@@ -1,0 +1,153 @@
+//! Helper functions: a registry keyed by helper number, shared cheaply between threads, and
+//! the helpers of the bpf_conformance suite.
+//!
+//! A helper receives the five argument registers `r1` to `r5` and the program's [`Memory`],
+//! through which it reads and writes program memory under the same region checks as the
+//! program itself. It returns the value for `r0`, or a [`HelperError`]: `Unwind` ends the
+//! program at once with that `r0`, the others are faults.
+#![forbid(unsafe_code)]
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::memory::{Memory, MemoryFault};
+
+/// The signature of a helper: `(memory, [r1, r2, r3, r4, r5]) -> r0`.
+pub type HelperFn =
+    dyn Fn(&mut Memory<'_>, [u64; 5]) -> Result<u64, HelperError> + Send + Sync + 'static;
+
+/// How a helper call can end other than by returning a value.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HelperError {
+    /// End the program now, with `r0` set to this value.
+    #[error("unwind with r0 = {0:#x}")]
+    Unwind(u64),
+    /// The helper touched memory the program may not touch.
+    #[error(transparent)]
+    Memory(#[from] MemoryFault),
+    /// The helper refused its arguments.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// One registered helper.
+#[derive(Clone)]
+pub struct Helper {
+    /// The helper's name, for diagnostics.
+    pub name: &'static str,
+    function: Arc<HelperFn>,
+}
+
+impl Helper {
+    /// A helper named `name` calling `function`.
+    pub fn new(
+        name: &'static str,
+        function: impl Fn(&mut Memory<'_>, [u64; 5]) -> Result<u64, HelperError>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Helper {
+        Helper {
+            name,
+            function: Arc::new(function),
+        }
+    }
+
+    /// Calls the helper.
+    #[inline]
+    pub fn call(&self, memory: &mut Memory<'_>, args: [u64; 5]) -> Result<u64, HelperError> {
+        (self.function)(memory, args)
+    }
+}
+
+impl fmt::Debug for Helper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Helper").field("name", &self.name).finish()
+    }
+}
+
+/// The helpers a program may call, by number. Cloning shares the table (one reference-count
+/// increment); it is `Send + Sync`, so many threads can run programs against one registry.
+#[derive(Clone, Debug, Default)]
+pub struct Helpers {
+    by_id: Arc<HashMap<u32, Helper>>,
+}
+
+impl Helpers {
+    /// An empty registry.
+    pub fn new() -> Helpers {
+        Helpers::default()
+    }
+
+    /// Registers `helper` as number `id`, replacing any helper registered under it.
+    pub fn register(&mut self, id: u32, helper: Helper) -> &mut Helpers {
+        Arc::make_mut(&mut self.by_id).insert(id, helper);
+        self
+    }
+
+    /// The registry with `helper` added as number `id`.
+    pub fn with(mut self, id: u32, helper: Helper) -> Helpers {
+        self.register(id, helper);
+        self
+    }
+
+    /// The helper registered as number `id`.
+    #[inline]
+    pub fn get(&self, id: u32) -> Option<&Helper> {
+        self.by_id.get(&id)
+    }
+
+    /// The registered numbers, in increasing order.
+    pub fn ids(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = self.by_id.keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// The helpers of the bpf_conformance suite: number 5 is [`conformance_unwind`].
+    pub fn conformance() -> Helpers {
+        Helpers::new().with(CONFORMANCE_UNWIND_ID, conformance_unwind())
+    }
+}
+
+/// The number the bpf_conformance suite gives its unwind helper.
+pub const CONFORMANCE_UNWIND_ID: u32 = 5;
+
+/// Helper 5 of the bpf_conformance suite: returns its first argument, and when that argument
+/// is 0 ends the program with `r0 = 0`.
+pub fn conformance_unwind() -> Helper {
+    Helper::new("unwind", |_memory, [r1, ..]| {
+        if r1 == 0 {
+            Err(HelperError::Unwind(0))
+        } else {
+            Ok(r1)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_send_sync_and_cheap_to_clone() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Helpers>();
+        let helpers = Helpers::conformance();
+        let copy = helpers.clone();
+        assert!(Arc::ptr_eq(&helpers.by_id, &copy.by_id));
+        assert_eq!(copy.ids(), vec![5]);
+    }
+
+    #[test]
+    fn unwind_returns_its_argument_or_unwinds_on_zero() {
+        let mut memory = Memory::new(Vec::new());
+        let unwind = conformance_unwind();
+        assert_eq!(unwind.call(&mut memory, [7, 0, 0, 0, 0]), Ok(7));
+        assert_eq!(
+            unwind.call(&mut memory, [0, 1, 2, 3, 4]),
+            Err(HelperError::Unwind(0))
+        );
+    }
+}

@@ -1,0 +1,517 @@
+//! Program memory as the checked interpreter sees it: a list of regions of host memory, each
+//! with a kind, a base address, a length and a write permission, and every access checked
+//! against them before it touches a byte.
+//!
+//! Registers hold real host addresses (`r1 = buffer.as_ptr() as u64`), but memory is only
+//! ever reached through safe slice indexing, after the address range has been found inside
+//! one region. An access that fits no region is a [`MemoryFault`] naming the nearest region
+//! and how far the access missed it. The stack is one region whose visible window grows and
+//! shrinks with the call depth (see [`Memory::set_stack_depth`]).
+//!
+//! Architecture Invariant: this module holds no `unsafe`; a wrong address can only ever
+//! produce a fault, never a read of memory outside a region.
+#![forbid(unsafe_code)]
+
+use std::fmt;
+
+/// What a region of program memory is, for diagnostics and for the rules of later program
+/// types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RegionKind {
+    /// The live stack frames, from the outermost frame (frame 0) to the current one.
+    Stack {
+        /// The index of the innermost live frame (0 in the main function).
+        depth: usize,
+    },
+    /// The input buffer of a `mem` program (`r1` points to it, `r2` holds its length).
+    Input,
+    /// The context a program of an event type receives in `r1`.
+    Context,
+    /// The value of an entry of the map with this index.
+    MapValue {
+        /// The map's index in the program's map table.
+        map_idx: u32,
+    },
+    /// Read-only data (`.rodata`).
+    ReadOnlyData,
+}
+
+impl fmt::Display for RegionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RegionKind::Stack { depth: 0 } => write!(f, "stack frame 0"),
+            RegionKind::Stack { depth } => write!(f, "stack frames 0..={depth}"),
+            RegionKind::Input => write!(f, "input buffer"),
+            RegionKind::Context => write!(f, "context"),
+            RegionKind::MapValue { map_idx } => write!(f, "value of map {map_idx}"),
+            RegionKind::ReadOnlyData => write!(f, "read-only data"),
+        }
+    }
+}
+
+/// A region a program may touch: `[base, base + len)` in host addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Region {
+    pub kind: RegionKind,
+    /// The host address of the first byte.
+    pub base: u64,
+    /// The length in bytes.
+    pub len: u64,
+    /// Whether the program may write to it.
+    pub writable: bool,
+}
+
+impl Region {
+    /// The address one past the last byte.
+    pub fn end(&self) -> u128 {
+        self.base as u128 + self.len as u128
+    }
+
+    /// Whether `[addr, addr + size)` lies inside the region.
+    pub fn contains(&self, addr: u64, size: u64) -> bool {
+        let offset = addr.wrapping_sub(self.base);
+        addr >= self.base && offset <= self.len && size <= self.len - offset
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} [{:#x}, +{})", self.kind, self.base, self.len)
+    }
+}
+
+/// Whether an access reads or writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+impl fmt::Display for Access {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Access::Read => "read",
+            Access::Write => "write",
+        })
+    }
+}
+
+/// Where a faulting access lies relative to the region nearest to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Miss {
+    /// The access ends `gap` bytes before the region starts.
+    Before { gap: u64 },
+    /// The access starts inside or at the region but runs `over` bytes past its end.
+    PastEnd { over: u64 },
+    /// The access starts `under` bytes before the region and runs into it.
+    StartsBefore { under: u64 },
+    /// The access starts `gap` bytes after the region ends.
+    After { gap: u64 },
+}
+
+/// The region nearest to a faulting access, and how the access missed it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NearestRegion {
+    pub region: Region,
+    pub miss: Miss,
+}
+
+impl fmt::Display for NearestRegion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let region = &self.region;
+        match self.miss {
+            Miss::Before { gap } => write!(f, "it ends {gap} bytes before {region}"),
+            Miss::PastEnd { over } => write!(f, "it runs {over} bytes past the end of {region}"),
+            Miss::StartsBefore { under } => write!(f, "it starts {under} bytes before {region}"),
+            Miss::After { gap } => write!(f, "{region} ends {gap} bytes before it"),
+        }
+    }
+}
+
+/// A memory access the regions do not allow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum MemoryFault {
+    /// The access lies (at least partly) outside every region.
+    #[error("{size}-byte {access} at {addr:#x} is outside every region{}", describe_nearest(nearest))]
+    OutOfBounds {
+        addr: u64,
+        size: u64,
+        access: Access,
+        nearest: Option<NearestRegion>,
+    },
+    /// A write into a region that is not writable.
+    #[error("{size}-byte write at {addr:#x} into read-only {region}")]
+    ReadOnly { addr: u64, size: u64, region: Region },
+}
+
+/// `: <how the access missed the nearest region>`, for fault messages.
+pub(crate) fn describe_nearest(nearest: &Option<NearestRegion>) -> String {
+    match nearest {
+        Some(nearest) => format!(": {nearest}"),
+        None => String::from(" (there are no regions)"),
+    }
+}
+
+/// The bytes behind a region, borrowed from their owner.
+#[derive(Debug)]
+pub enum RegionBytes<'a> {
+    /// Readable and writable.
+    ReadWrite(&'a mut [u8]),
+    /// Readable only.
+    ReadOnly(&'a [u8]),
+}
+
+impl RegionBytes<'_> {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            RegionBytes::ReadWrite(bytes) => bytes,
+            RegionBytes::ReadOnly(bytes) => bytes,
+        }
+    }
+}
+
+/// A region together with the bytes behind it; its base address is the bytes' address.
+#[derive(Debug)]
+pub struct MemoryRegion<'a> {
+    kind: RegionKind,
+    bytes: RegionBytes<'a>,
+}
+
+impl<'a> MemoryRegion<'a> {
+    /// A region the program may read and write.
+    pub fn read_write(kind: RegionKind, bytes: &'a mut [u8]) -> MemoryRegion<'a> {
+        MemoryRegion {
+            kind,
+            bytes: RegionBytes::ReadWrite(bytes),
+        }
+    }
+
+    /// A region the program may only read.
+    pub fn read_only(kind: RegionKind, bytes: &'a [u8]) -> MemoryRegion<'a> {
+        MemoryRegion {
+            kind,
+            bytes: RegionBytes::ReadOnly(bytes),
+        }
+    }
+
+    /// The region's descriptor.
+    pub fn region(&self) -> Region {
+        let bytes = self.bytes.as_slice();
+        Region {
+            kind: self.kind,
+            base: bytes.as_ptr() as u64,
+            len: bytes.len() as u64,
+            writable: matches!(self.bytes, RegionBytes::ReadWrite(_)),
+        }
+    }
+}
+
+/// All the memory a running program may touch, checked on every access.
+#[derive(Debug)]
+pub struct Memory<'a> {
+    /// The visible part of each region; `windows[i]` belongs to `backing[i]`.
+    windows: Vec<Window>,
+    backing: Vec<RegionBytes<'a>>,
+    /// The index of the stack region in `windows`, if there is one.
+    stack_idx: Option<usize>,
+    stack_per_frame: u64,
+}
+
+/// The visible part of one region: `region` in host addresses, starting `start` bytes into
+/// the backing slice.
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    region: Region,
+    start: usize,
+}
+
+impl<'a> Memory<'a> {
+    /// Memory made of `regions`, without a stack.
+    pub fn new(regions: Vec<MemoryRegion<'a>>) -> Memory<'a> {
+        let mut memory = Memory {
+            windows: Vec::with_capacity(regions.len() + 1),
+            backing: Vec::with_capacity(regions.len() + 1),
+            stack_idx: None,
+            stack_per_frame: 0,
+        };
+        for region in regions {
+            memory.push(region);
+        }
+        memory
+    }
+
+    /// Memory made of a stack of frames of `stack_per_frame` bytes each (`stack.len()` must
+    /// be a multiple of it) and `regions`. Frame 0 is the highest `stack_per_frame` bytes;
+    /// frame `d` lies just below frame `d - 1`. Only frames up to the current depth (see
+    /// [`Memory::set_stack_depth`]) are visible; at first only frame 0.
+    pub fn with_stack(
+        stack: &'a mut [u8],
+        stack_per_frame: usize,
+        regions: Vec<MemoryRegion<'a>>,
+    ) -> Memory<'a> {
+        let mut memory = Memory::new(Vec::new());
+        memory.stack_per_frame = stack_per_frame as u64;
+        memory.stack_idx = Some(0);
+        memory.push(MemoryRegion::read_write(RegionKind::Stack { depth: 0 }, stack));
+        memory.set_stack_depth(0);
+        for region in regions {
+            memory.push(region);
+        }
+        memory
+    }
+
+    /// The regions as the program currently sees them.
+    pub fn regions(&self) -> impl Iterator<Item = Region> + '_ {
+        self.windows.iter().map(|window| window.region)
+    }
+
+    /// The address just past the innermost live stack frame (the value of `r10` in it), or 0
+    /// without a stack.
+    pub fn frame_pointer(&self) -> u64 {
+        match self.stack_idx {
+            Some(idx) => self.windows[idx].region.base + self.stack_per_frame,
+            None => 0,
+        }
+    }
+
+    /// Makes frames `0..=depth` visible. Returns false (and changes nothing) if the stack has
+    /// no room for that many frames.
+    pub fn set_stack_depth(&mut self, depth: usize) -> bool {
+        let Some(idx) = self.stack_idx else {
+            return false;
+        };
+        let total = self.backing[idx].as_slice().len() as u64;
+        let Some(live) = (depth as u64 + 1).checked_mul(self.stack_per_frame) else {
+            return false;
+        };
+        if live > total {
+            return false;
+        }
+        let full = self.backing[idx].as_slice();
+        let start = (total - live) as usize;
+        self.windows[idx] = Window {
+            region: Region {
+                kind: RegionKind::Stack { depth },
+                base: full.as_ptr() as u64 + start as u64,
+                len: live,
+                writable: true,
+            },
+            start,
+        };
+        true
+    }
+
+    /// Reads an unsigned little-endian value of `size` bytes (1, 2, 4 or 8) at `addr`.
+    #[inline]
+    pub fn load(&self, addr: u64, size: u64) -> Result<u64, MemoryFault> {
+        let bytes = self.read(addr, size)?;
+        Ok(match *bytes {
+            [b0] => b0 as u64,
+            [b0, b1] => u16::from_le_bytes([b0, b1]) as u64,
+            [b0, b1, b2, b3] => u32::from_le_bytes([b0, b1, b2, b3]) as u64,
+            [b0, b1, b2, b3, b4, b5, b6, b7] => {
+                u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7])
+            }
+            _ => {
+                return Err(MemoryFault::OutOfBounds {
+                    addr,
+                    size,
+                    access: Access::Read,
+                    nearest: None,
+                })
+            }
+        })
+    }
+
+    /// Writes the low `size` bytes (1, 2, 4 or 8) of `value` at `addr`, little endian.
+    #[inline]
+    pub fn store(&mut self, addr: u64, size: u64, value: u64) -> Result<(), MemoryFault> {
+        let bytes = value.to_le_bytes();
+        let n = (size as usize).min(8);
+        self.write(addr, &bytes[..n])
+    }
+
+    /// The `len` bytes at `addr`, if they lie inside one region.
+    #[inline]
+    pub fn read(&self, addr: u64, len: u64) -> Result<&[u8], MemoryFault> {
+        for (window, backing) in self.windows.iter().zip(&self.backing) {
+            if window.region.contains(addr, len) {
+                let start = window.start + (addr - window.region.base) as usize;
+                if let Some(bytes) = backing.as_slice().get(start..start + len as usize) {
+                    return Ok(bytes);
+                }
+            }
+        }
+        Err(self.fault(addr, len, Access::Read))
+    }
+
+    /// Copies `data` to `addr`, if the range lies inside one writable region.
+    #[inline]
+    pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), MemoryFault> {
+        let len = data.len() as u64;
+        let dst = self.write_slice(addr, len)?;
+        dst.copy_from_slice(data);
+        Ok(())
+    }
+
+    /// The `len` bytes at `addr` for writing, if they lie inside one writable region.
+    pub fn write_slice(&mut self, addr: u64, len: u64) -> Result<&mut [u8], MemoryFault> {
+        let found = self
+            .windows
+            .iter()
+            .position(|window| window.region.contains(addr, len));
+        let Some(idx) = found else {
+            return Err(self.fault(addr, len, Access::Write));
+        };
+        let window = self.windows[idx];
+        let start = window.start + (addr - window.region.base) as usize;
+        match &mut self.backing[idx] {
+            RegionBytes::ReadWrite(bytes) => match bytes.get_mut(start..start + len as usize) {
+                Some(slice) => Ok(slice),
+                None => Err(MemoryFault::OutOfBounds {
+                    addr,
+                    size: len,
+                    access: Access::Write,
+                    nearest: None,
+                }),
+            },
+            RegionBytes::ReadOnly(_) => Err(MemoryFault::ReadOnly {
+                addr,
+                size: len,
+                region: window.region,
+            }),
+        }
+    }
+
+    /// Reads a NUL-terminated string of at most `max_len` bytes (without the NUL) starting at
+    /// `addr`; the string and its terminator must lie inside one region.
+    pub fn read_c_str(&self, addr: u64, max_len: u64) -> Result<&[u8], MemoryFault> {
+        for (window, backing) in self.windows.iter().zip(&self.backing) {
+            if window.region.contains(addr, 1) {
+                let start = window.start + (addr - window.region.base) as usize;
+                let rest = backing.as_slice().get(start..).unwrap_or_default();
+                let limit = rest.len().min(max_len as usize);
+                return match rest[..limit].iter().position(|&b| b == 0) {
+                    Some(nul) => Ok(&rest[..nul]),
+                    None => Err(self.fault(addr, limit as u64 + 1, Access::Read)),
+                };
+            }
+        }
+        Err(self.fault(addr, 1, Access::Read))
+    }
+
+    /// The fault for an access of `size` bytes at `addr` that fits no region.
+    fn fault(&self, addr: u64, size: u64, access: Access) -> MemoryFault {
+        let start = addr as u128;
+        let end = start + size as u128;
+        let nearest = self
+            .regions()
+            .map(|region| {
+                let (base, region_end) = (region.base as u128, region.end());
+                let miss = if end <= base {
+                    Miss::Before {
+                        gap: (base - end) as u64,
+                    }
+                } else if start >= region_end {
+                    Miss::After {
+                        gap: (start - region_end) as u64,
+                    }
+                } else if start < base {
+                    Miss::StartsBefore {
+                        under: (base - start) as u64,
+                    }
+                } else {
+                    Miss::PastEnd {
+                        over: (end - region_end) as u64,
+                    }
+                };
+                let distance = match miss {
+                    Miss::Before { gap } | Miss::After { gap } => gap as u128 + 1,
+                    _ => 0,
+                };
+                (distance, NearestRegion { region, miss })
+            })
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, nearest)| nearest);
+        MemoryFault::OutOfBounds {
+            addr,
+            size,
+            access,
+            nearest,
+        }
+    }
+
+    fn push(&mut self, region: MemoryRegion<'a>) {
+        let descriptor = region.region();
+        self.windows.push(Window {
+            region: descriptor,
+            start: 0,
+        });
+        self.backing.push(region.bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accesses_inside_a_region_work_and_outside_fault_with_the_nearest_region() {
+        let mut buffer = [1u8, 2, 3, 4, 5, 6, 7, 8];
+        let base = buffer.as_ptr() as u64;
+        let mut memory = Memory::new(vec![MemoryRegion::read_write(
+            RegionKind::Input,
+            &mut buffer,
+        )]);
+        assert_eq!(memory.load(base + 4, 4).unwrap(), 0x0807_0605);
+        memory.store(base, 2, 0xaabb).unwrap();
+        assert_eq!(memory.load(base, 1).unwrap(), 0xbb);
+        let fault = memory.load(base + 6, 4).unwrap_err();
+        let MemoryFault::OutOfBounds {
+            nearest: Some(nearest),
+            ..
+        } = fault
+        else {
+            panic!("{fault:?}")
+        };
+        assert_eq!(nearest.miss, Miss::PastEnd { over: 2 });
+        assert!(fault.to_string().contains("runs 2 bytes past the end of input buffer"));
+        let fault = memory.load(base + 13, 1).unwrap_err();
+        assert!(
+            fault.to_string().contains("ends 5 bytes before it"),
+            "{fault}"
+        );
+        assert!(memory.load(u64::MAX, 8).is_err());
+    }
+
+    #[test]
+    fn read_only_regions_refuse_writes() {
+        let data = [0u8; 4];
+        let base = data.as_ptr() as u64;
+        let mut memory = Memory::new(vec![MemoryRegion::read_only(
+            RegionKind::ReadOnlyData,
+            &data,
+        )]);
+        assert_eq!(memory.load(base, 4).unwrap(), 0);
+        assert!(matches!(
+            memory.store(base, 4, 1),
+            Err(MemoryFault::ReadOnly { .. })
+        ));
+    }
+
+    #[test]
+    fn the_stack_window_follows_the_depth() {
+        let mut stack = vec![0u8; 4 * 16];
+        let top = stack.as_ptr() as u64 + 64;
+        let mut memory = Memory::with_stack(&mut stack, 16, Vec::new());
+        assert_eq!(memory.frame_pointer(), top);
+        assert!(memory.load(top - 16, 8).is_ok());
+        assert!(memory.load(top - 17, 1).is_err());
+        assert!(memory.set_stack_depth(1));
+        assert_eq!(memory.frame_pointer(), top - 16);
+        assert!(memory.load(top - 32, 8).is_ok());
+        assert!(memory.load(top - 8, 8).is_ok());
+        assert!(!memory.set_stack_depth(4));
+    }
+}
