@@ -5,6 +5,7 @@ use std::path::Path;
 
 use anyhow::{anyhow, Context};
 use ringfence_isa::{assemble, decode, Insn};
+use ringfence_vm::load_object;
 
 use crate::exit::Failure;
 
@@ -21,7 +22,10 @@ pub struct Loaded {
 /// Reads the program in `path`, choosing the format by extension.
 pub fn load_program(path: &Path) -> Result<Loaded, Failure> {
     let name = path.display().to_string();
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
     match ext {
         "s" | "asm" => {
             let source = std::fs::read_to_string(path)
@@ -34,10 +38,22 @@ pub fn load_program(path: &Path) -> Result<Loaded, Failure> {
                 source: Some(source),
             })
         }
-        "o" => Err(Failure::unreadable(anyhow!(
-            "{name}: ELF objects are not supported yet; assemble the program (`.s`) or give \
-             raw bytecode (`.bin`)"
-        ))),
+        "o" => {
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("cannot read {name}"))
+                .map_err(Failure::unreadable)?;
+            let insns = first_elf_program(&bytes).map_err(|failure| match failure {
+                Failure::Unreadable(e) => {
+                    Failure::Unreadable(e.context(format!("cannot load {name}")))
+                }
+                other => other,
+            })?;
+            Ok(Loaded {
+                insns,
+                source_lines: None,
+                source: None,
+            })
+        }
         _ => {
             let bytes = std::fs::read(path)
                 .with_context(|| format!("cannot read {name}"))
@@ -45,9 +61,24 @@ pub fn load_program(path: &Path) -> Result<Loaded, Failure> {
             let insns = decode(&bytes)
                 .with_context(|| format!("{name} is not BPF bytecode"))
                 .map_err(Failure::unreadable)?;
-            Ok(Loaded { insns, source_lines: None, source: None })
+            Ok(Loaded {
+                insns,
+                source_lines: None,
+                source: None,
+            })
         }
     }
+}
+
+/// The first program of an ELF object.
+pub fn first_elf_program(bytes: &[u8]) -> Result<Vec<Insn>, Failure> {
+    let object = load_object(bytes).map_err(Failure::unreadable)?;
+    let program = object
+        .programs
+        .into_iter()
+        .next()
+        .ok_or_else(|| Failure::unreadable(anyhow!("the object holds no program")))?;
+    Ok(program.insns)
 }
 
 /// Parses hex bytes: pairs of digits, optionally separated by whitespace, optionally `0x`.

@@ -65,8 +65,7 @@ fn parse_case(text: &str) -> Result<Case, String> {
     if !result_text.is_empty() {
         let digits = result_text.trim_start_matches("0x");
         case.result = Some(
-            u64::from_str_radix(digits, 16)
-                .map_err(|e| format!("result `{result_text}`: {e}"))?,
+            u64::from_str_radix(digits, 16).map_err(|e| format!("result `{result_text}`: {e}"))?,
         );
     }
     Ok(case)
@@ -79,7 +78,11 @@ fn run_file(path: &Path, helpers: &Helpers) -> Result<(), String> {
     let mut case = parse_case(&text)?;
     let program = assemble(&name, &case.asm).map_err(|e| format!("does not assemble: {e}"))?;
     let interp = CheckedInterpreter::new(&program.insns, helpers, Config::default());
-    match (interp.run_mem(&mut case.mem), case.expects_error, case.result) {
+    match (
+        interp.run_mem(&mut case.mem),
+        case.expects_error,
+        case.result,
+    ) {
         (Err(_), true, _) => Ok(()),
         (Ok(got), true, _) => Err(format!("expected a fault, got r0 = {got:#x}")),
         (Ok(got), false, Some(expected)) if got == expected => Ok(()),
@@ -104,9 +107,9 @@ fn the_whole_conformance_suite_passes_in_the_checked_interpreter() {
     let failures: Vec<String> = files
         .iter()
         .filter_map(|path| {
-            run_file(path, &helpers).err().map(|why| {
-                format!("{}: {why}", path.file_name().unwrap().to_string_lossy())
-            })
+            run_file(path, &helpers)
+                .err()
+                .map(|why| format!("{}: {why}", path.file_name().unwrap().to_string_lossy()))
         })
         .collect();
     assert!(

@@ -223,45 +223,49 @@ struct Mismatch {
 
 /// Matches tokens against every pattern; on failure, reports the pattern that got furthest.
 fn match_line<'a>(tokens: &[Token<'a>]) -> Result<Matched<'a>, Mismatch> {
-    let mut best: Option<Mismatch> = None;
-    let mut expected: Vec<String> = Vec::new();
+    // How far the furthest patterns got, and what each of them wanted there (described only
+    // if the line fails).
+    let mut best_at = 0;
+    let mut wanted: Vec<Expected<'static>> = Vec::new();
     for pattern in patterns() {
         match match_pattern(pattern, tokens) {
             Ok(m) => return Ok(m),
             Err(PatternError::Hard(m)) => return Err(m),
-            Err(PatternError::Soft { at, expected: what }) => {
-                let further = best.as_ref().is_none_or(|b| at > b.at);
-                if further {
-                    expected.clear();
-                    best = Some(Mismatch {
-                        at,
-                        message: String::new(),
-                    });
+            Err(PatternError::Soft { at, expected }) => {
+                if at > best_at {
+                    best_at = at;
+                    wanted.clear();
                 }
-                if best.as_ref().is_some_and(|b| b.at == at) && !expected.contains(&what) {
-                    expected.push(what);
+                if at == best_at {
+                    wanted.push(expected);
                 }
             }
         }
     }
-    let mut best = best.unwrap_or(Mismatch {
-        at: 0,
-        message: String::new(),
-    });
-    best.message = if best.at == 0 {
+    let message = if best_at == 0 {
         let got = describe_token(tokens.first());
         format!(
             "unknown instruction {got}: expected an instruction such as `r0 = 1` or `mov %r0, 1`"
         )
     } else {
+        let mut expected: Vec<String> = Vec::new();
+        for what in wanted {
+            let what = what.describe();
+            if !expected.contains(&what) {
+                expected.push(what);
+            }
+        }
         expected.truncate(6);
         format!(
             "expected {}, found {}",
             expected.join(" or "),
-            describe_token(tokens.get(best.at))
+            describe_token(tokens.get(best_at))
         )
     };
-    Err(best)
+    Err(Mismatch {
+        at: best_at,
+        message,
+    })
 }
 
 fn describe_token(token: Option<&Token<'_>>) -> String {
@@ -275,9 +279,27 @@ fn describe_token(token: Option<&Token<'_>>) -> String {
 
 enum PatternError {
     /// The line does not have this shape; `at` is how far it matched.
-    Soft { at: usize, expected: String },
+    Soft { at: usize, expected: Expected<'static> },
     /// The line has this shape but an operand is invalid: report it, try nothing else.
     Hard(Mismatch),
+}
+
+/// What a pattern wanted where it stopped matching; described only if it is reported, since
+/// nearly every line fails to match nearly every pattern.
+enum Expected<'p> {
+    Piece(&'p Piece, crate::Syntax),
+    Text(String),
+    EndOfLine,
+}
+
+impl Expected<'_> {
+    fn describe(self) -> String {
+        match self {
+            Expected::Piece(piece, syntax) => describe_piece(piece, syntax),
+            Expected::Text(text) => text,
+            Expected::EndOfLine => "the end of the line".into(),
+        }
+    }
 }
 
 fn describe_piece(piece: &Piece, syntax: crate::Syntax) -> String {
@@ -288,7 +310,7 @@ fn describe_piece(piece: &Piece, syntax: crate::Syntax) -> String {
     }
 }
 
-fn match_pattern<'a>(pattern: &Pattern, tokens: &[Token<'a>]) -> Result<Matched<'a>, PatternError> {
+fn match_pattern<'a>(pattern: &'static Pattern, tokens: &[Token<'a>]) -> Result<Matched<'a>, PatternError> {
     let mut insn = Insn::new(pattern.info.op);
     let mut label = None;
     let mut deferred: Option<Mismatch> = None;
@@ -300,7 +322,7 @@ fn match_pattern<'a>(pattern: &Pattern, tokens: &[Token<'a>]) -> Result<Matched<
     for piece in &pattern.pieces {
         let soft = |at: usize| PatternError::Soft {
             at,
-            expected: describe_piece(piece, pattern.syntax),
+            expected: Expected::Piece(piece, pattern.syntax),
         };
         // An operand of the right shape but out of range fails the line only if the rest of
         // the line matches this pattern too.
@@ -342,7 +364,10 @@ fn match_pattern<'a>(pattern: &Pattern, tokens: &[Token<'a>]) -> Result<Matched<
                         if insn.dst != n {
                             return Err(PatternError::Soft {
                                 at,
-                                expected: format!("the destination register again (r{})", insn.dst),
+                                expected: Expected::Text(format!(
+                                    "the destination register again (r{})",
+                                    insn.dst
+                                )),
                             });
                         }
                     }
@@ -354,7 +379,10 @@ fn match_pattern<'a>(pattern: &Pattern, tokens: &[Token<'a>]) -> Result<Matched<
                         if insn.src != n {
                             return Err(PatternError::Soft {
                                 at,
-                                expected: format!("the source register again (r{})", insn.src),
+                                expected: Expected::Text(format!(
+                                    "the source register again (r{})",
+                                    insn.src
+                                )),
                             });
                         }
                     }
@@ -374,7 +402,13 @@ fn match_pattern<'a>(pattern: &Pattern, tokens: &[Token<'a>]) -> Result<Matched<
                 };
                 if value < min || value > max {
                     let bits = if *hole == Hole::Imm64 { 64 } else { 32 };
-                    hard(at, format!("{value} does not fit in {bits} bits"));
+                    hard(
+                        at,
+                        format!(
+                            "immediate {value} does not fit in {bits} bits: expected {min} to \
+                             {max} (or {max:#x})"
+                        ),
+                    );
                 }
                 match hole {
                     Hole::Imm => insn.imm = value as i32 as i64,
@@ -388,8 +422,14 @@ fn match_pattern<'a>(pattern: &Pattern, tokens: &[Token<'a>]) -> Result<Matched<
                 Some((value, used))
                     if at < tokens.len() && matches!(tokens[at].tok, Tok::Punct("+" | "-")) =>
                 {
-                    if !(-0x8000..=0xffff).contains(&value) {
-                        hard(at, format!("offset {value} does not fit in 16 bits"));
+                    // As llvm-mc: a signed 16-bit offset, no wrapping of 0x8000..0xffff.
+                    if i16::try_from(value).is_err() {
+                        hard(
+                            at,
+                            format!(
+                                "offset {value} does not fit in 16 bits: expected -32768 to 32767"
+                            ),
+                        );
                     }
                     insn.off = value as i16;
                     at += used;
@@ -414,7 +454,15 @@ fn match_pattern<'a>(pattern: &Pattern, tokens: &[Token<'a>]) -> Result<Matched<
                         i16::try_from(value).is_ok()
                     };
                     if !fits {
-                        hard(at, format!("jump offset {value} is out of range"));
+                        let range = if long {
+                            "a 32-bit offset, -2147483648 to 2147483647"
+                        } else {
+                            "a 16-bit offset, -32768 to 32767 (`gotol` takes 32 bits)"
+                        };
+                        hard(
+                            at,
+                            format!("jump offset {value:+} is out of range: expected {range}"),
+                        );
                     }
                     if long {
                         insn.imm = value as i64;
@@ -430,7 +478,7 @@ fn match_pattern<'a>(pattern: &Pattern, tokens: &[Token<'a>]) -> Result<Matched<
     if at != tokens.len() {
         return Err(PatternError::Soft {
             at,
-            expected: "the end of the line".into(),
+            expected: Expected::EndOfLine,
         });
     }
     if let Some(mismatch) = deferred {

@@ -93,13 +93,13 @@ fn lex_number(line: &str, start: usize) -> Result<(u64, usize), LexError> {
     // As llvm-mc reads them: `0x` hexadecimal, `0b` binary, a leading `0` octal.
     let rest = &line[start..];
     let (radix, kind, prefix) = if rest.starts_with("0x") || rest.starts_with("0X") {
-        (16, "hexadecimal", 2)
+        (16, "a hexadecimal", 2)
     } else if rest.starts_with("0b") || rest.starts_with("0B") {
-        (2, "binary", 2)
+        (2, "a binary", 2)
     } else if rest.len() > 1 && rest.starts_with('0') && bytes[start + 1].is_ascii_digit() {
-        (8, "octal", 1)
+        (8, "an octal", 1)
     } else {
-        (10, "decimal", 0)
+        (10, "a decimal", 0)
     };
     let digits_start = start + prefix;
     let mut end = digits_start;
@@ -112,7 +112,7 @@ fn lex_number(line: &str, start: usize) -> Result<(u64, usize), LexError> {
         Err(e) => {
             let why = match e.kind() {
                 std::num::IntErrorKind::PosOverflow => "too large for 64 bits".to_string(),
-                _ => format!("not a {kind} number"),
+                _ => format!("not {kind} number"),
             };
             Err(LexError {
                 col: start,

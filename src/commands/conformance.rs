@@ -11,7 +11,7 @@ use ringfence_isa::decode;
 use ringfence_vm::{CheckedInterpreter, Config, Helpers};
 
 use crate::exit::{Failure, Outcome};
-use crate::load::parse_hex;
+use crate::load::{first_elf_program, parse_hex};
 
 /// Arguments of `ringfence conformance-plugin`.
 #[derive(Debug, Args)]
@@ -31,12 +31,11 @@ pub fn plugin(args: &PluginArgs) -> Outcome {
         .context("cannot read the program from standard input")
         .map_err(Failure::unreadable)?;
     let bytes = parse_hex("the program on standard input", &input)?;
-    if args.elf {
-        return Err(Failure::unreadable(anyhow::anyhow!(
-            "--elf: ELF objects are not supported yet"
-        )));
-    }
-    let insns = decode(&bytes).map_err(Failure::unreadable)?;
+    let insns = if args.elf {
+        first_elf_program(&bytes)?
+    } else {
+        decode(&bytes).map_err(Failure::unreadable)?
+    };
     let mut mem = parse_hex("MEMHEX", args.memhex.as_deref().unwrap_or_default())?;
     let interpreter = CheckedInterpreter::new(&insns, &Helpers::conformance(), Config::default());
     let r0 = interpreter.run_mem(&mut mem).map_err(Failure::rejected)?;

@@ -38,15 +38,18 @@ pub enum ProgramTypeArg {
 pub fn run(args: &RunArgs) -> Outcome {
     let program = load_program(&args.program)?;
     let mem = parse_hex("--mem", &args.mem)?;
-    let config = Config { max_insns: args.budget, ..Config::default() };
+    let config = Config {
+        max_insns: args.budget,
+        ..Config::default()
+    };
     let interpreter = CheckedInterpreter::new(&program.insns, &Helpers::conformance(), config);
     let mut r0 = 0;
     for _ in 0..args.repeat.max(1) {
         // Every run starts from the buffer as given.
         let mut buffer = mem.clone();
-        r0 = interpreter.run_mem(&mut buffer).map_err(|e| {
-            Failure::rejected(anyhow::anyhow!("{}: {e}", args.program.display()))
-        })?;
+        r0 = interpreter
+            .run_mem(&mut buffer)
+            .map_err(|e| Failure::rejected(anyhow::anyhow!("{}: {e}", args.program.display())))?;
     }
     println!("{r0:#x}");
     Ok(())

@@ -108,11 +108,7 @@ impl CheckedInterpreter {
 
     /// Runs the program with `r1`-`r5` set to `args` (other registers 0, `r10` at the top of
     /// a zeroed stack) and `regions` added to the stack as the memory it may touch.
-    pub fn run(
-        &self,
-        args: [u64; 5],
-        regions: Vec<MemoryRegion<'_>>,
-    ) -> Result<Outcome, RunError> {
+    pub fn run(&self, args: [u64; 5], regions: Vec<MemoryRegion<'_>>) -> Result<Outcome, RunError> {
         let stack_len = self
             .config
             .max_call_depth
@@ -651,9 +647,15 @@ mod tests {
 
     #[test]
     fn signed_division_and_modulo_edges() {
-        assert_eq!(alu64(AluOp::SDiv, i64::MIN as u64, -1i64 as u64), i64::MIN as u64);
+        assert_eq!(
+            alu64(AluOp::SDiv, i64::MIN as u64, -1i64 as u64),
+            i64::MIN as u64
+        );
         assert_eq!(alu64(AluOp::SMod, i64::MIN as u64, -1i64 as u64), 0);
-        assert_eq!(alu32(AluOp::SDiv, i32::MIN as u32, u32::MAX), i32::MIN as u32);
+        assert_eq!(
+            alu32(AluOp::SDiv, i32::MIN as u32, u32::MAX),
+            i32::MIN as u32
+        );
         assert_eq!(alu32(AluOp::SMod, i32::MIN as u32, u32::MAX), 0);
         assert_eq!(alu64(AluOp::SDiv, -7i64 as u64, 2), -3i64 as u64);
         assert_eq!(alu64(AluOp::SMod, -7i64 as u64, 2), -1i64 as u64);
@@ -682,7 +684,10 @@ mod tests {
 
     #[test]
     fn movsx_sign_extends_then_zero_extends_32_bit_results() {
-        assert_eq!(r0("mov %r1, 0x80\nmovsx864 %r0, %r1\nexit"), 0xffff_ffff_ffff_ff80);
+        assert_eq!(
+            r0("mov %r1, 0x80\nmovsx864 %r0, %r1\nexit"),
+            0xffff_ffff_ffff_ff80
+        );
         assert_eq!(r0("mov %r1, 0x80\nmovsx832 %r0, %r1\nexit"), 0xffff_ff80);
         assert_eq!(r0("mov %r1, 0x8000\nmovsx1632 %r0, %r1\nexit"), 0xffff_8000);
         assert_eq!(
@@ -759,8 +764,12 @@ mod tests {
         let mut mem = [0u8; 4];
         let error = run("ldxw %r0, [%r1+2]\nexit", &mut mem).unwrap_err();
         assert_eq!(error.insn_idx, 0);
-        assert!(error.to_string().starts_with("instruction 0: 4-byte read at"));
-        assert!(error.to_string().contains("runs 2 bytes past the end of input buffer"));
+        assert!(error
+            .to_string()
+            .starts_with("instruction 0: 4-byte read at"));
+        assert!(error
+            .to_string()
+            .contains("runs 2 bytes past the end of input buffer"));
         let error = run("mov %r0, 0\nja +5\nexit", &mut mem).unwrap_err();
         assert_eq!(error.insn_idx, 1);
         let error = run("mov %r0, 0", &mut mem).unwrap_err();

@@ -25,7 +25,10 @@ impl fmt::Display for RunError {
 #[non_exhaustive]
 pub enum RunErrorKind {
     /// A memory access lies (at least partly) outside every region the program may touch.
-    #[error("{size}-byte {access} at {addr:#x} is outside every region{}", describe_nearest(nearest))]
+    #[error(
+        "{size}-byte {access} at {addr:#x} is outside every region{}",
+        describe_nearest(nearest)
+    )]
     OutOfBounds {
         addr: u64,
         size: u64,
@@ -35,7 +38,11 @@ pub enum RunErrorKind {
     },
     /// A write into a region the program may only read.
     #[error("{size}-byte write at {addr:#x} into read-only {region}")]
-    ReadOnly { addr: u64, size: u64, region: Region },
+    ReadOnly {
+        addr: u64,
+        size: u64,
+        region: Region,
+    },
     /// The run executed its whole instruction budget without finishing.
     #[error("the budget of {budget} instructions is exhausted")]
     BudgetExhausted { budget: u64 },

@@ -43,10 +43,7 @@ impl Helper {
     /// A helper named `name` calling `function`.
     pub fn new(
         name: &'static str,
-        function: impl Fn(&mut Memory<'_>, [u64; 5]) -> Result<u64, HelperError>
-            + Send
-            + Sync
-            + 'static,
+        function: impl Fn(&mut Memory<'_>, [u64; 5]) -> Result<u64, HelperError> + Send + Sync + 'static,
     ) -> Helper {
         Helper {
             name,

@@ -11,11 +11,13 @@
 //! `#![forbid(unsafe_code)]`); only the fast engines, which accept verified programs, may.
 
 pub mod checked;
+pub mod elf;
 pub mod error;
 pub mod helpers;
 pub mod memory;
 
 pub use checked::{CheckedInterpreter, Config, Outcome};
+pub use elf::{load_object, ElfProgram, LoadError, Object};
 pub use error::{RunError, RunErrorKind};
 pub use helpers::{conformance_unwind, Helper, HelperError, Helpers};
 pub use memory::{Access, Memory, MemoryFault, MemoryRegion, Region, RegionKind};

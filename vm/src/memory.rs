@@ -121,11 +121,41 @@ impl fmt::Display for NearestRegion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let region = &self.region;
         match self.miss {
-            Miss::Before { gap } => write!(f, "it ends {gap} bytes before {region}"),
-            Miss::PastEnd { over } => write!(f, "it runs {over} bytes past the end of {region}"),
-            Miss::StartsBefore { under } => write!(f, "it starts {under} bytes before {region}"),
-            Miss::After { gap } => write!(f, "{region} ends {gap} bytes before it"),
+            Miss::Before { gap: 0 } => write!(f, "it ends just before {region}"),
+            Miss::Before { gap } if gap > FAR => {
+                write!(
+                    f,
+                    "the nearest region, {region}, starts {gap:#x} bytes above it"
+                )
+            }
+            Miss::Before { gap } => write!(f, "it ends {} before {region}", bytes(gap)),
+            Miss::PastEnd { over } => {
+                write!(f, "it runs {} past the end of {region}", bytes(over))
+            }
+            Miss::StartsBefore { under } => {
+                write!(f, "it starts {} before {region}", bytes(under))
+            }
+            Miss::After { gap } if gap > FAR => {
+                write!(
+                    f,
+                    "the nearest region, {region}, ends {gap:#x} bytes below it"
+                )
+            }
+            Miss::After { gap: 0 } => write!(f, "it starts just past the end of {region}"),
+            Miss::After { gap } => write!(f, "it starts {} past the end of {region}", bytes(gap)),
         }
+    }
+}
+
+/// Beyond this gap a miss is described in hex, from the region's side.
+const FAR: u64 = 0xffff;
+
+/// `1 byte`, `2 bytes`.
+fn bytes(n: u64) -> String {
+    if n == 1 {
+        String::from("1 byte")
+    } else {
+        format!("{n} bytes")
     }
 }
 
@@ -133,7 +163,10 @@ impl fmt::Display for NearestRegion {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum MemoryFault {
     /// The access lies (at least partly) outside every region.
-    #[error("{size}-byte {access} at {addr:#x} is outside every region{}", describe_nearest(nearest))]
+    #[error(
+        "{size}-byte {access} at {addr:#x} is outside every region{}",
+        describe_nearest(nearest)
+    )]
     OutOfBounds {
         addr: u64,
         size: u64,
@@ -142,7 +175,11 @@ pub enum MemoryFault {
     },
     /// A write into a region that is not writable.
     #[error("{size}-byte write at {addr:#x} into read-only {region}")]
-    ReadOnly { addr: u64, size: u64, region: Region },
+    ReadOnly {
+        addr: u64,
+        size: u64,
+        region: Region,
+    },
 }
 
 /// `: <how the access missed the nearest region>`, for fault messages.
@@ -253,7 +290,10 @@ impl<'a> Memory<'a> {
         let mut memory = Memory::new(Vec::new());
         memory.stack_per_frame = stack_per_frame as u64;
         memory.stack_idx = Some(0);
-        memory.push(MemoryRegion::read_write(RegionKind::Stack { depth: 0 }, stack));
+        memory.push(MemoryRegion::read_write(
+            RegionKind::Stack { depth: 0 },
+            stack,
+        ));
         memory.set_stack_depth(0);
         for region in regions {
             memory.push(region);
@@ -407,6 +447,7 @@ impl<'a> Memory<'a> {
         let end = start + size as u128;
         let nearest = self
             .regions()
+            .filter(|region| region.len > 0)
             .map(|region| {
                 let (base, region_end) = (region.base as u128, region.end());
                 let miss = if end <= base {
@@ -476,10 +517,14 @@ mod tests {
             panic!("{fault:?}")
         };
         assert_eq!(nearest.miss, Miss::PastEnd { over: 2 });
-        assert!(fault.to_string().contains("runs 2 bytes past the end of input buffer"));
+        assert!(fault
+            .to_string()
+            .contains("runs 2 bytes past the end of input buffer"));
         let fault = memory.load(base + 13, 1).unwrap_err();
         assert!(
-            fault.to_string().contains("ends 5 bytes before it"),
+            fault
+                .to_string()
+                .contains("starts 5 bytes past the end of input buffer"),
             "{fault}"
         );
         assert!(memory.load(u64::MAX, 8).is_err());

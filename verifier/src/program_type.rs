@@ -1,0 +1,239 @@
+//! Program types: what `r1` (and `r2`) hold at entry, the layout of the context, which
+//! helpers a program may call with which argument kinds, and the range `r0` must be in at
+//! exit.
+//!
+//! A program type is plain data, built with a small Rust API: [`ProgramType::mem`] is the
+//! bpf_conformance convention (a buffer and its length); [`ProgramType::with_context`]
+//! declares a context struct whose fields are read-only or writable scalars, or the
+//! `data`/`data_end` pair bounding a variable data area (as XDP does for packets).
+
+use std::collections::BTreeMap;
+
+/// A program type. See the module documentation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgramType {
+    /// A short name for diagnostics (`mem`, `process_exec`, ...).
+    pub name: String,
+    /// What `r1` points to at entry.
+    pub context: Context,
+    /// The helpers the program may call, by number.
+    pub helpers: BTreeMap<i32, HelperSig>,
+    /// The values `r0` may hold when the program exits.
+    pub return_range: ReturnRange,
+}
+
+/// What a program receives at entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Context {
+    /// `r1` points to a readable, writable buffer of exactly `len` bytes; `r2` holds `len`.
+    Mem {
+        /// The buffer's length in bytes.
+        len: u64,
+    },
+    /// `r1` points to a context struct.
+    Struct(ContextLayout),
+}
+
+/// The layout of a context struct.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContextLayout {
+    /// The struct's size in bytes.
+    pub size: u32,
+    /// Its fields; accesses must fall within one field.
+    pub fields: Vec<Field>,
+    /// The largest possible length of the variable data area that the `data` and
+    /// `data_end` fields bound (0 when there is none).
+    pub max_data_len: u32,
+}
+
+/// One field of a context struct.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// Its name, for diagnostics.
+    pub name: String,
+    /// Byte offset from the start of the context.
+    pub offset: u32,
+    /// Size in bytes.
+    pub size: u32,
+    /// What a program may do with it.
+    pub access: Access,
+    /// What a load of it yields.
+    pub kind: FieldKind,
+}
+
+/// The permission on a context field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// Loads only.
+    Read,
+    /// Loads and stores.
+    ReadWrite,
+}
+
+/// What a context field holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FieldKind {
+    /// A plain number (loads of any part of it give a scalar).
+    Scalar,
+    /// A pointer to the start of the variable data area (8-byte loads only).
+    Data,
+    /// A pointer just past the end of the variable data area (8-byte loads only).
+    DataEnd,
+}
+
+/// The range of `r0` at exit, unsigned and inclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ReturnRange {
+    /// The least value allowed.
+    pub min: u64,
+    /// The greatest value allowed.
+    pub max: u64,
+}
+
+impl ReturnRange {
+    /// Every 64-bit value.
+    pub const ANY: ReturnRange = ReturnRange {
+        min: 0,
+        max: u64::MAX,
+    };
+}
+
+/// A helper's signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HelperSig {
+    /// Its name, for diagnostics.
+    pub name: String,
+    /// The kinds of `r1`, `r2`, ... in order (at most five).
+    pub args: Vec<ArgKind>,
+    /// What `r0` holds after the call.
+    pub ret: RetKind,
+}
+
+impl HelperSig {
+    /// A signature.
+    pub fn new(name: &str, args: &[ArgKind], ret: RetKind) -> HelperSig {
+        HelperSig {
+            name: name.to_string(),
+            args: args.to_vec(),
+            ret,
+        }
+    }
+}
+
+/// The kind of one helper argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ArgKind {
+    /// An initialised scalar.
+    Scalar,
+    /// A pointer to readable, initialised memory whose size is the next argument (which must
+    /// be [`ArgKind::Size`]).
+    MemRead,
+    /// A pointer to writable memory whose size is the next argument (which must be
+    /// [`ArgKind::Size`]); the helper may write all of it.
+    MemWrite,
+    /// The size of the memory passed in the previous argument: a bounded scalar.
+    Size,
+    /// The program's context pointer (`r1` at entry), unmodified.
+    Context,
+    /// A map reference (`r1 = map_fd(N) ll`).
+    Map,
+    /// A pointer to readable memory of the key size of the map passed earlier.
+    MapKey,
+    /// A pointer to readable memory of the value size of the map passed earlier.
+    MapValue,
+    /// Any initialised value that is not a pointer into the program's stack.
+    Anything,
+}
+
+/// What a helper returns in `r0`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RetKind {
+    /// An unknown scalar.
+    Scalar,
+    /// Either 0 or a pointer to a value of the map passed as an argument: the program must
+    /// check it against 0 before using it.
+    NullableMapValue,
+}
+
+impl ProgramType {
+    /// The bpf_conformance convention: `r1` points to a readable and writable buffer of
+    /// exactly `len` bytes, `r2` holds `len`; any `r0`; no helpers until registered.
+    pub fn mem(len: u64) -> ProgramType {
+        ProgramType {
+            name: "mem".to_string(),
+            context: Context::Mem { len },
+            helpers: BTreeMap::new(),
+            return_range: ReturnRange::ANY,
+        }
+    }
+
+    /// A program type whose `r1` points to a context struct laid out as `layout`.
+    pub fn with_context(name: &str, layout: ContextLayout, return_range: ReturnRange) -> Self {
+        ProgramType {
+            name: name.to_string(),
+            context: Context::Struct(layout),
+            helpers: BTreeMap::new(),
+            return_range,
+        }
+    }
+
+    /// Registers helper number `id`.
+    pub fn with_helper(mut self, id: i32, sig: HelperSig) -> ProgramType {
+        self.helpers.insert(id, sig);
+        self
+    }
+
+    /// The signature of helper `id`, if the type offers it.
+    pub fn helper(&self, id: i64) -> Option<&HelperSig> {
+        i32::try_from(id).ok().and_then(|id| self.helpers.get(&id))
+    }
+}
+
+impl ContextLayout {
+    /// A layout of `size` bytes with no fields yet.
+    pub fn new(size: u32) -> ContextLayout {
+        ContextLayout {
+            size,
+            fields: Vec::new(),
+            max_data_len: 0,
+        }
+    }
+
+    /// Adds a scalar field.
+    pub fn field(mut self, name: &str, offset: u32, size: u32, access: Access) -> Self {
+        self.fields.push(Field {
+            name: name.to_string(),
+            offset,
+            size,
+            access,
+            kind: FieldKind::Scalar,
+        });
+        self
+    }
+
+    /// Adds the `data` and `data_end` pair (8-byte, read-only) bounding a data area of at
+    /// most `max_len` bytes.
+    pub fn data_area(mut self, data_offset: u32, data_end_offset: u32, max_len: u32) -> Self {
+        for (name, offset, kind) in [
+            ("data", data_offset, FieldKind::Data),
+            ("data_end", data_end_offset, FieldKind::DataEnd),
+        ] {
+            self.fields.push(Field {
+                name: name.to_string(),
+                offset,
+                size: 8,
+                access: Access::Read,
+                kind,
+            });
+        }
+        self.max_data_len = max_len;
+        self
+    }
+
+    /// The field containing bytes `lo..hi`, if one does.
+    pub fn field_at(&self, lo: u64, hi: u64) -> Option<&Field> {
+        self.fields
+            .iter()
+            .find(|f| lo >= f.offset as u64 && hi <= f.offset as u64 + f.size as u64)
+    }
+}
