@@ -279,7 +279,10 @@ fn describe_token(token: Option<&Token<'_>>) -> String {
 
 enum PatternError {
     /// The line does not have this shape; `at` is how far it matched.
-    Soft { at: usize, expected: Expected<'static> },
+    Soft {
+        at: usize,
+        expected: Expected<'static>,
+    },
     /// The line has this shape but an operand is invalid: report it, try nothing else.
     Hard(Mismatch),
 }
@@ -310,7 +313,10 @@ fn describe_piece(piece: &Piece, syntax: crate::Syntax) -> String {
     }
 }
 
-fn match_pattern<'a>(pattern: &'static Pattern, tokens: &[Token<'a>]) -> Result<Matched<'a>, PatternError> {
+fn match_pattern<'a>(
+    pattern: &'static Pattern,
+    tokens: &[Token<'a>],
+) -> Result<Matched<'a>, PatternError> {
     let mut insn = Insn::new(pattern.info.op);
     let mut label = None;
     let mut deferred: Option<Mismatch> = None;

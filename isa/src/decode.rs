@@ -4,7 +4,7 @@
 //! non-zero reserved field or a truncated `lddw` is an error naming the instruction index.
 
 use crate::insn::{Insn, Slot, N_REGS};
-use crate::table::{Form, Key, OpInfo, Semantics, TABLE};
+use crate::table::{Form, Imm64Kind, Key, OpInfo, Semantics, TABLE};
 
 /// Why bytes are not a program.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -16,10 +16,14 @@ pub enum DecodeError {
          (is the file truncated?)"
     )]
     NotMultipleOf8 { len: usize },
-    #[error("instruction {index}: unknown opcode {opcode:#04x}")]
+    #[error(
+        "instruction {index}: unknown opcode {opcode:#04x}: no instruction of RFC 9669 \
+         (cpu v1 to v4) has it"
+    )]
     UnknownOpcode { index: usize, opcode: u8 },
     #[error(
-        "instruction {index}: opcode {opcode:#04x} ({family}) has no variant with {field} = {value}"
+        "instruction {index}: opcode {opcode:#04x} ({family}) has no variant with {field} = \
+         {value}: expected {field} {expected}"
     )]
     UnknownVariant {
         index: usize,
@@ -27,6 +31,9 @@ pub enum DecodeError {
         family: &'static str,
         field: &'static str,
         value: i64,
+        /// The values the table knows for this opcode, with the instruction each selects:
+        /// `0 (Div64Reg) or 1 (SDiv64Reg)`.
+        expected: String,
     },
     #[error(
         "instruction {index}: {field} register r{reg} does not exist (registers are r0 to r10)"
@@ -48,6 +55,21 @@ pub enum DecodeError {
          (is the file truncated?)"
     )]
     IncompleteLddw { index: usize },
+    #[error(
+        "instruction {index} ({name}): the {field} of its second slot (slot {}) must be zero, \
+         found {}: {reason}",
+        .index + 1,
+        if *.field == "opcode" { format!("{:#04x}", .value) } else { .value.to_string() }
+    )]
+    LddwSecondSlot {
+        /// The index of the `lddw`; its second slot is `index + 1`.
+        index: usize,
+        name: &'static str,
+        field: &'static str,
+        value: i64,
+        /// Why the field must be zero.
+        reason: &'static str,
+    },
 }
 
 impl DecodeError {
@@ -59,7 +81,8 @@ impl DecodeError {
             | DecodeError::UnknownVariant { index, .. }
             | DecodeError::BadRegister { index, .. }
             | DecodeError::ReservedField { index, .. }
-            | DecodeError::IncompleteLddw { index } => Some(index),
+            | DecodeError::IncompleteLddw { index }
+            | DecodeError::LddwSecondSlot { index, .. } => Some(index),
         }
     }
 }
@@ -120,12 +143,33 @@ pub fn decode_one(index: usize, slot: Slot, next: Option<Slot>) -> Result<Insn, 
         let Some(hi) = next else {
             return Err(DecodeError::IncompleteLddw { index });
         };
-        let tail = index + 1;
-        let name = info.name;
-        reserved(tail, name, "opcode", hi.opcode as i64)?;
-        reserved(tail, name, "dst", hi.dst as i64)?;
-        reserved(tail, name, "src", hi.src as i64)?;
-        reserved(tail, name, "offset", hi.off as i64)?;
+        let map_fd = matches!(
+            info.semantics,
+            Semantics::LoadImm64 {
+                kind: Imm64Kind::MapFd
+            }
+        );
+        let only_imm = "that slot carries only the high half of the immediate";
+        let fields = [
+            ("opcode", hi.opcode as i64, only_imm),
+            ("dst", hi.dst as i64, only_imm),
+            ("src", hi.src as i64, only_imm),
+            ("offset", hi.off as i64, only_imm),
+            (
+                "imm",
+                if map_fd { hi.imm as i64 } else { 0 },
+                "map_fd loads a 32-bit map index, the high half is reserved",
+            ),
+        ];
+        if let Some(&(field, value, reason)) = fields.iter().find(|(_, value, _)| *value != 0) {
+            return Err(DecodeError::LddwSecondSlot {
+                index,
+                name: info.name,
+                field,
+                value,
+                reason,
+            });
+        }
         insn.imm = ((hi.imm as u32 as u64) << 32 | slot.imm as u32 as u64) as i64;
     }
     Ok(insn)
@@ -214,12 +258,28 @@ fn lookup(index: usize, slot: Slot) -> Result<&'static OpInfo, DecodeError> {
         Key::Imm(_) => ("imm", slot.imm as i64),
         Key::Src(_) => ("src", slot.src as i64),
     };
+    let family = family_name(first.semantics);
+    let expected: Vec<String> = rows
+        .iter()
+        .map(|info| {
+            let key = match info.key {
+                // Atomic operations are flags: hexadecimal reads better.
+                Key::Imm(imm) if family == "atomic" => format!("{imm:#04x}"),
+                Key::Imm(imm) => imm.to_string(),
+                Key::Off(off) => off.to_string(),
+                Key::Src(src) => src.to_string(),
+                Key::None => unreachable!("rows sharing an opcode all have keys"),
+            };
+            format!("{key} ({})", info.name)
+        })
+        .collect();
     Err(DecodeError::UnknownVariant {
         index,
         opcode: slot.opcode,
-        family: family_name(first.semantics),
+        family,
         field,
         value,
+        expected: expected.join(" or "),
     })
 }
 

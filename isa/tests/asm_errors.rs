@@ -5,63 +5,14 @@
 //! `RINGFENCE_BLESS=1 cargo test -p ringfence-isa --test asm_errors` rewrites the
 //! expectations from what the assembler produces.
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::{bless, blessed, case_files, cases_dir, expectation, MARKER};
 use ringfence_isa::assemble;
-
-const MARKER: &str = "# error: ";
-
-fn cases_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/cases/asm")
-}
-
-fn bless() -> bool {
-    std::env::var_os("RINGFENCE_BLESS").is_some_and(|v| v == "1")
-}
-
-/// The case files with the given extension, sorted.
-fn case_files(dir: &Path, ext: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == ext))
-        .collect();
-    files.sort();
-    files
-}
-
-/// The expectation of a case: the text after `# error: ` in its leading comment.
-fn expectation(source: &str) -> Option<&str> {
-    source
-        .lines()
-        .take_while(|l| l.starts_with('#'))
-        .find_map(|l| l.strip_prefix(MARKER))
-}
-
-/// `source` with its expectation replaced by (or, if it has none, preceded by) `actual`.
-fn blessed(source: &str, actual: &str) -> String {
-    let line = format!("{MARKER}{actual}");
-    let mut replaced = false;
-    let mut out: Vec<String> = source
-        .lines()
-        .map(|l| {
-            if !replaced && l.starts_with(MARKER) {
-                replaced = true;
-                line.clone()
-            } else {
-                l.to_string()
-            }
-        })
-        .collect();
-    if !replaced {
-        out.insert(0, line);
-    }
-    out.join("\n") + "\n"
-}
 
 #[test]
 fn every_asm_case_fails_with_its_expected_message() {
-    let files = case_files(&cases_dir(), "s");
+    let files = case_files(&cases_dir("asm"), "s");
     assert!(files.len() >= 10, "found only {} asm cases", files.len());
     let mut failures = Vec::new();
     for path in &files {
@@ -84,7 +35,9 @@ fn every_asm_case_fails_with_its_expected_message() {
             failures.push(format!("{name}: render() shows no caret:\n{rendered}"));
         }
         if !rendered.contains(&format!("{}:{}:{}", err.file, err.line, err.column)) {
-            failures.push(format!("{name}: render() does not locate the error:\n{rendered}"));
+            failures.push(format!(
+                "{name}: render() does not locate the error:\n{rendered}"
+            ));
         }
         if bless() {
             std::fs::write(path, blessed(&source, &actual)).unwrap();

@@ -10,7 +10,7 @@ fn suite_dir() -> PathBuf {
 }
 
 /// The text of section `name` (`-- name`) of a `.data` file.
-fn section<'a>(data: &'a str, name: &str) -> Option<String> {
+fn section(data: &str, name: &str) -> Option<String> {
     let mut lines = data
         .lines()
         .skip_while(|l| l.trim() != format!("-- {name}"));

@@ -1,0 +1,412 @@
+//! The abstract state at one program point: a value per register, a state per stack byte of
+//! every live frame (with spilled registers kept whole), and the proven length of the data
+//! area.
+//!
+//! Lattice, per register: `Uninit` is the top (unusable, any read is an error), `Mixed` below
+//! it (a pointer on some paths and a number on others: may be copied, not used), then the
+//! typed values: scalars ordered by [`Scalar::le`], pointers of one region ordered by their
+//! offsets, a nullable pointer above the non-null one and above the scalar 0. Per stack
+//! slot of 8 bytes: a spilled register (its whole value), or 8 byte states ordered
+//! `Zero < Misc < Poison < Uninit` (`Poison`: bytes of a spilled pointer, not readable as a
+//! number). The join is pointwise; the proven data length joins by `min`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::domain::Scalar;
+
+/// A `null_id` no branch clears: the result of joining different nullable pointers.
+pub(crate) const ANON_ID: u32 = u32::MAX;
+
+/// The number of stack bytes of one frame.
+pub const STACK_SIZE: i64 = 512;
+pub(crate) const N_SLOTS: usize = (STACK_SIZE / 8) as usize;
+
+/// A memory region a pointer may point into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Region {
+    /// The stack frame at this call depth (0 = the entry function); offsets are relative to
+    /// `r10` of that frame, so valid ones are negative.
+    Stack(u8),
+    /// The context struct.
+    Context,
+    /// The `mem` buffer.
+    Buffer,
+    /// The variable data area that `data` and `data_end` bound; offsets from `data`.
+    Packet,
+    /// The value of map `n`.
+    MapValue(u32),
+}
+
+/// A pointer: its region, its offset, and whether it may be null (and which check clears it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Pointer {
+    pub region: Region,
+    pub off: Scalar,
+    pub null_id: Option<u32>,
+}
+
+/// The abstract value of a register or spilled slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Value {
+    Uninit,
+    Mixed,
+    Scalar(Scalar),
+    Ptr(Pointer),
+    /// `data_end`: just past the data area.
+    PacketEnd,
+    /// A reference to map `n`.
+    MapRef(u32),
+}
+
+/// The state of one stack byte that is not part of a spilled register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum ByteKind {
+    Zero,
+    Misc,
+    Poison,
+    Uninit,
+}
+
+/// One 8-byte stack slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Slot {
+    Spill(Value),
+    Bytes([ByteKind; 8]),
+}
+
+/// One stack frame: its slots (absent = uninitialised) and the caller's `r6`-`r9`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Frame {
+    pub slots: BTreeMap<u8, Slot>,
+    pub saved: [Value; 4],
+}
+
+/// The abstract state. See the module documentation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct State {
+    pub regs: [Value; 11],
+    pub frames: Vec<Frame>,
+    /// The data area is proven at least this long.
+    pub packet_len: u64,
+}
+
+impl Value {
+    pub fn scalar(&self) -> Option<&Scalar> {
+        match self {
+            Value::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn join(&self, other: &Value) -> Value {
+        use Value::*;
+        match (self, other) {
+            (Uninit, _) | (_, Uninit) => Uninit,
+            (Mixed, _) | (_, Mixed) => Mixed,
+            (Scalar(a), Scalar(b)) => Scalar(a.join(b)),
+            (Ptr(a), Ptr(b)) if a.region == b.region => Ptr(Pointer {
+                region: a.region,
+                off: a.off.join(&b.off),
+                null_id: join_ids(a.null_id, b.null_id),
+            }),
+            (Ptr(p), Scalar(s)) | (Scalar(s), Ptr(p))
+                if p.null_id.is_some() && s.as_constant() == Some(0) =>
+            {
+                Ptr(Pointer {
+                    null_id: Some(ANON_ID),
+                    ..*p
+                })
+            }
+            (PacketEnd, PacketEnd) => PacketEnd,
+            (MapRef(a), MapRef(b)) if a == b => MapRef(*a),
+            _ => Mixed,
+        }
+    }
+
+    /// Widening: `self` is the old value, `newer` the new one.
+    pub fn widen(&self, newer: &Value, thresholds: &[u64]) -> Value {
+        match (self, self.join(newer)) {
+            (Value::Scalar(a), Value::Scalar(j)) => Value::Scalar(a.widen(&j, thresholds)),
+            (Value::Ptr(a), Value::Ptr(j)) if a.region == j.region => Value::Ptr(Pointer {
+                off: a.off.widen(&j.off, thresholds),
+                ..j
+            }),
+            (_, j) => j,
+        }
+    }
+
+    /// Narrowing: `self` is the old value, `newer` the new one (below it).
+    pub fn narrow(&self, newer: &Value) -> Value {
+        match (self, newer) {
+            (Value::Scalar(a), Value::Scalar(b)) => Value::Scalar(a.narrow(b)),
+            (Value::Ptr(a), Value::Ptr(b)) if a.region == b.region && a.null_id == b.null_id => {
+                Value::Ptr(Pointer {
+                    off: a.off.narrow(&b.off),
+                    ..*a
+                })
+            }
+            _ => *self,
+        }
+    }
+
+    pub fn le(&self, other: &Value) -> bool {
+        use Value::*;
+        match (self, other) {
+            (_, Uninit) => true,
+            (Uninit, _) => false,
+            (_, Mixed) => true,
+            (Mixed, _) => false,
+            (Scalar(a), Scalar(b)) => a.le(b),
+            (Ptr(a), Ptr(b)) => {
+                a.region == b.region
+                    && a.off.le(&b.off)
+                    && match (a.null_id, b.null_id) {
+                        (None, _) => true,
+                        (Some(_), None) => false,
+                        (Some(x), Some(y)) => x == y || y == ANON_ID,
+                    }
+            }
+            (Scalar(s), Ptr(p)) => p.null_id.is_some() && s.as_constant() == Some(0),
+            (PacketEnd, PacketEnd) => true,
+            (MapRef(a), MapRef(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    /// What the bytes of this value look like once it is no longer a whole spill.
+    fn byte_kind(&self) -> ByteKind {
+        match self {
+            Value::Scalar(s) if s.as_constant() == Some(0) => ByteKind::Zero,
+            Value::Scalar(_) => ByteKind::Misc,
+            Value::Uninit => ByteKind::Uninit,
+            _ => ByteKind::Poison,
+        }
+    }
+}
+
+fn join_ids(a: Option<u32>, b: Option<u32>) -> Option<u32> {
+    match (a, b) {
+        (None, None) => None,
+        (Some(x), Some(y)) if x == y => Some(x),
+        _ => Some(ANON_ID),
+    }
+}
+
+impl Slot {
+    pub fn bytes(&self) -> [ByteKind; 8] {
+        match self {
+            Slot::Spill(v) => [v.byte_kind(); 8],
+            Slot::Bytes(b) => *b,
+        }
+    }
+
+    fn join(&self, other: &Slot) -> Slot {
+        if let (Slot::Spill(a), Slot::Spill(b)) = (self, other) {
+            return Slot::Spill(a.join(b));
+        }
+        let (a, b) = (self.bytes(), other.bytes());
+        Slot::Bytes(std::array::from_fn(|i| a[i].max(b[i])))
+    }
+
+    fn le(&self, other: &Slot) -> bool {
+        match (self, other) {
+            (Slot::Spill(a), Slot::Spill(b)) => a.le(b),
+            (_, Slot::Bytes(b)) => {
+                let a = self.bytes();
+                (0..8).all(|i| a[i] <= b[i])
+            }
+            (Slot::Bytes(_), Slot::Spill(_)) => false,
+        }
+    }
+
+    fn is_uninit(&self) -> bool {
+        matches!(self, Slot::Bytes(b) if b.iter().all(|&k| k == ByteKind::Uninit))
+    }
+}
+
+impl Frame {
+    pub fn new() -> Frame {
+        Frame {
+            slots: BTreeMap::new(),
+            saved: [Value::Uninit; 4],
+        }
+    }
+
+    pub fn slot(&self, i: u8) -> Slot {
+        self.slots
+            .get(&i)
+            .copied()
+            .unwrap_or(Slot::Bytes([ByteKind::Uninit; 8]))
+    }
+
+    pub fn set_slot(&mut self, i: u8, slot: Slot) {
+        if slot.is_uninit() {
+            self.slots.remove(&i);
+        } else {
+            self.slots.insert(i, slot);
+        }
+    }
+
+    fn join(&self, other: &Frame) -> Frame {
+        let mut slots = BTreeMap::new();
+        for (i, a) in &self.slots {
+            if let Some(b) = other.slots.get(i) {
+                let j = a.join(b);
+                if !j.is_uninit() {
+                    slots.insert(*i, j);
+                }
+            }
+        }
+        Frame {
+            slots,
+            saved: std::array::from_fn(|i| self.saved[i].join(&other.saved[i])),
+        }
+    }
+
+    fn le(&self, other: &Frame) -> bool {
+        (0..4).all(|i| self.saved[i].le(&other.saved[i]))
+            && other
+                .slots
+                .iter()
+                .all(|(i, b)| self.slots.get(i).is_some_and(|a| a.le(b)))
+    }
+
+    fn map_values(&self, f: &mut impl FnMut(&Value) -> Value) -> Frame {
+        let slots = self
+            .slots
+            .iter()
+            .map(|(i, s)| {
+                let s = match s {
+                    Slot::Spill(v) => Slot::Spill(f(v)),
+                    b => *b,
+                };
+                (*i, s)
+            })
+            .collect();
+        Frame {
+            slots,
+            saved: std::array::from_fn(|i| f(&self.saved[i])),
+        }
+    }
+}
+
+impl State {
+    pub fn join(&self, other: &State) -> State {
+        State {
+            regs: std::array::from_fn(|i| self.regs[i].join(&other.regs[i])),
+            frames: self
+                .frames
+                .iter()
+                .zip(&other.frames)
+                .map(|(a, b)| a.join(b))
+                .collect(),
+            packet_len: self.packet_len.min(other.packet_len),
+        }
+    }
+
+    /// Widening: `self` is the old state at a loop header, `newer` the incoming one.
+    pub fn widen(&self, newer: &State, thresholds: &[u64]) -> State {
+        let mut out = self.join(newer);
+        for i in 0..out.regs.len() {
+            out.regs[i] = self.regs[i].widen(&newer.regs[i], thresholds);
+        }
+        for (k, frame) in out.frames.iter_mut().enumerate() {
+            for (i, slot) in frame.slots.iter_mut() {
+                if let (Slot::Spill(new), Some(Slot::Spill(old))) =
+                    (*slot, self.frames[k].slots.get(i))
+                {
+                    *slot = Slot::Spill(old.widen(&new, thresholds));
+                }
+            }
+        }
+        out
+    }
+
+    /// Narrowing: `self` is the old state at a loop header, `newer` the recomputed one.
+    pub fn narrow(&self, newer: &State) -> State {
+        let mut out = newer.clone();
+        for i in 0..out.regs.len() {
+            out.regs[i] = self.regs[i].narrow(&newer.regs[i]);
+        }
+        for (k, frame) in out.frames.iter_mut().enumerate() {
+            for (i, slot) in frame.slots.iter_mut() {
+                if let (Slot::Spill(new), Some(Slot::Spill(old))) =
+                    (*slot, self.frames[k].slots.get(i))
+                {
+                    *slot = Slot::Spill(old.narrow(&new));
+                }
+            }
+        }
+        out
+    }
+
+    pub fn le(&self, other: &State) -> bool {
+        self.packet_len >= other.packet_len
+            && self.regs.iter().zip(&other.regs).all(|(a, b)| a.le(b))
+            && self.frames.iter().zip(&other.frames).all(|(a, b)| a.le(b))
+    }
+
+    /// Applies `f` to every value: registers, spills, saved registers.
+    pub fn map_values(&mut self, mut f: impl FnMut(&Value) -> Value) {
+        for r in self.regs.iter_mut() {
+            *r = f(r);
+        }
+        self.frames = self.frames.iter().map(|fr| fr.map_values(&mut f)).collect();
+    }
+
+    /// The current frame (the innermost).
+    pub fn frame(&self) -> &Frame {
+        self.frames.last().expect("at least one frame")
+    }
+
+    pub fn depth(&self) -> u8 {
+        (self.frames.len() - 1) as u8
+    }
+}
+
+/// Prints a range compactly.
+pub(crate) fn fmt_scalar(s: &Scalar) -> String {
+    if let Some(c) = s.as_constant() {
+        return format!("{}", c as i64);
+    }
+    if s.smin() >= 0 || s.umax() <= i64::MAX as u64 {
+        format!("in [{}, {}]", s.umin(), s.umax())
+    } else if s.smin() == i64::MIN && s.smax() == i64::MAX && s.umax() == u64::MAX {
+        if s.u32_max() != u32::MAX || s.u32_min() != 0 {
+            format!("unknown (low 32 bits in [{}, {}])", s.u32_min(), s.u32_max())
+        } else {
+            "unknown".to_string()
+        }
+    } else {
+        format!("in signed [{}, {}]", s.smin(), s.smax())
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Region::Stack(d) => write!(f, "stack frame {d}"),
+            Region::Context => write!(f, "context"),
+            Region::Buffer => write!(f, "buffer"),
+            Region::Packet => write!(f, "data area"),
+            Region::MapValue(m) => write!(f, "value of map {m}"),
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Uninit => write!(f, "uninitialised"),
+            Value::Mixed => write!(f, "a pointer or a number depending on the path"),
+            Value::Scalar(s) => write!(f, "scalar {}", fmt_scalar(s)),
+            Value::Ptr(p) => {
+                let null = if p.null_id.is_some() { "possibly null " } else { "" };
+                write!(f, "{null}pointer to {}, offset {}", p.region, fmt_scalar(&p.off))
+            }
+            Value::PacketEnd => write!(f, "data_end"),
+            Value::MapRef(m) => write!(f, "map {m}"),
+        }
+    }
+}
