@@ -2,11 +2,11 @@
 //! accepted, line by line) to instructions, by matching each line against the table's
 //! templates.
 //!
-//! A line holds an optional `label:` and an optional instruction. Comments start with `#`,
-//! `;` or `//`. Directives (`.text`, `.globl f`, ...) are skipped. Jump targets and local
-//! call targets may be labels; jumps may also be relative (`goto +3`). As in the
-//! bpf_conformance assembler, a target named `exit` that no label defines means the first
-//! `exit` instruction.
+//! A line holds statements separated by `;` (as in llvm-mc), each an optional `label:` and an
+//! optional instruction. Comments start with `#` or `//`. Directives (`.text`, `.globl f`,
+//! ...) are skipped. Jump targets and local call targets may be labels; jumps may also be
+//! relative (`goto +3`). As in the bpf_conformance assembler, a target named `exit` that no
+//! label defines means the first `exit` instruction.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -87,54 +87,58 @@ pub fn assemble(file: &str, source: &str) -> Result<Assembled, AsmError> {
             source_line: raw_line.to_string(),
         };
         let code = strip_comment(raw_line);
-        let mut tokens = lex(code).map_err(|e| err(e.col, e.len, e.message))?;
-        // Leading labels.
-        while let [Token {
-            tok: Tok::Ident(name),
-            col,
-            len,
-        }, Token {
-            tok: Tok::Punct(":"),
-            ..
-        }, ..] = tokens[..]
-        {
-            if parse_register(name).is_some_and(|(n, _)| n <= 10) {
-                return Err(err(
-                    col,
-                    len,
-                    format!("`{name}` is a register and cannot be a label"),
-                ));
-            }
-            if out
-                .labels
-                .insert(name.to_string(), out.insns.len())
-                .is_some()
+        let line_tokens = lex(code).map_err(|e| err(e.col, e.len, e.message))?;
+        // `;` separates statements, as in llvm-mc.
+        for statement in line_tokens.split(|t| t.tok == Tok::Punct(";")) {
+            let mut tokens = statement.to_vec();
+            // Leading labels.
+            while let [Token {
+                tok: Tok::Ident(name),
+                col,
+                len,
+            }, Token {
+                tok: Tok::Punct(":"),
+                ..
+            }, ..] = tokens[..]
             {
-                return Err(err(col, len, format!("label `{name}` is defined twice")));
+                if parse_register(name).is_some_and(|(n, _)| n <= 10) {
+                    return Err(err(
+                        col,
+                        len,
+                        format!("`{name}` is a register and cannot be a label"),
+                    ));
+                }
+                if out
+                    .labels
+                    .insert(name.to_string(), out.insns.len())
+                    .is_some()
+                {
+                    return Err(err(col, len, format!("label `{name}` is defined twice")));
+                }
+                tokens.drain(..2);
             }
-            tokens.drain(..2);
-        }
-        if tokens.is_empty() || is_directive(&tokens) {
-            continue;
-        }
-        let matched = match_line(&tokens).map_err(|m| {
-            let (col, len) = match tokens.get(m.at) {
-                Some(t) => (t.col, t.len),
-                None => (code.trim_end().len(), 1),
-            };
-            err(col, len, m.message)
-        })?;
-        let slot = out.insns.len();
-        if let Some((label, at)) = matched.label {
-            let t = tokens[at];
-            fixups.push((slot, label.to_string(), t.col, line_no));
-        }
-        let insn = matched.insn;
-        out.insns.push(insn);
-        out.lines.push(line_no);
-        if insn.n_slots() == 2 {
-            out.insns.push(Insn::lddw_tail_of(insn));
+            if tokens.is_empty() || is_directive(&tokens) {
+                continue;
+            }
+            let matched = match_line(&tokens).map_err(|m| {
+                let (col, len) = match tokens.get(m.at) {
+                    Some(t) => (t.col, t.len),
+                    None => (statement.last().map_or(0, |t| t.col + t.len), 1),
+                };
+                err(col, len, m.message)
+            })?;
+            let slot = out.insns.len();
+            if let Some((label, at)) = matched.label {
+                let t = tokens[at];
+                fixups.push((slot, label.to_string(), t.col, line_no));
+            }
+            let insn = matched.insn;
+            out.insns.push(insn);
             out.lines.push(line_no);
+            if insn.n_slots() == 2 {
+                out.insns.push(Insn::lddw_tail_of(insn));
+                out.lines.push(line_no);
+            }
         }
     }
     if !out.labels.contains_key("exit") {
@@ -193,10 +197,10 @@ pub fn assemble(file: &str, source: &str) -> Result<Assembled, AsmError> {
     Ok(out)
 }
 
-/// Removes a trailing comment (`#`, `;` or `//`).
+/// Removes a trailing comment (`#` or `//`).
 fn strip_comment(line: &str) -> &str {
     let mut end = line.len();
-    for marker in ["#", ";", "//"] {
+    for marker in ["#", "//"] {
         if let Some(i) = line.find(marker) {
             end = end.min(i);
         }

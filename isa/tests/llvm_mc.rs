@@ -133,3 +133,12 @@ fn what_llvm_mc_accepts_beyond_rfc_9669_is_rejected_today() {
     }
     assert_eq!(n_checked, 5);
 }
+
+/// llvm-mc reads `;` as a statement separator, not a comment: so do we.
+#[test]
+fn semicolon_separates_statements_as_in_llvm_mc() {
+    let one_line = ringfence_isa::assemble("t.s", "r1 = 1 ; r2 = 2\nexit").unwrap();
+    let two_lines = ringfence_isa::assemble("t.s", "r1 = 1\nr2 = 2\nexit").unwrap();
+    assert_eq!(one_line.insns, two_lines.insns);
+    assert_eq!(one_line.lines, vec![1, 1, 2]);
+}
