@@ -25,6 +25,8 @@ const PSEUDO_MAP_FD: u8 = 1;
 const PSEUDO_MAP_VALUE: u8 = 2;
 /// Size of `struct bpf_map_def` in the legacy `maps` section.
 const LEGACY_MAP_DEF_SIZE: usize = 20;
+/// The largest global-data section (`.rodata`, `.data`, `.bss`) an object may have.
+const MAX_GLOBAL_DATA: u64 = 16 << 20;
 
 /// A symbol, with its name resolved.
 #[derive(Clone, Debug)]
@@ -200,8 +202,17 @@ fn collect_maps(sections: &Sections<'_>, symbols: &[Symbol]) -> Result<MapIndexe
             SectionKind::Data | SectionKind::Bss => false,
             _ => continue,
         };
+        if section.size > MAX_GLOBAL_DATA {
+            return Err(LoadError::BadSection {
+                section: section.name.clone(),
+                message: format!(
+                    "{} bytes of global data is more than the limit of {MAX_GLOBAL_DATA} bytes",
+                    section.size
+                ),
+            });
+        }
         let bytes = if section.kind == SectionKind::Bss {
-            vec![0; usize::try_from(section.size).unwrap_or(0)]
+            vec![0; section.size as usize]
         } else {
             section.bytes.to_vec()
         };
@@ -569,12 +580,11 @@ impl Linker<'_> {
             }
         }
         // Local calls clang resolved itself must stay inside the chunk.
-        for at in chunk.base..chunk.base + (chunk.end - chunk.start) {
-            let slot = slots[at];
+        let n_chunk = chunk.end - chunk.start;
+        for (at, slot) in slots.iter().enumerate().skip(chunk.base).take(n_chunk) {
             if slot.opcode == OPCODE_CALL && slot.src == PSEUDO_CALL && !relocated.contains(&at) {
                 let target = at as i64 + slot.imm as i64 + 1;
-                let inside = target >= chunk.base as i64
-                    && target < (chunk.base + chunk.end - chunk.start) as i64;
+                let inside = target >= chunk.base as i64 && target < (chunk.base + n_chunk) as i64;
                 if !inside {
                     return Err(LoadError::BadSection {
                         section: section_name.clone(),
