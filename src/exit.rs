@@ -9,6 +9,8 @@ pub enum Failure {
     Rejected(anyhow::Error),
     /// The input could not be read at all: exit 2.
     Unreadable(anyhow::Error),
+    /// The command already printed why; exit with this code.
+    Silent(u8),
 }
 
 /// What every command returns.
@@ -38,6 +40,7 @@ pub fn report(outcome: Outcome) -> ExitCode {
             eprintln!("{}", render(&e));
             ExitCode::from(2)
         }
+        Err(Failure::Silent(code)) => ExitCode::from(code),
     }
 }
 

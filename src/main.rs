@@ -39,6 +39,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = SyntaxArg::Clang)]
         syntax: SyntaxArg,
     },
+    /// Prove a program safe: exit 0 with a summary, or 1 with a diagnostic.
+    Verify(commands::verify::VerifyArgs),
     /// Run a program over a memory buffer and print r0 as `0x...`.
     Run(commands::run::RunArgs),
     /// The bpf_conformance runner's plugin: program bytes as hex on stdin, r0 in hex on stdout.
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Asm { file, output } => commands::asm::assemble(&file, &output),
         Command::Disasm { file, syntax } => commands::asm::disassemble(&file, syntax.into()),
+        Command::Verify(args) => commands::verify::verify(&args),
         Command::Run(args) => commands::run::run(&args),
         Command::ConformancePlugin(args) => commands::conformance::plugin(&args),
     };

@@ -8,7 +8,8 @@ use std::io::Read;
 use anyhow::Context;
 use clap::Args;
 use ringfence_isa::decode;
-use ringfence_vm::{CheckedInterpreter, Config, Helpers};
+use ringfence_verifier::{verify, VerifierConfig};
+use ringfence_vm::{conformance_program_type, CheckedInterpreter, Config, Helpers};
 
 use crate::exit::{Failure, Outcome};
 use crate::load::{first_elf_program, parse_hex};
@@ -37,7 +38,12 @@ pub fn plugin(args: &PluginArgs) -> Outcome {
         decode(&bytes).map_err(Failure::unreadable)?
     };
     let mut mem = parse_hex("MEMHEX", args.memhex.as_deref().unwrap_or_default())?;
-    let interpreter = CheckedInterpreter::new(&insns, &Helpers::conformance(), Config::default());
+    let prog_type = conformance_program_type(mem.len() as u64);
+    let verified = verify(&insns, &prog_type, &VerifierConfig::default())
+        .map_err(|e| Failure::rejected(anyhow::anyhow!("rejected by the verifier: {e}")))?;
+    // FIXME: the fast interpreter replaces this once it lands.
+    let interpreter =
+        CheckedInterpreter::new(verified.insns(), &Helpers::conformance(), Config::default());
     let r0 = interpreter.run_mem(&mut mem).map_err(Failure::rejected)?;
     println!("{r0:x}");
     Ok(())

@@ -3,3 +3,4 @@
 pub mod asm;
 pub mod conformance;
 pub mod run;
+pub mod verify;

@@ -3,8 +3,10 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use ringfence_vm::{CheckedInterpreter, Config, Helpers};
+use ringfence_verifier::{verify, VerifierConfig};
+use ringfence_vm::{conformance_program_type, CheckedInterpreter, Config, Helpers};
 
+use crate::commands::verify::render_rejection;
 use crate::exit::{Failure, Outcome};
 use crate::load::{load_program, parse_hex};
 
@@ -22,7 +24,11 @@ pub struct RunArgs {
     /// Run the program this many times in one process (to time it); prints r0 once.
     #[arg(long, default_value_t = 1)]
     pub repeat: u64,
-    /// The most instructions one run may execute before it is stopped.
+    /// Skip verification and run in the checked interpreter, which checks every access and
+    /// stops the run at the first fault (or after `--budget` instructions).
+    #[arg(long)]
+    pub no_verify: bool,
+    /// With `--no-verify`: the most instructions one run may execute before it is stopped.
     #[arg(long, default_value_t = Config::default().max_insns)]
     pub budget: u64,
 }
@@ -34,23 +40,54 @@ pub enum ProgramTypeArg {
     Mem,
 }
 
-/// Runs the program and prints r0.
+/// Verifies the program (unless `--no-verify`), runs it and prints r0.
 pub fn run(args: &RunArgs) -> Outcome {
     let program = load_program(&args.program)?;
     let mem = parse_hex("--mem", &args.mem)?;
-    let config = Config {
-        max_insns: args.budget,
-        ..Config::default()
+    let name = args.program.display().to_string();
+    let helpers = Helpers::conformance();
+    let engine = if args.no_verify {
+        let config = Config { max_insns: args.budget, ..Config::default() };
+        Engine::Checked(CheckedInterpreter::new(&program.insns, &helpers, config))
+    } else {
+        let prog_type = match args.program_type {
+            ProgramTypeArg::Mem => conformance_program_type(mem.len() as u64),
+        };
+        let verified = verify(&program.insns, &prog_type, &VerifierConfig::default()).map_err(
+            |error| {
+                Failure::rejected(anyhow::anyhow!(
+                    "{}\n(the program was not run; `--no-verify` runs it in the checked \
+                     interpreter)",
+                    render_rejection(&name, &program, &error)
+                ))
+            },
+        )?;
+        // FIXME: the fast interpreter replaces this once it lands.
+        Engine::Fast(CheckedInterpreter::new(verified.insns(), &helpers, Config::default()))
     };
-    let interpreter = CheckedInterpreter::new(&program.insns, &Helpers::conformance(), config);
     let mut r0 = 0;
     for _ in 0..args.repeat.max(1) {
         // Every run starts from the buffer as given.
         let mut buffer = mem.clone();
-        r0 = interpreter
-            .run_mem(&mut buffer)
-            .map_err(|e| Failure::rejected(anyhow::anyhow!("{}: {e}", args.program.display())))?;
+        r0 = engine.run_mem(&mut buffer).map_err(|e| Failure::rejected(anyhow::anyhow!("{name}: {e}")))?;
     }
     println!("{r0:#x}");
     Ok(())
+}
+
+/// The engine a run uses.
+enum Engine {
+    /// The checked interpreter, for programs that were not verified.
+    Checked(CheckedInterpreter),
+    /// The fast interpreter, for verified programs.
+    Fast(CheckedInterpreter),
+}
+
+impl Engine {
+    fn run_mem(&self, mem: &mut [u8]) -> Result<u64, ringfence_vm::RunError> {
+        match self {
+            Engine::Checked(engine) => engine.run_mem(mem),
+            Engine::Fast(engine) => engine.run_mem(mem),
+        }
+    }
 }

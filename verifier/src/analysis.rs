@@ -23,11 +23,12 @@ use ringfence_isa::{
 
 use crate::cfg::{Cfg, Term};
 use crate::config::VerifierConfig;
-use crate::domain::{self, refine, AluOp, Cond, ExtendFrom, Scalar, SwapBits, SwapKind, Width};
+use crate::domain::{refine, AluOp, Cond, ExtendFrom, Scalar, SwapBits, SwapKind, Width};
 use crate::error::{PathStep, VerifyError, VerifyErrorKind as K};
 use crate::program_type::{Access, ArgKind, Context, FieldKind, ProgramType, RetKind};
 use crate::state::{
-    ByteKind, Frame, Pointer, Region, Slot, State, Value, ANON_ID, N_SLOTS, STACK_SIZE,
+    new_base_id, ByteKind, Frame, Pointer, Region, Slot, State, Value, ANON_ID, N_SLOTS,
+    STACK_SIZE,
 };
 
 /// A location an invariant constrains: a register, or an 8-byte slot of the current frame.
@@ -45,7 +46,6 @@ pub(crate) type Invariants = BTreeMap<usize, Vec<(Loc, Scalar)>>;
 #[derive(Clone, Debug)]
 pub(crate) struct Instance {
     pub func: usize,
-    pub depth: usize,
     /// The calling instance and the call's block.
     pub parent: Option<(usize, usize)>,
     /// Call slot to the callee's instance.
@@ -63,7 +63,8 @@ pub(crate) struct Run {
     pub error: Option<VerifyError>,
     /// Per loop header node, the join of the states on its entry (non-back) edges.
     pub entry_states: BTreeMap<usize, State>,
-    /// Back edges (from node, to node) that some state takes.
+    /// Back edges (from node, to node) that some state takes (or may take: from a block
+    /// whose analysis stopped at an error).
     pub live_back_edges: BTreeSet<(usize, usize)>,
     /// Per instance, writes into its own frame through a pointer other than `r10`:
     /// (slot, lowest byte offset, highest byte offset + 1).
@@ -127,7 +128,7 @@ impl<'a> Analyzer<'a> {
             block_pos,
             thresholds: Vec::new(),
         };
-        an.add_instance(0, 0, None)?;
+        an.add_instance(0, None)?;
         an.thresholds = an.collect_thresholds();
         Ok(an)
     }
@@ -135,7 +136,6 @@ impl<'a> Analyzer<'a> {
     fn add_instance(
         &mut self,
         func: usize,
-        depth: usize,
         parent: Option<(usize, usize)>,
     ) -> Result<usize, VerifyError> {
         if self.instances.len() >= self.config.max_instances {
@@ -154,7 +154,6 @@ impl<'a> Analyzer<'a> {
         }
         self.instances.push(Instance {
             func,
-            depth,
             parent,
             children: BTreeMap::new(),
             base,
@@ -162,7 +161,7 @@ impl<'a> Analyzer<'a> {
         let calls = f.calls.clone();
         for (site, callee) in calls {
             let block = self.block_of_last(site);
-            let child = self.add_instance(callee, depth + 1, Some((id, block)))?;
+            let child = self.add_instance(callee, Some((id, block)))?;
             self.instances[id].children.insert(site, child);
         }
         Ok(id)
@@ -234,26 +233,18 @@ impl<'a> Analyzer<'a> {
         let mut regs = [Value::Uninit; 11];
         match &self.ptype.context {
             Context::Mem { len } => {
-                regs[1] = Value::Ptr(Pointer {
-                    region: Region::Buffer,
-                    off: Scalar::constant(0),
-                    null_id: None,
-                });
+                regs[1] = Value::Ptr(Pointer::new(Region::Buffer, Scalar::constant(0)));
                 regs[2] = Value::Scalar(Scalar::constant(*len));
             }
             Context::Struct(_) => {
-                regs[1] = Value::Ptr(Pointer {
-                    region: Region::Context,
-                    off: Scalar::constant(0),
-                    null_id: None,
-                });
+                regs[1] = Value::Ptr(Pointer::new(Region::Context, Scalar::constant(0)));
             }
         }
         regs[10] = stack_ptr(0);
         State {
             regs,
             frames: vec![Frame::new()],
-            packet_len: 0,
+            pkt_ranges: BTreeMap::new(),
         }
     }
 
@@ -294,41 +285,54 @@ impl<'a> Analyzer<'a> {
         let entry = self.node(0, self.cfg.funcs[0].entry);
         states[entry] = self.apply_invariants(entry, self.initial_state(), inv);
         let mut work: BTreeSet<usize> = BTreeSet::from([entry]);
-        let mut rec = Recorder::default();
+        let mut out_edges: Vec<Vec<Edge>> = (0..n).map(|_| Vec::new()).collect();
+        let mut preds: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
         for round in 0..MAX_ROUNDS {
-            // Ascending.
+            // Ascending. A node's state is the join of its predecessors' current edge states
+            // (so facts flow unchanged along single edges); loop headers accumulate and
+            // widen, which makes the iteration stop.
             while let Some(node) = work.pop_first() {
                 let Some(st) = states[node].clone() else {
                     continue;
                 };
-                let Ok(edges) = self.exec_block(node, st, None) else {
-                    continue;
-                };
-                for e in edges {
-                    let Some(new) = self.apply_invariants(e.to, e.state, inv) else {
+                let edges = self.exec_block(node, st, None).unwrap_or_default();
+                let mut targets: BTreeSet<usize> = out_edges[node].iter().map(|e| e.to).collect();
+                for e in &edges {
+                    targets.insert(e.to);
+                    preds[e.to].insert(node);
+                    if states[e.to].is_none() && first_pred[e.to].is_none() && e.to != entry {
+                        first_pred[e.to] = Some((node, e.step));
+                    }
+                }
+                out_edges[node] = edges;
+                for to in targets {
+                    let mut acc: Option<State> = (to == entry).then(|| self.initial_state());
+                    for &p in &preds[to] {
+                        for e in out_edges[p].iter().filter(|e| e.to == to) {
+                            acc = Some(match acc {
+                                Some(a) => a.join(&e.state, to),
+                                None => e.state.clone(),
+                            });
+                        }
+                    }
+                    let Some(new) = acc.and_then(|s| self.apply_invariants(to, s, inv)) else {
                         continue;
                     };
-                    match &states[e.to] {
-                        None => {
-                            states[e.to] = Some(new);
-                            if first_pred[e.to].is_none() && e.to != entry {
-                                first_pred[e.to] = Some((node, e.step));
-                            }
-                            work.insert(e.to);
-                        }
-                        Some(old) if new.le(old) => {}
-                        Some(old) => {
-                            visits[e.to] += 1;
-                            let joined = if self.header_loop(e.to).is_some()
-                                && visits[e.to] > WIDEN_DELAY
-                            {
-                                old.widen(&new, &self.thresholds)
+                    let new = match &states[to] {
+                        Some(old) if self.header_loop(to).is_some() => {
+                            visits[to] += 1;
+                            let joined = if visits[to] > WIDEN_DELAY {
+                                old.widen(&new, &self.thresholds, to)
                             } else {
-                                old.join(&new)
+                                old.join(&new, to)
                             };
-                            states[e.to] = self.apply_invariants(e.to, joined, inv);
-                            work.insert(e.to);
+                            self.apply_invariants(to, joined, inv)
                         }
+                        _ => Some(new),
+                    };
+                    if new != states[to] {
+                        states[to] = new;
+                        work.insert(to);
                     }
                 }
             }
@@ -348,7 +352,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
             // Checking.
-            rec = Recorder {
+            let mut rec = Recorder {
                 frame_writes: BTreeMap::new(),
                 stack_usage: vec![0; self.cfg.funcs.len()],
             };
@@ -360,7 +364,7 @@ impl<'a> Analyzer<'a> {
                 if !ok {
                     stable = false;
                     let joined = match &states[node] {
-                        Some(old) => old.join(new),
+                        Some(old) => old.join(new, node),
                         None => new.clone(),
                     };
                     if first_pred[node].is_none() && node != entry {
@@ -409,12 +413,20 @@ impl<'a> Analyzer<'a> {
             out.entry_states.insert(entry, initial.clone());
         }
         out.incoming[entry] = Some(initial);
-        for node in 0..n {
-            let Some(st) = &states[node] else { continue };
+        for (node, st) in states.iter().enumerate() {
+            let Some(st) = st else { continue };
             let edges = match self.exec_block(node, st.clone(), rec.as_deref_mut()) {
                 Ok(edges) => edges,
                 Err(e) => {
                     out.errors.push((node, e));
+                    // The block's edges are unknown: count its back edges as taken.
+                    let (inst, b) = self.nodes[node];
+                    for &s in &self.cfg.blocks[b].succs {
+                        let to = self.node(inst, s);
+                        if self.is_back_edge(node, to) {
+                            out.live_back_edges.insert((node, to));
+                        }
+                    }
                     continue;
                 }
             };
@@ -424,7 +436,7 @@ impl<'a> Analyzer<'a> {
                         out.live_back_edges.insert((node, e.to));
                     } else {
                         let joined = match out.entry_states.get(&e.to) {
-                            Some(s) => s.join(&e.state),
+                            Some(s) => s.join(&e.state, e.to),
                             None => e.state.clone(),
                         };
                         out.entry_states.insert(e.to, joined);
@@ -434,7 +446,7 @@ impl<'a> Analyzer<'a> {
                     out.first_pred[e.to] = Some((node, e.step));
                 }
                 let joined = match &out.incoming[e.to] {
-                    Some(s) => s.join(&e.state),
+                    Some(s) => s.join(&e.state, e.to),
                     None => e.state,
                 };
                 out.incoming[e.to] = Some(joined);
@@ -808,11 +820,7 @@ impl<'a> Analyzer<'a> {
                         if kind == Imm64Kind::MapFd {
                             Value::MapRef(idx)
                         } else {
-                            Value::Ptr(Pointer {
-                                region: Region::MapValue(idx),
-                                off: Scalar::constant((insn.imm as u64) >> 32),
-                                null_id: None,
-                            })
+                            Value::Ptr(Pointer::new(Region::MapValue(idx), Scalar::constant((insn.imm as u64) >> 32)))
                         }
                     }
                 };
@@ -850,7 +858,7 @@ impl<'a> Analyzer<'a> {
     #[allow(clippy::too_many_arguments)]
     fn alu(
         &self,
-        st: &State,
+        st: &mut State,
         slot: usize,
         op: IAlu,
         width: IWidth,
@@ -863,14 +871,15 @@ impl<'a> Analyzer<'a> {
             Source::Reg => vec![insn.dst, insn.src],
             Source::Imm => vec![insn.dst],
         };
-        let arith_err = |hint: &str| self.error(st, K::PointerArithmetic, slot, &regs, hint);
+        let arith_err =
+            |st: &State, hint: &str| self.error(st, K::PointerArithmetic, slot, &regs, hint);
         match (dv, sv) {
             (Value::Scalar(a), Value::Scalar(b)) => {
                 Ok(Value::Scalar(a.alu(dom_op(op), dom_width(width), &b)))
             }
             (Value::Mixed, _) => Err(self.mixed(st, insn.dst, slot)),
             (_, Value::Mixed) => Err(self.mixed(st, insn.src, slot)),
-            _ if width == IWidth::W32 => Err(arith_err("no 32-bit arithmetic on pointers")),
+            _ if width == IWidth::W32 => Err(arith_err(st, "no 32-bit arithmetic on pointers")),
             (Value::Ptr(p), Value::Scalar(b)) if matches!(op, IAlu::Add | IAlu::Sub) => {
                 self.ptr_add(st, slot, &regs, p, b, op == IAlu::Sub)
             }
@@ -903,6 +912,7 @@ impl<'a> Analyzer<'a> {
                 )))
             }
             _ => Err(arith_err(
+                st,
                 "pointers only take + and - of bounded numbers, or - of a pointer into the same region",
             )),
         }
@@ -913,12 +923,13 @@ impl<'a> Analyzer<'a> {
             Context::Struct(l) => l.max_data_len as u64,
             Context::Mem { .. } => 0,
         };
-        Scalar::range(st.packet_len.min(max), max)
+        let known = st.pkt_ranges.get(&0).copied().unwrap_or(0).max(0) as u64;
+        Scalar::range(known.min(max), max)
     }
 
     fn ptr_add(
         &self,
-        st: &State,
+        st: &mut State,
         slot: usize,
         regs: &[u8],
         p: Pointer,
@@ -946,10 +957,40 @@ impl<'a> Analyzer<'a> {
             ));
         }
         let op = if sub { AluOp::Sub } else { AluOp::Add };
-        Ok(Value::Ptr(Pointer {
+        let mut out = Pointer {
             off: p.off.alu(op, Width::W64, &s),
             ..p
-        }))
+        };
+        if p.region == Region::Packet {
+            match s.as_constant().map(|k| k as i64) {
+                Some(k) if p.pkt_id != ANON_ID => {
+                    let c = if sub { p.pkt_c.checked_sub(k) } else { p.pkt_c.checked_add(k) };
+                    match c {
+                        Some(c) if c.abs() < 1 << 31 => out.pkt_c = c,
+                        _ => out.pkt_id = ANON_ID,
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    // A new base: values that had this id before (an earlier iteration)
+                    // lose it, and so does its range.
+                    let id = new_base_id(slot);
+                    st.map_values(|v| match v {
+                        Value::Ptr(q) if q.region == Region::Packet && q.pkt_id == id => {
+                            Value::Ptr(Pointer {
+                                pkt_id: ANON_ID,
+                                ..*q
+                            })
+                        }
+                        v => *v,
+                    });
+                    st.pkt_ranges.remove(&id);
+                    out.pkt_id = id;
+                    out.pkt_c = 0;
+                }
+            }
+        }
+        Ok(Value::Ptr(out))
     }
 
     // ---- Memory ------------------------------------------------------------------------
@@ -998,7 +1039,17 @@ impl<'a> Analyzer<'a> {
                         "the data area is read-only",
                     ));
                 }
-                (0, st.packet_len as i128)
+                // Readable: up to the range proven for the pointer's base, or for `data`.
+                let by_base = st
+                    .pkt_ranges
+                    .get(&p.pkt_id)
+                    .filter(|_| p.pkt_id != ANON_ID)
+                    .map(|&r| r as i128 - (p.pkt_c as i128 + lo_add as i128 + len as i128));
+                let by_data = st.pkt_ranges.get(&0).copied().unwrap_or(0) as i128
+                    - (p.off.smax() as i128 + lo_add as i128 + len as i128);
+                let slack = by_base.unwrap_or(by_data).max(by_data);
+                // Express it as a region [0, end) for the common check below.
+                (0, p.off.smax() as i128 + lo_add as i128 + len as i128 + slack.min(0))
             }
             Region::MapValue(m) => {
                 let def = self.config.maps[m as usize];
@@ -1018,7 +1069,7 @@ impl<'a> Analyzer<'a> {
             let what = match p.region {
                 Region::Packet => format!(
                     "the data area is proven {} bytes long here (compare data + n with data_end first)",
-                    st.packet_len
+                    st.pkt_ranges.get(&0).copied().unwrap_or(0)
                 ),
                 r => format!("{r} is [{rlo}, {rhi})"),
             };
@@ -1139,11 +1190,7 @@ impl<'a> Analyzer<'a> {
                             "load data and data_end whole, with 8-byte loads",
                         ))
                     }
-                    FieldKind::Data => Ok(Value::Ptr(Pointer {
-                        region: Region::Packet,
-                        off: Scalar::constant(0),
-                        null_id: None,
-                    })),
+                    FieldKind::Data => Ok(Value::Ptr(Pointer::new(Region::Packet, Scalar::constant(0)))),
                     FieldKind::DataEnd => Ok(Value::PacketEnd),
                 }
             }
@@ -1434,9 +1481,8 @@ impl<'a> Analyzer<'a> {
                 });
                 match map {
                     Some(m) => Value::Ptr(Pointer {
-                        region: Region::MapValue(m),
-                        off: Scalar::constant(0),
                         null_id: Some(id),
+                        ..Pointer::new(Region::MapValue(m), Scalar::constant(0))
                     }),
                     None => Value::Scalar(Scalar::unknown()),
                 }
@@ -1544,15 +1590,24 @@ impl<'a> Analyzer<'a> {
                 } else {
                     holds
                 };
-                // `p holds end`: what it proves of the data length.
-                let min_off = p.off.smin().max(0) as u64;
-                let proven = match holds {
-                    ICond::Le | ICond::Eq => Some(min_off),
-                    ICond::Lt => Some(min_off.saturating_add(1)),
+                // `p holds end`: what it proves of the data length, for `data` (from the
+                // least offset) and for the pointer's base (from its constant part).
+                let extra = match holds {
+                    ICond::Le | ICond::Eq => Some(0),
+                    ICond::Lt => Some(1),
                     _ => None,
                 };
-                if let Some(len) = proven {
-                    out.packet_len = out.packet_len.max(len);
+                if let Some(extra) = extra {
+                    let mut prove = |id: u32, n: i64| {
+                        let r = out.pkt_ranges.entry(id).or_insert(n);
+                        *r = (*r).max(n);
+                    };
+                    if p.off.smin() >= 0 {
+                        prove(0, p.off.smin() + extra);
+                    }
+                    if p.pkt_id != ANON_ID {
+                        prove(p.pkt_id, p.pkt_c + extra);
+                    }
                 }
             }
             (Value::PacketEnd, Value::PacketEnd) => {}
@@ -1589,11 +1644,7 @@ fn path_to(first_pred: &[Option<(usize, Option<PathStep>)>], node: usize) -> Vec
 }
 
 fn stack_ptr(depth: u8) -> Value {
-    Value::Ptr(Pointer {
-        region: Region::Stack(depth),
-        off: Scalar::constant(0),
-        null_id: None,
-    })
+    Value::Ptr(Pointer::new(Region::Stack(depth), Scalar::constant(0)))
 }
 
 /// The slot holding byte offset `b` (from r10; `-512..0`).
@@ -1712,5 +1763,3 @@ pub(crate) fn swap_cond(c: ICond) -> ICond {
     }
 }
 
-#[allow(dead_code)]
-fn _domain_is_used(_: domain::Tnum) {}

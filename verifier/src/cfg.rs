@@ -61,7 +61,6 @@ pub(crate) struct Loop {
 #[derive(Clone, Debug)]
 pub(crate) struct Func {
     pub start: usize,
-    pub end: usize,
     pub entry: usize,
     /// Blocks reachable from the entry within the function, in reverse postorder, then the
     /// unreachable ones.
@@ -78,8 +77,6 @@ pub(crate) struct Func {
 pub(crate) struct Cfg {
     pub blocks: Vec<Block>,
     pub funcs: Vec<Func>,
-    /// For each function, the function index of each start slot.
-    pub func_at: BTreeMap<usize, usize>,
 }
 
 impl Func {
@@ -293,14 +290,10 @@ pub(crate) fn build(insns: &[Insn]) -> Result<Cfg, VerifyError> {
     let mut funcs = Vec::with_capacity(starts.len());
     for (k, &start) in starts.iter().enumerate() {
         let entry = block_at[start];
-        let func = analyse_function(insns, &blocks, k, start, func_end(k), entry, &calls[k])?;
+        let func = analyse_function(insns, &blocks, k, start, entry, &calls[k])?;
         funcs.push(func);
     }
-    Ok(Cfg {
-        blocks,
-        funcs,
-        func_at,
-    })
+    Ok(Cfg { blocks, funcs })
 }
 
 fn check_call_graph(
@@ -368,7 +361,6 @@ fn analyse_function(
     blocks: &[Block],
     k: usize,
     start: usize,
-    end: usize,
     entry: usize,
     calls: &[(usize, usize)],
 ) -> Result<Func, VerifyError> {
@@ -434,7 +426,6 @@ fn analyse_function(
     }
     let mut func = Func {
         start,
-        end,
         entry,
         order: Vec::new(),
         idom,

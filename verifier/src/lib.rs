@@ -1,5 +1,153 @@
 //! Proves, before a BPF program may run, that every memory access is in bounds, that nothing
 //! uninitialised is read, and that the program terminates within a stated bound.
+//!
+//! [`verify`] checks the structure first ([`cfg`]: jumps, functions, calls, loops), then
+//! runs an abstract interpretation over the control-flow graph ([`analysis`]), then bounds
+//! every loop ([`bounds`]) and feeds the bounds back as loop invariants until they are
+//! confirmed by the run they feed.
+//!
+//! # The abstract domain
+//!
+//! - Per register ([`state`]): uninitialised (the top: reading it is an error); a value that
+//!   is a pointer on some paths and a number on others (may be copied, not used); a scalar,
+//!   abstracted by the reduced product of a tristate number with unsigned and signed ranges in
+//!   64 and 32 bits ([`domain`], after the Linux kernel's `bpf_reg_state` and Vishwanathan et
+//!   al., "Sound, Precise, and Fast Abstract Interpretation with Tristate Numbers", CGO 2022);
+//!   a pointer to one region (a stack frame, the context, the `mem` buffer, the data area,
+//!   a map value) with a scalar offset and, when it may be null, the id of the helper call
+//!   that produced it; `data_end`; a map reference.
+//! - Per stack byte of every live frame (512 bytes each): uninitialised, part of a spilled
+//!   pointer (unreadable as a number), any number, zero; an aligned 8-byte store of a
+//!   register keeps the whole value (a *spill*), and an aligned 8-byte load gives it back.
+//! - Per state: the data-area length proven by comparisons of `data + k` with `data_end`.
+//!
+//! Join: pointwise; scalars by [`domain::Scalar::join`], pointers of one region by joining
+//! offsets, anything else to the mixed value; stack bytes to the worse state. Widening (at
+//! loop headers after two plain joins): [`domain::Scalar::widen`] with thresholds (every
+//! constant of the program, plus and minus one, the region sizes). Narrowing: two
+//! descending passes after the fixpoint ([`domain::Scalar::narrow`] at headers), then a
+//! checking pass that confirms the result is still a post-fixpoint and reports errors.
+//!
+//! Transfer functions: ALU on scalars through [`domain::Scalar::alu`]; pointer plus or minus
+//! a scalar within ±2^30 moves the offset; pointer minus pointer of one region is a scalar;
+//! every other pointer operation, and every 32-bit operation on a pointer, is rejected. Loads,
+//! stores and atomics check the region, the permission and `[off.min + insn.off, off.max +
+//! insn.off + size)` against the region's size; stack reads need initialised bytes; pointers
+//! may only be stored on the stack. Helper calls check each argument against the signature,
+//! make `r1`-`r5` unreadable and give `r0` the return kind. Local calls are inlined per
+//! call site with a fresh frame (`r6`-`r9` restored on return). Conditional jumps refine
+//! both outcomes with [`domain::refine`] and prune the impossible one; a null check of a
+//! nullable pointer clears every copy with the same id.
+//!
+//! # Not checked
+//!
+//! - Relations between scalar registers (`r1 < r2` refines each alone; a refined register
+//!   does not refine the stack slot it was loaded from).
+//! - Values inside the buffer, the context's scalar fields, map values (all unknown).
+//! - Helpers' own behaviour: a helper is trusted to respect its signature.
+//! - Alignment of memory accesses other than pointer spills.
+//! - Concurrency: atomics are checked as a read and a write of the same bytes.
+//! - Division by zero is not an error (BPF defines its result).
 #![forbid(unsafe_code)]
+// A rejection is the cold path, built once per verification; boxing it would only make the
+// public `Result<VerifiedProgram, VerifyError>` clumsier.
+#![allow(clippy::result_large_err)]
 
+mod analysis;
+mod bounds;
+pub mod cfg;
+pub mod config;
 pub mod domain;
+pub mod error;
+pub mod program_type;
+mod state;
+pub mod verified;
+
+use ringfence_isa::Insn;
+
+pub use config::{MapDef, VerifierConfig};
+pub use error::{PathStep, VerifyError, VerifyErrorKind};
+pub use program_type::{
+    Access, ArgKind, Context, ContextLayout, Field, FieldKind, HelperSig, ProgramType, RetKind,
+    ReturnRange,
+};
+pub use verified::{StackUsage, VerifiedProgram};
+
+use analysis::{Analyzer, Invariants};
+
+/// How many times loop invariants may be derived and re-checked.
+const INVARIANT_ROUNDS: usize = 4;
+
+/// Verifies `insns` (one per slot) as a program of type `prog_type`.
+pub fn verify(
+    insns: &[Insn],
+    prog_type: &ProgramType,
+    config: &VerifierConfig,
+) -> Result<VerifiedProgram, VerifyError> {
+    let cfg = cfg::build(insns)?;
+    let an = Analyzer::new(insns, &cfg, prog_type, config)?;
+    let mut inv = Invariants::new();
+    let mut last_error = None;
+    for _ in 0..INVARIANT_ROUNDS {
+        let run = an.run(&inv);
+        let bounds = bounds::analyze(&an, &run);
+        // Invariants used in this run must contain those this run derives.
+        let confirmed = inv.iter().all(|(h, used)| {
+            used.iter().all(|(loc, u)| {
+                bounds
+                    .invariants
+                    .get(h)
+                    .and_then(|l| l.iter().find(|(l2, _)| l2 == loc))
+                    .is_some_and(|(_, new)| new.le(u))
+            })
+        });
+        let error = run.error.clone().or(bounds.error.clone());
+        if confirmed {
+            match error {
+                None => {
+                    if let Some(limit) = config.max_worst_case {
+                        if bounds.worst_case > limit {
+                            return Err(VerifyError::at(
+                                insns,
+                                VerifyErrorKind::TooManyInsns {
+                                    worst_case: bounds.worst_case,
+                                },
+                                0,
+                                "lower the loop bounds",
+                            ));
+                        }
+                    }
+                    let stack_usage = cfg
+                        .funcs
+                        .iter()
+                        .zip(&run.stack_usage)
+                        .map(|(f, &bytes)| StackUsage {
+                            func_start: f.start,
+                            bytes,
+                        })
+                        .collect();
+                    return Ok(VerifiedProgram::new(
+                        insns.to_vec(),
+                        prog_type.clone(),
+                        config.maps.clone(),
+                        bounds.worst_case,
+                        stack_usage,
+                    ));
+                }
+                Some(e) if bounds.invariants == inv => return Err(e),
+                Some(e) => last_error = Some(e),
+            }
+        } else if error.is_some() {
+            last_error = error;
+        }
+        inv = bounds.invariants;
+    }
+    Err(last_error.unwrap_or_else(|| {
+        VerifyError::at(
+            insns,
+            VerifyErrorKind::TooComplex,
+            0,
+            "loop invariants did not stabilise; simplify the loop nest",
+        )
+    }))
+}

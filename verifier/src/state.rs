@@ -44,6 +44,23 @@ pub(crate) struct Pointer {
     pub region: Region,
     pub off: Scalar,
     pub null_id: Option<u32>,
+    /// Data-area pointers only: the pointer is `base(pkt_id) + pkt_c`, where pointers with
+    /// the same id share one unknown base (id 0: `data` itself; [`ANON_ID`]: no relation).
+    pub pkt_id: u32,
+    pub pkt_c: i64,
+}
+
+impl Pointer {
+    /// A non-null pointer into `region` at `off`.
+    pub fn new(region: Region, off: Scalar) -> Pointer {
+        Pointer {
+            region,
+            off,
+            null_id: None,
+            pkt_id: 0,
+            pkt_c: 0,
+        }
+    }
 }
 
 /// The abstract value of a register or spilled slot.
@@ -87,29 +104,28 @@ pub(crate) struct Frame {
 pub(crate) struct State {
     pub regs: [Value; 11],
     pub frames: Vec<Frame>,
-    /// The data area is proven at least this long.
-    pub packet_len: u64,
+    /// Proven readable lengths of the data area: for each base id, `base + n <= data_end`
+    /// (id 0 is `data` itself).
+    pub pkt_ranges: BTreeMap<u32, i64>,
 }
 
 impl Value {
-    pub fn scalar(&self) -> Option<&Scalar> {
-        match self {
-            Value::Scalar(s) => Some(s),
-            _ => None,
-        }
-    }
-
     pub fn join(&self, other: &Value) -> Value {
         use Value::*;
         match (self, other) {
             (Uninit, _) | (_, Uninit) => Uninit,
             (Mixed, _) | (_, Mixed) => Mixed,
             (Scalar(a), Scalar(b)) => Scalar(a.join(b)),
-            (Ptr(a), Ptr(b)) if a.region == b.region => Ptr(Pointer {
-                region: a.region,
-                off: a.off.join(&b.off),
-                null_id: join_ids(a.null_id, b.null_id),
-            }),
+            (Ptr(a), Ptr(b)) if a.region == b.region => {
+                let same = (a.pkt_id, a.pkt_c) == (b.pkt_id, b.pkt_c);
+                Ptr(Pointer {
+                    region: a.region,
+                    off: a.off.join(&b.off),
+                    null_id: join_ids(a.null_id, b.null_id),
+                    pkt_id: if same { a.pkt_id } else { ANON_ID },
+                    pkt_c: if same { a.pkt_c } else { 0 },
+                })
+            }
             (Ptr(p), Scalar(s)) | (Scalar(s), Ptr(p))
                 if p.null_id.is_some() && s.as_constant() == Some(0) =>
             {
@@ -125,8 +141,9 @@ impl Value {
     }
 
     /// Widening: `self` is the old value, `newer` the new one.
-    pub fn widen(&self, newer: &Value, thresholds: &[u64]) -> Value {
-        match (self, self.join(newer)) {
+    /// Widening: `self` is the old value, `joined` its join with the new one.
+    pub fn widen(&self, joined: &Value, thresholds: &[u64]) -> Value {
+        match (self, *joined) {
             (Value::Scalar(a), Value::Scalar(j)) => Value::Scalar(a.widen(&j, thresholds)),
             (Value::Ptr(a), Value::Ptr(j)) if a.region == j.region => Value::Ptr(Pointer {
                 off: a.off.widen(&j.off, thresholds),
@@ -143,7 +160,7 @@ impl Value {
             (Value::Ptr(a), Value::Ptr(b)) if a.region == b.region && a.null_id == b.null_id => {
                 Value::Ptr(Pointer {
                     off: a.off.narrow(&b.off),
-                    ..*a
+                    ..*b
                 })
             }
             _ => *self,
@@ -161,6 +178,7 @@ impl Value {
             (Ptr(a), Ptr(b)) => {
                 a.region == b.region
                     && a.off.le(&b.off)
+                    && (b.pkt_id == ANON_ID || (a.pkt_id, a.pkt_c) == (b.pkt_id, b.pkt_c))
                     && match (a.null_id, b.null_id) {
                         (None, _) => true,
                         (Some(_), None) => false,
@@ -183,6 +201,23 @@ impl Value {
             _ => ByteKind::Poison,
         }
     }
+}
+
+/// The base id a join at `node` gives the data-area pointer at location `loc`.
+pub(crate) fn join_id(node: usize, loc: usize) -> u32 {
+    u32::try_from(node * 1024 + loc)
+        .ok()
+        .filter(|&v| v < 0x7fff_0000)
+        .map_or(ANON_ID, |v| v | 0x8000_0000)
+}
+
+fn is_join_id_of(id: u32, node: usize) -> bool {
+    id != ANON_ID && id & 0x8000_0000 != 0 && (id & 0x7fff_ffff) as usize / 1024 == node
+}
+
+/// The base id a variable addition at `slot` gives a data-area pointer.
+pub(crate) fn new_base_id(slot: usize) -> u32 {
+    0x4000_0000 + (slot as u32 & 0x3fff_ffff)
 }
 
 fn join_ids(a: Option<u32>, b: Option<u32>) -> Option<u32> {
@@ -292,8 +327,11 @@ impl Frame {
 }
 
 impl State {
-    pub fn join(&self, other: &State) -> State {
-        State {
+    /// The join at the entry of node `node`. A data-area pointer whose base differs between
+    /// the two sides (or was itself made by a join at this node) gets a fresh base id
+    /// [`join_id`]`(node, location)`, with no proven range.
+    pub fn join(&self, other: &State, node: usize) -> State {
+        let mut out = State {
             regs: std::array::from_fn(|i| self.regs[i].join(&other.regs[i])),
             frames: self
                 .frames
@@ -301,22 +339,57 @@ impl State {
                 .zip(&other.frames)
                 .map(|(a, b)| a.join(b))
                 .collect(),
-            packet_len: self.packet_len.min(other.packet_len),
+            pkt_ranges: self
+                .pkt_ranges
+                .iter()
+                .filter(|(id, _)| !is_join_id_of(**id, node))
+                .filter_map(|(id, r)| other.pkt_ranges.get(id).map(|r2| (*id, (*r).min(*r2))))
+                .collect(),
+        };
+        let fresh = |a: &Value, b: &Value, out: &mut Value, loc: usize| {
+            if let Value::Ptr(p) = out {
+                if p.region != Region::Packet {
+                    return;
+                }
+                let keep = matches!((a, b), (Value::Ptr(x), Value::Ptr(y))
+                    if (x.pkt_id, x.pkt_c) == (y.pkt_id, y.pkt_c) && !is_join_id_of(x.pkt_id, node));
+                if !keep {
+                    p.pkt_id = join_id(node, loc);
+                    p.pkt_c = 0;
+                }
+            }
+        };
+        for r in 0..out.regs.len() {
+            fresh(&self.regs[r], &other.regs[r], &mut out.regs[r], r);
         }
+        for k in 0..out.frames.len() {
+            let slots: Vec<u8> = out.frames[k].slots.keys().copied().collect();
+            for i in slots {
+                if let (Slot::Spill(a), Slot::Spill(b), Some(Slot::Spill(o))) = (
+                    self.frames[k].slot(i),
+                    other.frames[k].slot(i),
+                    out.frames[k].slots.get_mut(&i),
+                ) {
+                    fresh(&a, &b, o, 11 + 64 * k + i as usize);
+                }
+            }
+        }
+        out
     }
 
-    /// Widening: `self` is the old state at a loop header, `newer` the incoming one.
-    pub fn widen(&self, newer: &State, thresholds: &[u64]) -> State {
-        let mut out = self.join(newer);
+    /// Widening at node `node`: `self` is the old state at a loop header, `newer` the
+    /// incoming one.
+    pub fn widen(&self, newer: &State, thresholds: &[u64], node: usize) -> State {
+        let mut out = self.join(newer, node);
         for i in 0..out.regs.len() {
-            out.regs[i] = self.regs[i].widen(&newer.regs[i], thresholds);
+            out.regs[i] = self.regs[i].widen(&out.regs[i], thresholds);
         }
         for (k, frame) in out.frames.iter_mut().enumerate() {
             for (i, slot) in frame.slots.iter_mut() {
-                if let (Slot::Spill(new), Some(Slot::Spill(old))) =
+                if let (Slot::Spill(joined), Some(Slot::Spill(old))) =
                     (*slot, self.frames[k].slots.get(i))
                 {
-                    *slot = Slot::Spill(old.widen(&new, thresholds));
+                    *slot = Slot::Spill(old.widen(&joined, thresholds));
                 }
             }
         }
@@ -342,7 +415,10 @@ impl State {
     }
 
     pub fn le(&self, other: &State) -> bool {
-        self.packet_len >= other.packet_len
+        other
+            .pkt_ranges
+            .iter()
+            .all(|(id, r)| self.pkt_ranges.get(id).is_some_and(|r2| r2 >= r))
             && self.regs.iter().zip(&other.regs).all(|(a, b)| a.le(b))
             && self.frames.iter().zip(&other.frames).all(|(a, b)| a.le(b))
     }

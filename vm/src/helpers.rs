@@ -108,6 +108,17 @@ impl Helpers {
     }
 }
 
+/// The `mem` program type of the bpf_conformance suite for a buffer of `mem_len` bytes: what
+/// the verifier needs to know of [`Helpers::conformance`] (helper 5 takes and returns a
+/// number).
+pub fn conformance_program_type(mem_len: u64) -> ringfence_verifier::ProgramType {
+    use ringfence_verifier::{ArgKind, HelperSig, ProgramType, RetKind};
+    ProgramType::mem(mem_len).with_helper(
+        CONFORMANCE_UNWIND_ID as i32,
+        HelperSig::new("unwind", &[ArgKind::Scalar], RetKind::Scalar),
+    )
+}
+
 /// The number the bpf_conformance suite gives its unwind helper.
 pub const CONFORMANCE_UNWIND_ID: u32 = 5;
 

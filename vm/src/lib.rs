@@ -10,14 +10,21 @@
 //! Architecture Invariant: the modules above hold no `unsafe` (each is
 //! `#![forbid(unsafe_code)]`); only the fast engines, which accept verified programs, may.
 
+pub mod btf;
 pub mod checked;
 pub mod elf;
 pub mod error;
+pub mod event;
+pub mod fast;
 pub mod helpers;
+pub mod jit;
+pub mod maps;
 pub mod memory;
+pub mod rf_helpers;
 
 pub use checked::{CheckedInterpreter, Config, Outcome};
 pub use elf::{load_object, ElfProgram, LoadError, Object};
 pub use error::{RunError, RunErrorKind};
-pub use helpers::{conformance_unwind, Helper, HelperError, Helpers};
+pub use fast::{FastInterpreter, FastRegion, FastRunError};
+pub use helpers::{conformance_program_type, conformance_unwind, Helper, HelperError, Helpers};
 pub use memory::{Access, Memory, MemoryFault, MemoryRegion, Region, RegionKind};

@@ -90,3 +90,34 @@ fn word_of(chunk: &[u8]) -> u64 {
     bytes[..chunk.len()].copy_from_slice(chunk);
     u64::from_le_bytes(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_writes_and_compares_whole_words_with_zero_padding() {
+        let slab = Slab::zeroed(4);
+        assert_eq!(slab.len_bytes(), 32);
+        assert_eq!(slab.base() as usize % 8, 0);
+        slab.write(1, &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+        let mut out = [0u8; 11];
+        slab.read(1, &mut out);
+        assert_eq!(out, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+        assert!(slab.equals(1, &out));
+        assert!(!slab.equals(1, &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12]));
+        let bytes = slab.bytes();
+        assert_eq!(bytes.len(), 32);
+        assert_eq!(bytes[8].load(Ordering::Relaxed), 1);
+        assert_eq!(bytes[18].load(Ordering::Relaxed), 11);
+        assert_eq!(bytes[19].load(Ordering::Relaxed), 0, "padding is zero");
+        bytes[19].store(0xff, Ordering::Relaxed);
+        slab.write(1, &out);
+        assert_eq!(
+            bytes[19].load(Ordering::Relaxed),
+            0,
+            "a write clears the padding"
+        );
+        assert_eq!(slab.words()[0].load(Ordering::Relaxed), 0);
+    }
+}

@@ -1,0 +1,14 @@
+# verdict: accept
+# worst-case: 10
+# mem-len: 16
+    r2 = *(u32 *)(r1 + 0)
+    if r2 > 8 goto out
+    if r2 == 0 goto out
+    w2 -= 1
+    r3 = r1
+    r3 += r2
+    r0 = *(u8 *)(r3 + 0)
+    exit
+out:
+    r0 = 0
+    exit

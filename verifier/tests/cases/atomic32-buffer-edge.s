@@ -1,0 +1,7 @@
+# verdict: accept
+# worst-case: 4
+# mem-len: 16
+    r2 = 1
+    w2 = atomic_fetch_add((u32 *)(r1 + 12), w2)
+    r0 = r2
+    exit

@@ -1,0 +1,5 @@
+# verdict: accept
+# worst-case: 2
+# The smallest program.
+    r0 = 0
+    exit

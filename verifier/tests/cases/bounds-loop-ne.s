@@ -1,0 +1,14 @@
+# verdict: accept
+# worst-case: 99
+# mem-len: 16
+# clang's form of i < 16: the bound comes from the loop analysis.
+    r0 = 0
+    r3 = 0
+loop:
+    r4 = r1
+    r4 += r3
+    r5 = *(u8 *)(r4 + 0)
+    r0 += r5
+    r3 += 1
+    if r3 != 16 goto loop
+    exit

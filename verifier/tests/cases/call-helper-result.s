@@ -1,0 +1,5 @@
+# verdict: accept
+# worst-case: 2
+# r0 holds the helper result.
+    call 7
+    exit

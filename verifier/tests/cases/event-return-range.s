@@ -1,0 +1,5 @@
+# verdict: reject ReturnRange at 1
+# type: event
+# Event programs return 0 or 1.
+    r0 = 2
+    exit

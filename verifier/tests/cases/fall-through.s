@@ -1,0 +1,2 @@
+# verdict: reject FallThrough at 0
+    r0 = 0

@@ -1,0 +1,5 @@
+# verdict: accept
+# worst-case: 3
+    r1 = 5
+    call 5
+    exit

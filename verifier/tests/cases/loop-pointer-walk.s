@@ -1,0 +1,13 @@
+# verdict: accept
+# worst-case: 68
+# mem-len: 16
+# Walks a pointer to an end pointer.
+    r2 = r1
+    r2 += 16
+    r0 = 0
+loop:
+    r3 = *(u8 *)(r1 + 0)
+    r0 += r3
+    r1 += 1
+    if r1 < r2 goto loop
+    exit

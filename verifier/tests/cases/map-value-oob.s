@@ -1,0 +1,11 @@
+# verdict: reject OutOfBounds at 7
+# Past the 16-byte value.
+    r1 = map_fd(0) ll
+    *(u32 *)(r10 - 4) = 0
+    r2 = r10
+    r2 += -4
+    call 1
+    if r0 == 0 goto out
+    r0 = *(u64 *)(r0 + 9)
+out:
+    exit

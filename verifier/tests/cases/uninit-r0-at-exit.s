@@ -1,0 +1,2 @@
+# verdict: reject UninitRegister at 0
+    exit

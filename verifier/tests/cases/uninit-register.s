@@ -1,0 +1,3 @@
+# verdict: reject UninitRegister at 0
+    r0 = r5
+    exit

@@ -1,0 +1,1417 @@
+//! The fast interpreter: runs only programs the verifier accepted, with no per-access bounds
+//! check and no instruction budget, with the same results as the checked interpreter
+//! ([`crate::checked`], the oracle).
+//!
+//! # How it is fast
+//!
+//! [`FastInterpreter::new`] translates the program once, in safe code, into a compact form:
+//! 16 bytes per instruction (an opcode of this module's own flat enum, the two register
+//! numbers, a 32-bit argument and a 64-bit immediate), `lddw` tails removed and jump targets
+//! made absolute indices into that form, immediates sign-extended, helper numbers resolved,
+//! and instructions with a constant operand specialised (`sub` by a constant becomes `add`,
+//! shifts by a constant are masked, division and modulo by a constant zero become the moves
+//! RFC 9669 defines, `le64` disappears). Every jump target and every fall-through lands
+//! inside the translated code, which ends with a fault. The loop keeps the registers in a
+//! `[u64; 16]` indexed with `& 15`, so no register access needs a bounds check.
+//!
+//! # Memory
+//!
+//! Registers hold real host addresses, as in the checked interpreter. Each run gets a zeroed
+//! stack of 512-byte frames (as many as the call graph can use: main plus the deepest chain
+//! of local calls, at most 8); `r10` is one past the current frame, and a local call moves
+//! it 512 bytes down after checking, once per call, that a frame is left. Loads, stores and
+//! atomics go straight to the address in the register plus the offset, through
+//! [`load`], [`store`] and [`atomic`]: these functions hold all of this module's raw memory
+//! accesses. Addresses live in registers as integers, so the pointers behind them are made
+//! with exposed provenance: the stack and every region are turned into raw pointers with
+//! write permission (`as_mut_ptr`) and exposed once when a run starts, and their owners are
+//! not touched again until it ends.
+//!
+//! Helpers receive a [`Memory`] (the checked view, stack window included) built from those
+//! raw pointers at each helper call and dropped before the program continues, so that no
+//! reference to program memory is alive while the interpreter writes through raw pointers.
+//!
+//! Architecture Invariant: every memory access this interpreter makes on behalf of a program
+//! was proven in bounds by the verifier, for the program type the program was verified
+//! against. A [`FastInterpreter`] can only be built from a [`VerifiedProgram`];
+//! [`FastInterpreter::run_mem`] checks that the program was verified for a `mem` buffer of
+//! exactly the length it is given; [`FastInterpreter::run`], whose arguments no check can
+//! relate to a program type, is an `unsafe fn`. Each `unsafe` block states which verified
+//! fact makes it sound. Nothing else in this module is unsafe: dispatch, registers and jump
+//! targets are all safe code.
+
+use std::marker::PhantomData;
+use std::ptr;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use ringfence_isa::{
+    AluOp, AtomicOp, ByteOrder, CallKind, Cond, Imm64Kind, Insn, Semantics, Size, Source,
+    Width, FRAME_POINTER, N_REGS,
+};
+use ringfence_verifier::{Context, VerifiedProgram};
+
+use crate::error::{RunError, RunErrorKind};
+use crate::helpers::{Helper, HelperError, Helpers};
+use crate::memory::{Memory, MemoryRegion, RegionKind};
+
+/// The size of one stack frame in bytes, as in the checked interpreter's default.
+pub const STACK_PER_FRAME: usize = 512;
+
+/// The most stack frames live at once (the main function's included), as in the checked
+/// interpreter's default.
+pub const MAX_FRAMES: usize = 8;
+
+/// A verified program prepared for the fast interpreter. Immutable once built and
+/// `Send + Sync`: one interpreter can run on many threads at once, each run with its own
+/// stack.
+#[derive(Clone, Debug)]
+pub struct FastInterpreter {
+    /// The translated program, ending with a fault (reached only by falling off the end,
+    /// which the verifier excludes).
+    code: Vec<Code>,
+    /// For each entry of `code`, the slot of the instruction it came from (for errors).
+    slot_of: Vec<u32>,
+    /// Helpers called by number (`call imm`), resolved at translation.
+    called: Vec<(u32, Helper)>,
+    /// Faults known at translation, raised when their instruction is reached.
+    faults: Vec<RunError>,
+    /// Every registered helper, for `callx`.
+    helpers: Helpers,
+    /// Stack frames a run allocates: 1 + the deepest chain of local calls, at most 8.
+    n_frames: usize,
+    /// The program type's `mem` length, if it is a `mem` program.
+    mem_len: Option<u64>,
+    prog_type_name: String,
+}
+
+/// Why [`FastInterpreter::run_mem`] failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FastRunError {
+    /// The program was verified for a program type other than `mem`.
+    #[error("the program was verified as a `{prog_type}` program, not a `mem` program")]
+    NotMem { prog_type: String },
+    /// The buffer's length is not the one the program was verified for.
+    #[error("the program was verified for a {verified_len}-byte buffer, not {given_len} bytes")]
+    WrongMemLen { verified_len: u64, given_len: u64 },
+    /// The run itself failed (a helper failed or unwound with a fault, an unsupported
+    /// instruction was reached).
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+/// A region of host memory a run may touch besides its stack, for [`FastInterpreter::run`]:
+/// the bytes stay borrowed for `'a`, so they outlive the run.
+#[derive(Debug)]
+pub struct FastRegion<'a> {
+    kind: RegionKind,
+    /// Points to `len` bytes; derived from a `&mut` when `writable`.
+    ptr: *mut u8,
+    len: usize,
+    writable: bool,
+    borrow: PhantomData<&'a mut [u8]>,
+}
+
+impl<'a> FastRegion<'a> {
+    /// A region the program may read and write.
+    pub fn read_write(kind: RegionKind, bytes: &'a mut [u8]) -> FastRegion<'a> {
+        FastRegion {
+            kind,
+            ptr: bytes.as_mut_ptr(),
+            len: bytes.len(),
+            writable: true,
+            borrow: PhantomData,
+        }
+    }
+
+    /// A region the program may only read.
+    pub fn read_only(kind: RegionKind, bytes: &'a [u8]) -> FastRegion<'a> {
+        FastRegion {
+            kind,
+            ptr: bytes.as_ptr().cast_mut(),
+            len: bytes.len(),
+            writable: false,
+            borrow: PhantomData,
+        }
+    }
+
+    /// The host address of the first byte, as a register holds it. Its provenance is exposed,
+    /// so the interpreter can reach the bytes from the integer.
+    pub fn addr(&self) -> u64 {
+        self.ptr.expose_provenance() as u64
+    }
+
+    /// The length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the region is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The checked view of the region, for a helper.
+    ///
+    /// # Safety
+    ///
+    /// No other reference to the region's bytes may be used while the result lives, and no
+    /// access through raw pointers may happen meanwhile.
+    unsafe fn as_memory_region(&self) -> MemoryRegion<'_> {
+        if self.writable {
+            // SAFETY: `ptr` and `len` come from a `&'a mut [u8]` borrowed for longer than
+            // `self`, so the bytes are live and initialised; the caller guarantees that
+            // nothing else reaches them while the slice lives.
+            let bytes = unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) };
+            MemoryRegion::read_write(self.kind, bytes)
+        } else {
+            // SAFETY: `ptr` and `len` come from a `&'a [u8]` borrowed for longer than `self`;
+            // the slice is only read.
+            let bytes = unsafe { std::slice::from_raw_parts(self.ptr, self.len) };
+            MemoryRegion::read_only(self.kind, bytes)
+        }
+    }
+}
+
+impl FastInterpreter {
+    /// Prepares `program` to run with `helpers`. A helper number the program calls but
+    /// `helpers` lacks faults with `UnknownHelper` when the call is reached, as in the
+    /// checked interpreter.
+    pub fn new(program: &VerifiedProgram, helpers: &Helpers) -> FastInterpreter {
+        let mem_len = match &program.prog_type().context {
+            Context::Mem { len } => Some(*len),
+            Context::Struct(_) => None,
+        };
+        let mut interp = translate(program.insns(), helpers);
+        interp.mem_len = mem_len;
+        interp.prog_type_name = program.prog_type().name.clone();
+        interp
+    }
+
+    /// The number of instructions after translation (an `lddw` counts once).
+    pub fn n_insns(&self) -> usize {
+        self.code.len() - 1
+    }
+
+    /// The number of 512-byte stack frames each run allocates.
+    pub fn n_frames(&self) -> usize {
+        self.n_frames
+    }
+
+    /// Runs a `mem` program: `r1` points to `mem`, which the program may read and write, and
+    /// `r2` holds its length. Returns `r0`. The program must have been verified for
+    /// `ProgramType::mem(mem.len())`: any other length is refused before the run, since the
+    /// accesses were proven in bounds only for that length.
+    pub fn run_mem(&self, mem: &mut [u8]) -> Result<u64, FastRunError> {
+        let Some(verified_len) = self.mem_len else {
+            return Err(FastRunError::NotMem {
+                prog_type: self.prog_type_name.clone(),
+            });
+        };
+        let given_len = mem.len() as u64;
+        if given_len != verified_len {
+            return Err(FastRunError::WrongMemLen {
+                verified_len,
+                given_len,
+            });
+        }
+        let region = FastRegion::read_write(RegionKind::Input, mem);
+        let args = [region.addr(), given_len, 0, 0, 0];
+        // SAFETY: the program was verified for `ProgramType::mem(verified_len)` (a
+        // `VerifiedProgram` is only made by the verifier, and `mem_len` was read from its
+        // program type), whose entry contract is: `r1` points to a readable, writable buffer
+        // of exactly `verified_len` bytes and `r2` holds that length. `args[0]` is the
+        // address of `region`, the writable region made from `mem`, whose length was just
+        // checked to be `verified_len`, and `args[1]` is that length.
+        Ok(unsafe { self.run(args, vec![region]) }?)
+    }
+
+    /// Runs the program with `r1`-`r5` set to `args` (other registers 0, `r10` at the top of
+    /// a zeroed stack) and `regions` as the memory it may touch besides the stack, as the
+    /// checked interpreter's `run` does. Returns `r0`. Helpers see the stack and `regions`.
+    ///
+    /// # Safety
+    ///
+    /// `args` and `regions` must satisfy the entry contract of the program type the program
+    /// was verified for, since the verifier proved accesses in bounds only under it:
+    ///
+    /// - every pointer the program type says a register holds at entry (`r1` for `mem` and
+    ///   context types) is the [`FastRegion::addr`] of a region in `regions` at least as long
+    ///   as the program type declares (exactly the `mem` length, the context struct's size),
+    ///   and writable if the program type lets the program write any of it;
+    /// - every pointer the program can load from memory at run time (a context's `data` and
+    ///   `data_end` fields) delimits bytes inside a region of `regions`, at most the declared
+    ///   maximum length apart, with `data <= data_end`;
+    /// - every scalar the program type promises (the `mem` length in `r2`) has its promised
+    ///   value.
+    pub unsafe fn run(&self, args: [u64; 5], regions: Vec<FastRegion<'_>>) -> Result<u64, RunError> {
+        let n_words = self.n_frames * STACK_PER_FRAME / 8;
+        // `u64` words, so that the stack is 8-byte aligned like the frames the verifier
+        // reasons about (aligned atomics stay atomic).
+        let mut inline = [0u64; STACK_PER_FRAME / 8];
+        let mut heap;
+        let words: &mut [u64] = if n_words <= inline.len() {
+            &mut inline
+        } else {
+            heap = vec![0u64; n_words];
+            &mut heap
+        };
+        let stack = RawStack {
+            ptr: words.as_mut_ptr().cast::<u8>(),
+            len: n_words * 8,
+        };
+        let stack_top = (stack.ptr.expose_provenance() + stack.len) as u64;
+        let run = Run {
+            interp: self,
+            stack,
+            stack_top,
+            regions: &regions,
+        };
+        for region in &regions {
+            region.ptr.expose_provenance();
+        }
+        let mut regs = [0u64; 16];
+        regs[1..6].copy_from_slice(&args);
+        regs[FRAME_POINTER as usize] = stack_top;
+        run.execute(regs)
+    }
+}
+
+/// The stack of a run as raw parts, derived from a `&mut` the run holds until it ends.
+#[derive(Clone, Copy, Debug)]
+struct RawStack {
+    ptr: *mut u8,
+    len: usize,
+}
+
+/// One run: what the loop needs besides the registers.
+struct Run<'r, 'a> {
+    interp: &'r FastInterpreter,
+    stack: RawStack,
+    stack_top: u64,
+    regions: &'r [FastRegion<'a>],
+}
+
+/// What a local call saves for its `exit`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Frame {
+    return_pc: usize,
+    callee_saved: [u64; 4],
+    frame_pointer: u64,
+}
+
+impl Run<'_, '_> {
+    /// The interpreter loop.
+    #[inline(never)]
+    fn execute(&self, mut regs: [u64; 16]) -> Result<u64, RunError> {
+        let code = &self.interp.code[..];
+        let mut frames = [Frame::default(); MAX_FRAMES];
+        let mut depth = 0usize;
+        let mut pc = 0usize;
+        loop {
+            let c = code[pc];
+            pc += 1;
+            let d = (c.dst & 15) as usize;
+            let s = (c.src & 15) as usize;
+            let imm = c.imm;
+            macro_rules! alu64 {
+                (|$a:ident, $b:ident| $e:expr, imm) => {{
+                    let ($a, $b) = (regs[d], imm);
+                    regs[d] = $e;
+                }};
+                (|$a:ident, $b:ident| $e:expr, reg) => {{
+                    let ($a, $b) = (regs[d], regs[s]);
+                    regs[d] = $e;
+                }};
+            }
+            macro_rules! alu32 {
+                (|$a:ident, $b:ident| $e:expr, imm) => {{
+                    let ($a, $b) = (regs[d] as u32, imm as u32);
+                    regs[d] = ($e) as u32 as u64;
+                }};
+                (|$a:ident, $b:ident| $e:expr, reg) => {{
+                    let ($a, $b) = (regs[d] as u32, regs[s] as u32);
+                    regs[d] = ($e) as u32 as u64;
+                }};
+            }
+            macro_rules! branch {
+                (|$a:ident, $b:ident| $e:expr, imm) => {{
+                    let ($a, $b) = (regs[d], imm);
+                    if $e {
+                        pc = c.arg as usize;
+                    }
+                }};
+                (|$a:ident, $b:ident| $e:expr, reg) => {{
+                    let ($a, $b) = (regs[d], regs[s]);
+                    if $e {
+                        pc = c.arg as usize;
+                    }
+                }};
+            }
+            macro_rules! branch32 {
+                (|$a:ident, $b:ident| $e:expr, imm) => {{
+                    let ($a, $b) = (regs[d] as u32, imm as u32);
+                    if $e {
+                        pc = c.arg as usize;
+                    }
+                }};
+                (|$a:ident, $b:ident| $e:expr, reg) => {{
+                    let ($a, $b) = (regs[d] as u32, regs[s] as u32);
+                    if $e {
+                        pc = c.arg as usize;
+                    }
+                }};
+            }
+            // The address of a load (from `src`) or of a store or atomic (to `dst`).
+            let mem_off = c.arg as i32 as i64 as u64;
+            // SAFETY (every `load`, `store` and `atomic` below): the program was verified for
+            // the program type whose entry contract this run satisfies (`run`'s caller
+            // guarantees it; `run_mem` checks it), so the verifier proved that on every path
+            // `[addr, addr + size)` lies inside memory the program may touch there: a live
+            // frame of this run's stack (allocated for the deepest call chain, and `depth`
+            // checked at each local call) or a region of `regions`, with write permission for
+            // stores and atomics. The stack and the regions are borrowed for the whole run,
+            // and no reference to them is alive while the loop runs (helpers' `Memory` is
+            // dropped before the call returns here).
+            macro_rules! load {
+                ($t:ty) => {{
+                    let addr = regs[s].wrapping_add(mem_off);
+                    // SAFETY: see above.
+                    regs[d] = unsafe { load::<$t>(addr) } as u64;
+                }};
+                ($t:ty, $signed:ty) => {{
+                    let addr = regs[s].wrapping_add(mem_off);
+                    // SAFETY: see above.
+                    regs[d] = unsafe { load::<$t>(addr) } as $signed as i64 as u64;
+                }};
+            }
+            macro_rules! store {
+                ($t:ty, $value:expr) => {{
+                    let addr = regs[d].wrapping_add(mem_off);
+                    // SAFETY: see above.
+                    unsafe { store::<$t>(addr, $value as $t) }
+                }};
+            }
+            match c.op {
+                Kind::Nop => {}
+                Kind::Add64Imm => alu64!(|a, b| a.wrapping_add(b), imm),
+                Kind::Add64Reg => alu64!(|a, b| a.wrapping_add(b), reg),
+                Kind::Sub64Reg => alu64!(|a, b| a.wrapping_sub(b), reg),
+                Kind::Mul64Imm => alu64!(|a, b| a.wrapping_mul(b), imm),
+                Kind::Mul64Reg => alu64!(|a, b| a.wrapping_mul(b), reg),
+                Kind::Div64Imm => alu64!(|a, b| a.checked_div(b).unwrap_or(0), imm),
+                Kind::Div64Reg => alu64!(|a, b| a.checked_div(b).unwrap_or(0), reg),
+                Kind::SDiv64Imm => alu64!(|a, b| sdiv64(a, b), imm),
+                Kind::SDiv64Reg => alu64!(|a, b| sdiv64(a, b), reg),
+                Kind::Or64Imm => alu64!(|a, b| a | b, imm),
+                Kind::Or64Reg => alu64!(|a, b| a | b, reg),
+                Kind::And64Imm => alu64!(|a, b| a & b, imm),
+                Kind::And64Reg => alu64!(|a, b| a & b, reg),
+                Kind::Lsh64Imm => alu64!(|a, b| a << (b & 63), imm),
+                Kind::Lsh64Reg => alu64!(|a, b| a << (b & 63), reg),
+                Kind::Rsh64Imm => alu64!(|a, b| a >> (b & 63), imm),
+                Kind::Rsh64Reg => alu64!(|a, b| a >> (b & 63), reg),
+                Kind::Arsh64Imm => alu64!(|a, b| ((a as i64) >> (b & 63)) as u64, imm),
+                Kind::Arsh64Reg => alu64!(|a, b| ((a as i64) >> (b & 63)) as u64, reg),
+                Kind::Mod64Imm => alu64!(|a, b| a.checked_rem(b).unwrap_or(a), imm),
+                Kind::Mod64Reg => alu64!(|a, b| a.checked_rem(b).unwrap_or(a), reg),
+                Kind::SMod64Imm => alu64!(|a, b| smod64(a, b), imm),
+                Kind::SMod64Reg => alu64!(|a, b| smod64(a, b), reg),
+                Kind::Xor64Imm => alu64!(|a, b| a ^ b, imm),
+                Kind::Xor64Reg => alu64!(|a, b| a ^ b, reg),
+                Kind::Mov64Imm => regs[d] = imm,
+                Kind::Mov64Reg => regs[d] = regs[s],
+                Kind::Neg64 => regs[d] = regs[d].wrapping_neg(),
+                Kind::MovSx8To64 => regs[d] = regs[s] as i8 as i64 as u64,
+                Kind::MovSx16To64 => regs[d] = regs[s] as i16 as i64 as u64,
+                Kind::MovSx32To64 => regs[d] = regs[s] as i32 as i64 as u64,
+
+                Kind::Add32Imm => alu32!(|a, b| a.wrapping_add(b), imm),
+                Kind::Add32Reg => alu32!(|a, b| a.wrapping_add(b), reg),
+                Kind::Sub32Reg => alu32!(|a, b| a.wrapping_sub(b), reg),
+                Kind::Mul32Imm => alu32!(|a, b| a.wrapping_mul(b), imm),
+                Kind::Mul32Reg => alu32!(|a, b| a.wrapping_mul(b), reg),
+                Kind::Div32Imm => alu32!(|a, b| a.checked_div(b).unwrap_or(0), imm),
+                Kind::Div32Reg => alu32!(|a, b| a.checked_div(b).unwrap_or(0), reg),
+                Kind::SDiv32Imm => alu32!(|a, b| sdiv32(a, b), imm),
+                Kind::SDiv32Reg => alu32!(|a, b| sdiv32(a, b), reg),
+                Kind::Or32Imm => alu32!(|a, b| a | b, imm),
+                Kind::Or32Reg => alu32!(|a, b| a | b, reg),
+                Kind::And32Imm => alu32!(|a, b| a & b, imm),
+                Kind::And32Reg => alu32!(|a, b| a & b, reg),
+                Kind::Lsh32Imm => alu32!(|a, b| a << (b & 31), imm),
+                Kind::Lsh32Reg => alu32!(|a, b| a << (b & 31), reg),
+                Kind::Rsh32Imm => alu32!(|a, b| a >> (b & 31), imm),
+                Kind::Rsh32Reg => alu32!(|a, b| a >> (b & 31), reg),
+                Kind::Arsh32Imm => alu32!(|a, b| ((a as i32) >> (b & 31)) as u32, imm),
+                Kind::Arsh32Reg => alu32!(|a, b| ((a as i32) >> (b & 31)) as u32, reg),
+                Kind::Mod32Imm => alu32!(|a, b| a.checked_rem(b).unwrap_or(a), imm),
+                Kind::Mod32Reg => alu32!(|a, b| a.checked_rem(b).unwrap_or(a), reg),
+                Kind::SMod32Imm => alu32!(|a, b| smod32(a, b), imm),
+                Kind::SMod32Reg => alu32!(|a, b| smod32(a, b), reg),
+                Kind::Xor32Imm => alu32!(|a, b| a ^ b, imm),
+                Kind::Xor32Reg => alu32!(|a, b| a ^ b, reg),
+                Kind::Mov32Reg => regs[d] = regs[s] as u32 as u64,
+                Kind::Neg32 => regs[d] = (regs[d] as u32).wrapping_neg() as u64,
+                Kind::MovSx8To32 => regs[d] = regs[s] as i8 as i32 as u32 as u64,
+                Kind::MovSx16To32 => regs[d] = regs[s] as i16 as i32 as u32 as u64,
+                Kind::Swap16 => regs[d] = (regs[d] as u16).swap_bytes() as u64,
+                Kind::Swap32 => regs[d] = (regs[d] as u32).swap_bytes() as u64,
+                Kind::Swap64 => regs[d] = regs[d].swap_bytes(),
+
+                Kind::LdxB => load!(u8),
+                Kind::LdxH => load!(u16),
+                Kind::LdxW => load!(u32),
+                Kind::LdxDw => load!(u64),
+                Kind::LdxSB => load!(u8, i8),
+                Kind::LdxSH => load!(u16, i16),
+                Kind::LdxSW => load!(u32, i32),
+                Kind::StB => store!(u8, imm),
+                Kind::StH => store!(u16, imm),
+                Kind::StW => store!(u32, imm),
+                Kind::StDw => store!(u64, imm),
+                Kind::StxB => store!(u8, regs[s]),
+                Kind::StxH => store!(u16, regs[s]),
+                Kind::StxW => store!(u32, regs[s]),
+                Kind::StxDw => store!(u64, regs[s]),
+                Kind::Atomic32 | Kind::Atomic64 => {
+                    let addr = regs[d].wrapping_add(mem_off);
+                    let op = ATOMIC_OPS[(imm as usize) % ATOMIC_OPS.len()];
+                    let wide = c.op == Kind::Atomic64;
+                    // SAFETY: see above (the verifier checks an atomic as a read and a write
+                    // of the same bytes).
+                    let old = unsafe { atomic(addr, wide, op, regs[s], regs[0]) };
+                    match op {
+                        AtomicOp::Add | AtomicOp::Or | AtomicOp::And | AtomicOp::Xor => {}
+                        AtomicOp::CmpXchg => regs[0] = old,
+                        _ => regs[s] = old,
+                    }
+                }
+
+                Kind::Ja => pc = c.arg as usize,
+                Kind::Jeq64Imm => branch!(|a, b| a == b, imm),
+                Kind::Jeq64Reg => branch!(|a, b| a == b, reg),
+                Kind::Jgt64Imm => branch!(|a, b| a > b, imm),
+                Kind::Jgt64Reg => branch!(|a, b| a > b, reg),
+                Kind::Jge64Imm => branch!(|a, b| a >= b, imm),
+                Kind::Jge64Reg => branch!(|a, b| a >= b, reg),
+                Kind::Jset64Imm => branch!(|a, b| a & b != 0, imm),
+                Kind::Jset64Reg => branch!(|a, b| a & b != 0, reg),
+                Kind::Jne64Imm => branch!(|a, b| a != b, imm),
+                Kind::Jne64Reg => branch!(|a, b| a != b, reg),
+                Kind::Jsgt64Imm => branch!(|a, b| (a as i64) > (b as i64), imm),
+                Kind::Jsgt64Reg => branch!(|a, b| (a as i64) > (b as i64), reg),
+                Kind::Jsge64Imm => branch!(|a, b| (a as i64) >= (b as i64), imm),
+                Kind::Jsge64Reg => branch!(|a, b| (a as i64) >= (b as i64), reg),
+                Kind::Jlt64Imm => branch!(|a, b| a < b, imm),
+                Kind::Jlt64Reg => branch!(|a, b| a < b, reg),
+                Kind::Jle64Imm => branch!(|a, b| a <= b, imm),
+                Kind::Jle64Reg => branch!(|a, b| a <= b, reg),
+                Kind::Jslt64Imm => branch!(|a, b| (a as i64) < (b as i64), imm),
+                Kind::Jslt64Reg => branch!(|a, b| (a as i64) < (b as i64), reg),
+                Kind::Jsle64Imm => branch!(|a, b| (a as i64) <= (b as i64), imm),
+                Kind::Jsle64Reg => branch!(|a, b| (a as i64) <= (b as i64), reg),
+                Kind::Jeq32Imm => branch32!(|a, b| a == b, imm),
+                Kind::Jeq32Reg => branch32!(|a, b| a == b, reg),
+                Kind::Jgt32Imm => branch32!(|a, b| a > b, imm),
+                Kind::Jgt32Reg => branch32!(|a, b| a > b, reg),
+                Kind::Jge32Imm => branch32!(|a, b| a >= b, imm),
+                Kind::Jge32Reg => branch32!(|a, b| a >= b, reg),
+                Kind::Jset32Imm => branch32!(|a, b| a & b != 0, imm),
+                Kind::Jset32Reg => branch32!(|a, b| a & b != 0, reg),
+                Kind::Jne32Imm => branch32!(|a, b| a != b, imm),
+                Kind::Jne32Reg => branch32!(|a, b| a != b, reg),
+                Kind::Jsgt32Imm => branch32!(|a, b| (a as i32) > (b as i32), imm),
+                Kind::Jsgt32Reg => branch32!(|a, b| (a as i32) > (b as i32), reg),
+                Kind::Jsge32Imm => branch32!(|a, b| (a as i32) >= (b as i32), imm),
+                Kind::Jsge32Reg => branch32!(|a, b| (a as i32) >= (b as i32), reg),
+                Kind::Jlt32Imm => branch32!(|a, b| a < b, imm),
+                Kind::Jlt32Reg => branch32!(|a, b| a < b, reg),
+                Kind::Jle32Imm => branch32!(|a, b| a <= b, imm),
+                Kind::Jle32Reg => branch32!(|a, b| a <= b, reg),
+                Kind::Jslt32Imm => branch32!(|a, b| (a as i32) < (b as i32), imm),
+                Kind::Jslt32Reg => branch32!(|a, b| (a as i32) < (b as i32), reg),
+                Kind::Jsle32Imm => branch32!(|a, b| (a as i32) <= (b as i32), imm),
+                Kind::Jsle32Reg => branch32!(|a, b| (a as i32) <= (b as i32), reg),
+
+                Kind::CallLocal => {
+                    let new_depth = depth + 1;
+                    if new_depth >= self.interp.n_frames {
+                        return Err(self.error(
+                            pc - 1,
+                            RunErrorKind::CallDepthExceeded {
+                                max_depth: MAX_FRAMES,
+                            },
+                        ));
+                    }
+                    frames[depth & (MAX_FRAMES - 1)] = Frame {
+                        return_pc: pc,
+                        callee_saved: [regs[6], regs[7], regs[8], regs[9]],
+                        frame_pointer: regs[FRAME_POINTER as usize],
+                    };
+                    depth = new_depth;
+                    regs[FRAME_POINTER as usize] =
+                        self.stack_top - (depth * STACK_PER_FRAME) as u64;
+                    pc = c.arg as usize;
+                }
+                Kind::Exit => {
+                    if depth == 0 {
+                        return Ok(regs[0]);
+                    }
+                    depth -= 1;
+                    let frame = frames[depth & (MAX_FRAMES - 1)];
+                    regs[6..10].copy_from_slice(&frame.callee_saved);
+                    regs[FRAME_POINTER as usize] = frame.frame_pointer;
+                    pc = frame.return_pc;
+                }
+                Kind::CallHelper => {
+                    let (id, helper) = &self.interp.called[c.arg as usize];
+                    match self.call_helper(pc - 1, *id as u64, helper, depth, &regs)? {
+                        HelperOutcome::Return(value) => regs[0] = value,
+                        HelperOutcome::Unwind(value) => return Ok(value),
+                    }
+                }
+                Kind::Callx => {
+                    let id = regs[d];
+                    let Some(helper) = u32::try_from(id)
+                        .ok()
+                        .and_then(|id| self.interp.helpers.get(id))
+                    else {
+                        return Err(self.error(pc - 1, RunErrorKind::UnknownHelper { id }));
+                    };
+                    match self.call_helper(pc - 1, id, helper, depth, &regs)? {
+                        HelperOutcome::Return(value) => regs[0] = value,
+                        HelperOutcome::Unwind(value) => return Ok(value),
+                    }
+                }
+                Kind::Fault => return Err(self.interp.faults[c.arg as usize].clone()),
+            }
+        }
+    }
+
+    /// Calls `helper` (number `id`) for the instruction at code index `at`, with the stack
+    /// window of call depth `depth`, as the checked interpreter does.
+    #[cold]
+    #[inline(never)]
+    fn call_helper(
+        &self,
+        at: usize,
+        id: u64,
+        helper: &Helper,
+        depth: usize,
+        regs: &[u64; 16],
+    ) -> Result<HelperOutcome, RunError> {
+        let args = [regs[1], regs[2], regs[3], regs[4], regs[5]];
+        let result = {
+            // SAFETY: the stack's raw parts come from a `&mut [u64]` that `run` holds until
+            // the run ends, and the interpreter makes no raw access while `memory` lives (it
+            // is dropped at the end of this block, before the loop continues).
+            let stack = unsafe { std::slice::from_raw_parts_mut(self.stack.ptr, self.stack.len) };
+            let regions = self
+                .regions
+                .iter()
+                // SAFETY: as for the stack; the regions came from distinct borrows (`&mut`
+                // ones cannot overlap anything else), so no two slices alias mutably.
+                .map(|region| unsafe { region.as_memory_region() })
+                .collect();
+            let mut memory = Memory::with_stack(stack, STACK_PER_FRAME, regions);
+            memory.set_stack_depth(depth);
+            helper.call(&mut memory, args)
+        };
+        match result {
+            Ok(value) => Ok(HelperOutcome::Return(value)),
+            Err(HelperError::Unwind(value)) => Ok(HelperOutcome::Unwind(value)),
+            Err(HelperError::Memory(fault)) => Err(self.error(at, fault.into())),
+            Err(HelperError::Failed(message)) => Err(self.error(
+                at,
+                RunErrorKind::HelperFailed {
+                    id: id as u32,
+                    name: helper.name,
+                    message,
+                },
+            )),
+        }
+    }
+
+    /// The error `kind` raised by the instruction at code index `at`.
+    #[cold]
+    fn error(&self, at: usize, kind: RunErrorKind) -> RunError {
+        RunError {
+            insn_idx: self.interp.slot_of[at] as usize,
+            kind,
+        }
+    }
+}
+
+/// How a helper call ended, when it did not fault.
+#[derive(Clone, Copy, Debug)]
+enum HelperOutcome {
+    /// The helper returned this `r0`; the program continues.
+    Return(u64),
+    /// The helper ended the program with this `r0`.
+    Unwind(u64),
+}
+
+/// One translated instruction: 16 bytes.
+#[derive(Clone, Copy, Debug)]
+struct Code {
+    op: Kind,
+    /// Register numbers, used `& 15`.
+    dst: u8,
+    src: u8,
+    /// The memory offset (sign-extended when used), the absolute jump or call target, the
+    /// index into `called` or into `faults`.
+    arg: u32,
+    /// The immediate, sign-extended to 64 bits (the whole value for `lddw`); for atomics,
+    /// the index into [`ATOMIC_OPS`].
+    imm: u64,
+}
+
+impl Code {
+    const fn new(op: Kind, dst: u8, src: u8, arg: u32, imm: u64) -> Code {
+        Code {
+            op,
+            dst,
+            src,
+            arg,
+            imm,
+        }
+    }
+}
+
+/// The operations of the translated form: those of [`ringfence_isa::Op`] that survive specialisation, by
+/// the same names, plus a few of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Kind {
+    /// Does nothing (`le64`, a modulo by a constant zero).
+    Nop,
+    Add64Imm,
+    Add64Reg,
+    Sub64Reg,
+    Mul64Imm,
+    Mul64Reg,
+    Div64Imm,
+    Div64Reg,
+    SDiv64Imm,
+    SDiv64Reg,
+    Or64Imm,
+    Or64Reg,
+    And64Imm,
+    And64Reg,
+    Lsh64Imm,
+    Lsh64Reg,
+    Rsh64Imm,
+    Rsh64Reg,
+    Arsh64Imm,
+    Arsh64Reg,
+    Mod64Imm,
+    Mod64Reg,
+    SMod64Imm,
+    SMod64Reg,
+    Xor64Imm,
+    Xor64Reg,
+    /// Also `mov32` of a constant and `lddw` (the immediate is the final value).
+    Mov64Imm,
+    Mov64Reg,
+    Neg64,
+    MovSx8To64,
+    MovSx16To64,
+    MovSx32To64,
+    Add32Imm,
+    Add32Reg,
+    Sub32Reg,
+    Mul32Imm,
+    Mul32Reg,
+    Div32Imm,
+    Div32Reg,
+    SDiv32Imm,
+    SDiv32Reg,
+    Or32Imm,
+    Or32Reg,
+    And32Imm,
+    And32Reg,
+    Lsh32Imm,
+    Lsh32Reg,
+    Rsh32Imm,
+    Rsh32Reg,
+    Arsh32Imm,
+    Arsh32Reg,
+    Mod32Imm,
+    Mod32Reg,
+    SMod32Imm,
+    SMod32Reg,
+    Xor32Imm,
+    Xor32Reg,
+    /// Also `le32` and a 32-bit modulo by a constant zero (`dst = src` zero-extended).
+    Mov32Reg,
+    Neg32,
+    MovSx8To32,
+    MovSx16To32,
+    /// `be16`, `bswap16`: swap the low two bytes, zero-extended.
+    Swap16,
+    Swap32,
+    Swap64,
+    LdxB,
+    LdxH,
+    LdxW,
+    LdxDw,
+    LdxSB,
+    LdxSH,
+    LdxSW,
+    StB,
+    StH,
+    StW,
+    StDw,
+    StxB,
+    StxH,
+    StxW,
+    StxDw,
+    /// Every 32-bit atomic; the operation is `ATOMIC_OPS[imm]`.
+    Atomic32,
+    Atomic64,
+    Ja,
+    Jeq64Imm,
+    Jeq64Reg,
+    Jgt64Imm,
+    Jgt64Reg,
+    Jge64Imm,
+    Jge64Reg,
+    Jset64Imm,
+    Jset64Reg,
+    Jne64Imm,
+    Jne64Reg,
+    Jsgt64Imm,
+    Jsgt64Reg,
+    Jsge64Imm,
+    Jsge64Reg,
+    Jlt64Imm,
+    Jlt64Reg,
+    Jle64Imm,
+    Jle64Reg,
+    Jslt64Imm,
+    Jslt64Reg,
+    Jsle64Imm,
+    Jsle64Reg,
+    Jeq32Imm,
+    Jeq32Reg,
+    Jgt32Imm,
+    Jgt32Reg,
+    Jge32Imm,
+    Jge32Reg,
+    Jset32Imm,
+    Jset32Reg,
+    Jne32Imm,
+    Jne32Reg,
+    Jsgt32Imm,
+    Jsgt32Reg,
+    Jsge32Imm,
+    Jsge32Reg,
+    Jlt32Imm,
+    Jlt32Reg,
+    Jle32Imm,
+    Jle32Reg,
+    Jslt32Imm,
+    Jslt32Reg,
+    Jsle32Imm,
+    Jsle32Reg,
+    /// A helper by number, resolved: `called[arg]`.
+    CallHelper,
+    /// A helper whose number is in `dst`.
+    Callx,
+    /// A local call to code index `arg`.
+    CallLocal,
+    Exit,
+    /// Ends the run with `faults[arg]`.
+    Fault,
+}
+
+/// The atomic operations, indexed by a [`Kind::Atomic32`] or [`Kind::Atomic64`]'s `imm`.
+const ATOMIC_OPS: [AtomicOp; 10] = [
+    AtomicOp::Add,
+    AtomicOp::Or,
+    AtomicOp::And,
+    AtomicOp::Xor,
+    AtomicOp::FetchAdd,
+    AtomicOp::FetchOr,
+    AtomicOp::FetchAnd,
+    AtomicOp::FetchXor,
+    AtomicOp::Xchg,
+    AtomicOp::CmpXchg,
+];
+
+/// Signed 64-bit division as RFC 9669 defines it: `x / 0 == 0`, `MIN / -1 == MIN`.
+#[inline(always)]
+fn sdiv64(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        0
+    } else {
+        (a as i64).wrapping_div(b as i64) as u64
+    }
+}
+
+/// Signed 64-bit modulo: `x % 0 == x`, `MIN % -1 == 0`.
+#[inline(always)]
+fn smod64(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        (a as i64).wrapping_rem(b as i64) as u64
+    }
+}
+
+#[inline(always)]
+fn sdiv32(a: u32, b: u32) -> u32 {
+    if b == 0 {
+        0
+    } else {
+        (a as i32).wrapping_div(b as i32) as u32
+    }
+}
+
+#[inline(always)]
+fn smod32(a: u32, b: u32) -> u32 {
+    if b == 0 {
+        a
+    } else {
+        (a as i32).wrapping_rem(b as i32) as u32
+    }
+}
+
+// ---- Raw memory access: the only places this module reads or writes program memory ------
+
+/// The unsigned integers a program loads and stores: every bit pattern is a valid value.
+trait Word: Copy {}
+impl Word for u8 {}
+impl Word for u16 {}
+impl Word for u32 {}
+impl Word for u64 {}
+
+/// Reads a `T` (little endian, as the host is) at host address `addr`, which need not be
+/// aligned.
+///
+/// # Safety
+///
+/// `[addr, addr + size_of::<T>())` must lie inside live, initialised memory of the run (its
+/// stack or one of its regions) whose provenance was exposed, and nothing may write it
+/// concurrently.
+#[inline(always)]
+unsafe fn load<T: Word>(addr: u64) -> T {
+    let ptr = ptr::with_exposed_provenance::<T>(addr as usize);
+    // SAFETY: the caller guarantees that the bytes are live, initialised, reachable from an
+    // exposed provenance and not written concurrently; `T` accepts every bit pattern, and
+    // `read_unaligned` needs no alignment.
+    unsafe { ptr.read_unaligned() }
+}
+
+/// Writes a `T` (little endian) at host address `addr`, which need not be aligned.
+///
+/// # Safety
+///
+/// `[addr, addr + size_of::<T>())` must lie inside live, writable memory of the run (its stack
+/// or a writable region) whose provenance, with write permission, was exposed, and nothing
+/// may access it concurrently.
+#[inline(always)]
+unsafe fn store<T: Word>(addr: u64, value: T) {
+    let ptr = ptr::with_exposed_provenance_mut::<T>(addr as usize);
+    // SAFETY: the caller guarantees that the bytes are live, writable through an exposed
+    // provenance and not accessed concurrently; `write_unaligned` needs no alignment.
+    unsafe { ptr.write_unaligned(value) }
+}
+
+macro_rules! atomic_rmw {
+    ($name:ident, $int:ty, $atomic:ty) => {
+        /// An atomic read-modify-write of the `$int` at `addr`; returns the old value.
+        /// Aligned accesses use the host's atomics; an unaligned one (which BPF allows and
+        /// hardware atomics do not) is a plain read then write, which is equivalent as long
+        /// as the memory is not shared with another thread.
+        ///
+        /// # Safety
+        ///
+        /// As for [`store`]; in addition, memory another thread can reach concurrently must
+        /// be aligned and only ever accessed atomically.
+        #[inline(always)]
+        unsafe fn $name(addr: u64, op: AtomicOp, operand: $int, expected: $int) -> $int {
+            let ptr = ptr::with_exposed_provenance_mut::<$int>(addr as usize);
+            if ptr.is_aligned() {
+                // SAFETY: `ptr` is aligned (just checked), points to live, writable memory
+                // reachable from an exposed provenance (the caller guarantees it), and is
+                // never accessed non-atomically concurrently.
+                let cell = unsafe { <$atomic>::from_ptr(ptr) };
+                let order = Ordering::SeqCst;
+                match op {
+                    AtomicOp::Add | AtomicOp::FetchAdd => cell.fetch_add(operand, order),
+                    AtomicOp::Or | AtomicOp::FetchOr => cell.fetch_or(operand, order),
+                    AtomicOp::And | AtomicOp::FetchAnd => cell.fetch_and(operand, order),
+                    AtomicOp::Xor | AtomicOp::FetchXor => cell.fetch_xor(operand, order),
+                    AtomicOp::Xchg => cell.swap(operand, order),
+                    AtomicOp::CmpXchg => {
+                        match cell.compare_exchange(expected, operand, order, order) {
+                            Ok(old) | Err(old) => old,
+                        }
+                    }
+                }
+            } else {
+                // SAFETY: the caller guarantees the bytes are live, writable and not accessed
+                // concurrently; unaligned reads and writes need no alignment.
+                let old = unsafe { ptr.read_unaligned() };
+                let new = match op {
+                    AtomicOp::Add | AtomicOp::FetchAdd => old.wrapping_add(operand),
+                    AtomicOp::Or | AtomicOp::FetchOr => old | operand,
+                    AtomicOp::And | AtomicOp::FetchAnd => old & operand,
+                    AtomicOp::Xor | AtomicOp::FetchXor => old ^ operand,
+                    AtomicOp::Xchg => operand,
+                    AtomicOp::CmpXchg if old == expected => operand,
+                    AtomicOp::CmpXchg => old,
+                };
+                // SAFETY: as for the read just above.
+                unsafe { ptr.write_unaligned(new) };
+                old
+            }
+        }
+    };
+}
+
+atomic_rmw!(atomic32, u32, AtomicU32);
+atomic_rmw!(atomic64, u64, AtomicU64);
+
+/// An atomic operation of 4 bytes (`wide == false`) or 8 bytes at `addr` with `operand` (and
+/// `expected` for `cmpxchg`); returns the old value, zero-extended.
+///
+/// # Safety
+///
+/// As for `atomic32`/`atomic64`, with the access size chosen by `wide`.
+#[inline(always)]
+unsafe fn atomic(addr: u64, wide: bool, op: AtomicOp, operand: u64, expected: u64) -> u64 {
+    if wide {
+        // SAFETY: forwarded from the caller.
+        unsafe { atomic64(addr, op, operand, expected) }
+    } else {
+        // SAFETY: forwarded from the caller.
+        unsafe { atomic32(addr, op, operand as u32, expected as u32) as u64 }
+    }
+}
+
+// ---- Translation (safe code) ---------------------------------------------------------------
+
+/// Why the checked interpreter refuses to execute an instruction at all (its `prepare`), in
+/// the same words; the verifier rejects all of these except map references.
+fn bad_instruction(insns: &[Insn], slot: usize) -> Option<&'static str> {
+    let insn = insns[slot];
+    let semantics = insn.semantics();
+    if insn.dst as usize >= N_REGS || insn.src as usize >= N_REGS {
+        return Some("a register number is above r10");
+    }
+    let writes_dst = matches!(
+        semantics,
+        Semantics::Alu { .. }
+            | Semantics::Neg { .. }
+            | Semantics::MovSx { .. }
+            | Semantics::Endian { .. }
+            | Semantics::Load { .. }
+            | Semantics::LoadImm64 { .. }
+    );
+    let writes_src = matches!(
+        semantics,
+        Semantics::Atomic {
+            op: AtomicOp::FetchAdd
+                | AtomicOp::FetchOr
+                | AtomicOp::FetchAnd
+                | AtomicOp::FetchXor
+                | AtomicOp::Xchg,
+            ..
+        }
+    );
+    if (writes_dst && insn.dst == FRAME_POINTER) || (writes_src && insn.src == FRAME_POINTER) {
+        return Some("it writes r10, which is read-only");
+    }
+    match semantics {
+        Semantics::LoadImm64 { kind } => {
+            if !insns.get(slot + 1).is_some_and(Insn::is_lddw_tail) {
+                return Some("an lddw lacks its second slot");
+            }
+            if kind != Imm64Kind::Value {
+                return Some("map references in lddw need a loaded program with maps");
+            }
+        }
+        Semantics::Endian { bits, .. } if !matches!(bits, 16 | 32 | 64) => {
+            return Some("a byte swap width other than 16, 32 or 64");
+        }
+        _ => {}
+    }
+    None
+}
+
+/// Builds the translated form of `insns` (one per slot), with `mem_len` and the program
+/// type's name left for the caller to fill in.
+fn translate(insns: &[Insn], helpers: &Helpers) -> FastInterpreter {
+    // The code index of each slot; `lddw` tails have none.
+    let mut index_of: Vec<Option<u32>> = vec![None; insns.len()];
+    let mut n_code = 0u32;
+    for (slot, insn) in insns.iter().enumerate() {
+        if !insn.is_lddw_tail() {
+            index_of[slot] = Some(n_code);
+            n_code += 1;
+        }
+    }
+    let mut interp = FastInterpreter {
+        code: Vec::with_capacity(n_code as usize + 1),
+        slot_of: Vec::with_capacity(n_code as usize + 1),
+        called: Vec::new(),
+        faults: Vec::new(),
+        helpers: helpers.clone(),
+        n_frames: call_frames(insns),
+        mem_len: None,
+        prog_type_name: String::new(),
+    };
+    // Conditional jumps to a bad target fault only when taken: they jump to one of these
+    // entries, appended after the code: (code index of the fault entry, error).
+    let mut trampolines: Vec<RunError> = Vec::new();
+    for (slot, insn) in insns.iter().enumerate() {
+        if insn.is_lddw_tail() {
+            continue;
+        }
+        let code = match translate_one(insns, slot, &index_of, &mut interp, &mut trampolines) {
+            Ok(code) => code,
+            Err(error) => {
+                let idx = interp.faults.len() as u32;
+                interp.faults.push(error);
+                Code::new(Kind::Fault, 0, 0, idx, 0)
+            }
+        };
+        interp.code.push(code);
+        interp.slot_of.push(slot as u32);
+    }
+    // Falling off the end: the checked interpreter blames the last instruction.
+    let last = match insns.len().checked_sub(1) {
+        Some(last) if last > 0 && insns[last].is_lddw_tail() => last - 1,
+        Some(last) => last,
+        None => 0,
+    };
+    let end_errors = std::iter::once(RunError {
+        insn_idx: last,
+        kind: RunErrorKind::FellOffEnd,
+    })
+    .chain(trampolines);
+    for error in end_errors {
+        let idx = interp.faults.len() as u32;
+        interp.slot_of.push(error.insn_idx as u32);
+        interp.faults.push(error);
+        interp.code.push(Code::new(Kind::Fault, 0, 0, idx, 0));
+    }
+    interp
+}
+
+/// Translates the instruction at `slot`, or says which fault it raises when reached.
+fn translate_one(
+    insns: &[Insn],
+    slot: usize,
+    index_of: &[Option<u32>],
+    interp: &mut FastInterpreter,
+    trampolines: &mut Vec<RunError>,
+) -> Result<Code, RunError> {
+    let insn = insns[slot];
+    let fail = |kind: RunErrorKind| RunError {
+        insn_idx: slot,
+        kind,
+    };
+    if let Some(reason) = bad_instruction(insns, slot) {
+        return Err(fail(RunErrorKind::BadInstruction { reason }));
+    }
+    let (dst, src) = (insn.dst, insn.src);
+    let imm = insn.imm as u64;
+    // The code index of the jump or call target, or the error taking it raises.
+    let target = || -> Result<u32, RunError> {
+        let target = insn.jump_target(slot).unwrap_or(-1);
+        match usize::try_from(target) {
+            Ok(t) if t < insns.len() => index_of[t].ok_or(fail(RunErrorKind::JumpIntoLddw {
+                target: t,
+            })),
+            _ => Err(fail(RunErrorKind::JumpOutOfProgram {
+                target,
+                n_insns: insns.len(),
+            })),
+        }
+    };
+    let code = |op: Kind, arg: u32, imm: u64| Code::new(op, dst, src, arg, imm);
+    let mem_off = insn.off as i32 as u32;
+    Ok(match insn.semantics() {
+        Semantics::Alu { op, width, source } => {
+            let (kind, imm) = alu_kind(op, width, source, imm);
+            match kind {
+                // `mov32 dst, dst` zero-extends in place.
+                Kind::Mov32Reg if source == Source::Imm => Code::new(kind, dst, dst, 0, 0),
+                _ => code(kind, 0, imm),
+            }
+        }
+        Semantics::Neg { width } => code(pick(width, Kind::Neg32, Kind::Neg64), 0, 0),
+        Semantics::MovSx { width, from } => code(
+            match (width, from) {
+                (Width::W32, Size::B) => Kind::MovSx8To32,
+                (Width::W32, _) => Kind::MovSx16To32,
+                (Width::W64, Size::B) => Kind::MovSx8To64,
+                (Width::W64, Size::H) => Kind::MovSx16To64,
+                (Width::W64, _) => Kind::MovSx32To64,
+            },
+            0,
+            0,
+        ),
+        Semantics::Endian { order, bits } => match (order, bits) {
+            (ByteOrder::Le, 16) => code(Kind::And64Imm, 0, 0xffff),
+            (ByteOrder::Le, 32) => Code::new(Kind::Mov32Reg, dst, dst, 0, 0),
+            (ByteOrder::Le, _) => code(Kind::Nop, 0, 0),
+            (_, 16) => code(Kind::Swap16, 0, 0),
+            (_, 32) => code(Kind::Swap32, 0, 0),
+            (_, _) => code(Kind::Swap64, 0, 0),
+        },
+        Semantics::Load { size, signed } => code(
+            match (size, signed) {
+                (Size::B, false) => Kind::LdxB,
+                (Size::H, false) => Kind::LdxH,
+                (Size::W, false) => Kind::LdxW,
+                (Size::Dw, _) => Kind::LdxDw,
+                (Size::B, true) => Kind::LdxSB,
+                (Size::H, true) => Kind::LdxSH,
+                (Size::W, true) => Kind::LdxSW,
+            },
+            mem_off,
+            0,
+        ),
+        Semantics::Store { size, source } => code(
+            match (size, source) {
+                (Size::B, Source::Imm) => Kind::StB,
+                (Size::H, Source::Imm) => Kind::StH,
+                (Size::W, Source::Imm) => Kind::StW,
+                (Size::Dw, Source::Imm) => Kind::StDw,
+                (Size::B, Source::Reg) => Kind::StxB,
+                (Size::H, Source::Reg) => Kind::StxH,
+                (Size::W, Source::Reg) => Kind::StxW,
+                (Size::Dw, Source::Reg) => Kind::StxDw,
+            },
+            mem_off,
+            imm,
+        ),
+        Semantics::Atomic { size, op } => {
+            let kind = if size == Size::Dw {
+                Kind::Atomic64
+            } else {
+                Kind::Atomic32
+            };
+            let op_idx = ATOMIC_OPS.iter().position(|&o| o == op).unwrap_or(0);
+            code(kind, mem_off, op_idx as u64)
+        }
+        // Only `Imm64Kind::Value` gets here (`bad_instruction` faults the others).
+        Semantics::LoadImm64 { .. } => code(Kind::Mov64Imm, 0, imm),
+        Semantics::Goto { .. } => code(Kind::Ja, target()?, 0),
+        Semantics::Branch {
+            cond,
+            width,
+            source,
+        } => {
+            let arg = match target() {
+                Ok(arg) => arg,
+                Err(error) => {
+                    // A fault entry after the code and the fell-off-end entry.
+                    let n_code = index_of.iter().flatten().count() as u32;
+                    let arg = n_code + 1 + trampolines.len() as u32;
+                    trampolines.push(error);
+                    arg
+                }
+            };
+            code(branch_kind(cond, width, source), arg, imm)
+        }
+        Semantics::Call {
+            kind: CallKind::Local,
+        } => code(Kind::CallLocal, target()?, 0),
+        Semantics::Call {
+            kind: CallKind::Register,
+        } => code(Kind::Callx, 0, 0),
+        Semantics::Call {
+            kind: CallKind::Helper,
+        } => {
+            let id = insn.imm as i32 as u32;
+            let Some(helper) = interp.helpers.get(id) else {
+                return Err(fail(RunErrorKind::UnknownHelper { id: id as u64 }));
+            };
+            let idx = match interp.called.iter().position(|(i, _)| *i == id) {
+                Some(idx) => idx,
+                None => {
+                    interp.called.push((id, helper.clone()));
+                    interp.called.len() - 1
+                }
+            };
+            code(Kind::CallHelper, idx as u32, 0)
+        }
+        Semantics::Exit => code(Kind::Exit, 0, 0),
+    })
+}
+
+fn pick(width: Width, w32: Kind, w64: Kind) -> Kind {
+    match width {
+        Width::W32 => w32,
+        Width::W64 => w64,
+    }
+}
+
+/// The translated operation for an ALU instruction, and its immediate (specialised for a
+/// constant operand).
+fn alu_kind(op: AluOp, width: Width, source: Source, imm: u64) -> (Kind, u64) {
+    use Kind as K;
+    let w = |w32: Kind, w64: Kind| pick(width, w32, w64);
+    if source == Source::Reg {
+        let kind = match op {
+            AluOp::Add => w(K::Add32Reg, K::Add64Reg),
+            AluOp::Sub => w(K::Sub32Reg, K::Sub64Reg),
+            AluOp::Mul => w(K::Mul32Reg, K::Mul64Reg),
+            AluOp::Div => w(K::Div32Reg, K::Div64Reg),
+            AluOp::SDiv => w(K::SDiv32Reg, K::SDiv64Reg),
+            AluOp::Or => w(K::Or32Reg, K::Or64Reg),
+            AluOp::And => w(K::And32Reg, K::And64Reg),
+            AluOp::Lsh => w(K::Lsh32Reg, K::Lsh64Reg),
+            AluOp::Rsh => w(K::Rsh32Reg, K::Rsh64Reg),
+            AluOp::Mod => w(K::Mod32Reg, K::Mod64Reg),
+            AluOp::SMod => w(K::SMod32Reg, K::SMod64Reg),
+            AluOp::Xor => w(K::Xor32Reg, K::Xor64Reg),
+            AluOp::Mov => w(K::Mov32Reg, K::Mov64Reg),
+            AluOp::Arsh => w(K::Arsh32Reg, K::Arsh64Reg),
+        };
+        return (kind, 0);
+    }
+    // The operand as the operation sees it: 32-bit operations use the low half.
+    let operand = match width {
+        Width::W32 => imm as u32 as u64,
+        Width::W64 => imm,
+    };
+    let shift_mask = match width {
+        Width::W32 => 31,
+        Width::W64 => 63,
+    };
+    // `dst` zero-extended in place (32-bit) or left alone (64-bit).
+    let unchanged = w(K::Mov32Reg, K::Nop);
+    match op {
+        AluOp::Add => (w(K::Add32Imm, K::Add64Imm), operand),
+        AluOp::Sub => (w(K::Add32Imm, K::Add64Imm), operand.wrapping_neg()),
+        AluOp::Mul => (w(K::Mul32Imm, K::Mul64Imm), operand),
+        AluOp::Div | AluOp::SDiv if operand == 0 => (K::Mov64Imm, 0),
+        AluOp::Div => (w(K::Div32Imm, K::Div64Imm), operand),
+        AluOp::SDiv => (w(K::SDiv32Imm, K::SDiv64Imm), operand),
+        AluOp::Or => (w(K::Or32Imm, K::Or64Imm), operand),
+        AluOp::And => (w(K::And32Imm, K::And64Imm), operand),
+        AluOp::Lsh => (w(K::Lsh32Imm, K::Lsh64Imm), operand & shift_mask),
+        AluOp::Rsh => (w(K::Rsh32Imm, K::Rsh64Imm), operand & shift_mask),
+        AluOp::Arsh => (w(K::Arsh32Imm, K::Arsh64Imm), operand & shift_mask),
+        AluOp::Mod | AluOp::SMod if operand == 0 => (unchanged, 0),
+        AluOp::Mod => (w(K::Mod32Imm, K::Mod64Imm), operand),
+        AluOp::SMod => (w(K::SMod32Imm, K::SMod64Imm), operand),
+        AluOp::Xor => (w(K::Xor32Imm, K::Xor64Imm), operand),
+        AluOp::Mov => (K::Mov64Imm, operand),
+    }
+}
+
+/// The translated operation for a conditional jump.
+fn branch_kind(cond: Cond, width: Width, source: Source) -> Kind {
+    use Kind as K;
+    let k = |w32_imm, w32_reg, w64_imm, w64_reg| match (width, source) {
+        (Width::W32, Source::Imm) => w32_imm,
+        (Width::W32, Source::Reg) => w32_reg,
+        (Width::W64, Source::Imm) => w64_imm,
+        (Width::W64, Source::Reg) => w64_reg,
+    };
+    match cond {
+        Cond::Eq => k(K::Jeq32Imm, K::Jeq32Reg, K::Jeq64Imm, K::Jeq64Reg),
+        Cond::Gt => k(K::Jgt32Imm, K::Jgt32Reg, K::Jgt64Imm, K::Jgt64Reg),
+        Cond::Ge => k(K::Jge32Imm, K::Jge32Reg, K::Jge64Imm, K::Jge64Reg),
+        Cond::Set => k(K::Jset32Imm, K::Jset32Reg, K::Jset64Imm, K::Jset64Reg),
+        Cond::Ne => k(K::Jne32Imm, K::Jne32Reg, K::Jne64Imm, K::Jne64Reg),
+        Cond::SGt => k(K::Jsgt32Imm, K::Jsgt32Reg, K::Jsgt64Imm, K::Jsgt64Reg),
+        Cond::SGe => k(K::Jsge32Imm, K::Jsge32Reg, K::Jsge64Imm, K::Jsge64Reg),
+        Cond::Lt => k(K::Jlt32Imm, K::Jlt32Reg, K::Jlt64Imm, K::Jlt64Reg),
+        Cond::Le => k(K::Jle32Imm, K::Jle32Reg, K::Jle64Imm, K::Jle64Reg),
+        Cond::SLt => k(K::Jslt32Imm, K::Jslt32Reg, K::Jslt64Imm, K::Jslt64Reg),
+        Cond::SLe => k(K::Jsle32Imm, K::Jsle32Reg, K::Jsle64Imm, K::Jsle64Reg),
+    }
+}
+
+/// How many stack frames a run can need: 1 for the main function plus the longest chain of
+/// local calls, at most [`MAX_FRAMES`] (also when the calls recurse). Only an allocation
+/// size: the interpreter checks the depth at every local call, so an underestimate could
+/// only cause a spurious `CallDepthExceeded`, never an access outside the stack.
+fn call_frames(insns: &[Insn]) -> usize {
+    // The functions called from each function start, found by walking its body.
+    let callees = |start: usize| -> Vec<usize> {
+        let mut seen = vec![false; insns.len()];
+        let mut work = vec![start];
+        let mut callees = Vec::new();
+        while let Some(slot) = work.pop() {
+            if slot >= insns.len() || seen[slot] || insns[slot].is_lddw_tail() {
+                continue;
+            }
+            seen[slot] = true;
+            let insn = insns[slot];
+            let target = insn
+                .jump_target(slot)
+                .and_then(|t| usize::try_from(t).ok());
+            let next = slot + insn.n_slots();
+            match insn.semantics() {
+                Semantics::Exit => {}
+                Semantics::Goto { .. } => work.extend(target),
+                Semantics::Branch { .. } => {
+                    work.extend(target);
+                    work.push(next);
+                }
+                Semantics::Call {
+                    kind: CallKind::Local,
+                } => {
+                    callees.extend(target);
+                    work.push(next);
+                }
+                _ => work.push(next),
+            }
+        }
+        callees
+    };
+    // Depth-first over the call graph, from the entry, cut at MAX_FRAMES.
+    fn deepest(
+        func: usize,
+        depth: usize,
+        callees: &dyn Fn(usize) -> Vec<usize>,
+        memo: &mut std::collections::HashMap<usize, Vec<usize>>,
+    ) -> usize {
+        if depth >= MAX_FRAMES {
+            return MAX_FRAMES;
+        }
+        let called = memo.entry(func).or_insert_with(|| callees(func)).clone();
+        called
+            .into_iter()
+            .map(|callee| deepest(callee, depth + 1, callees, memo))
+            .max()
+            .unwrap_or(depth)
+    }
+    let mut memo = std::collections::HashMap::new();
+    deepest(0, 1, &callees, &mut memo).clamp(1, MAX_FRAMES)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ringfence_isa::Op;
+
+    #[test]
+    fn every_op_translates_to_its_namesake_or_a_specialisation() {
+        for info in ringfence_isa::TABLE {
+            let op: Op = info.op;
+            let insn = Insn::new(op).dst(1).src(2).imm(3);
+            let mut insns = vec![insn];
+            if matches!(op.semantics(), Semantics::LoadImm64 { .. }) {
+                insns.push(Insn::lddw_tail_of(insn));
+            }
+            insns.push(Insn::new(Op::Exit));
+            let interp = translate(&insns, &Helpers::conformance());
+            assert!(interp.code.len() >= 2, "{op:?}");
+        }
+    }
+
+    #[test]
+    fn code_is_16_bytes() {
+        assert_eq!(std::mem::size_of::<Code>(), 16);
+    }
+}

@@ -1,0 +1,1366 @@
+//! BPF to Cranelift IR, one Cranelift function per BPF function.
+//!
+//! 1. Analysis walks the program from its entry: every slot reachable without crossing a
+//!    local call belongs to the function, every local-call target starts another function.
+//!    A function is what is reachable from its entry, so a jump from one function's body into
+//!    another's simply compiles that code twice, exactly as the interpreter runs it. Leaders
+//!    of basic blocks are the entry, jump targets and the slots after branches and calls.
+//! 2. Translation: the eleven registers are Cranelift `Variable`s and cranelift-frontend
+//!    builds SSA from them (Braun et al., CC 2013); each BPF basic block is one Cranelift
+//!    block, plus internal blocks for checks.
+//! 3. Each instruction gets the interpreter's semantics ([`crate::checked`]): division by zero
+//!    and `MIN / -1` never trap (the divisor is replaced before the divide and the result
+//!    selected after), shift amounts are masked, 32-bit results zero-extended, atomics are
+//!    Cranelift atomics. Problems the interpreter reports when an instruction is reached
+//!    (bad registers, jumps out of the program, falling off the end) are compile errors in
+//!    unchecked mode and compiled faults in checked mode.
+#![forbid(unsafe_code)]
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::entity::EntityRef;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{I16, I32, I64, I8};
+use cranelift_codegen::ir::{
+    AbiParam, AtomicRmwOp, Block, ExtFuncData, ExternalName, FuncRef, Function, InstBuilder,
+    MemFlagsData, SigRef, Signature, Type, UserExternalName, UserFuncName, Value,
+};
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::{binemit, Context, FinalizedRelocTarget};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use ringfence_isa::{
+    AluOp, AtomicOp, ByteOrder, CallKind, Cond, Imm64Kind, Insn, Semantics, Size, Source, Width,
+    FRAME_POINTER, N_REGS,
+};
+
+use super::code::{Code, FunctionCode, Reloc, RelocKind, RelocTarget};
+use super::runtime::{self, HelperTable};
+use super::{JitConfig, JitError, JitProgram, MAX_CALL_DEPTH_LIMIT, STACK_PER_FRAME};
+use crate::error::{RunError, RunErrorKind};
+use crate::helpers::Helpers;
+
+/// A reusable compiler: the target ISA and Cranelift's scratch contexts, kept across
+/// compilations (building the ISA and the contexts costs more than compiling a small rule).
+pub struct JitCompiler {
+    isa: OwnedTargetIsa,
+    builder_ctx: FunctionBuilderContext,
+    codegen_ctx: Context,
+}
+
+impl fmt::Debug for JitCompiler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JitCompiler")
+            .field("target", &self.isa.triple().to_string())
+            .finish_non_exhaustive()
+    }
+}
+
+impl JitCompiler {
+    /// A compiler for the host. Fails on hosts the JIT does not support (anything but
+    /// x86_64 for now).
+    pub fn new() -> Result<JitCompiler, JitError> {
+        if !cfg!(target_arch = "x86_64") {
+            return Err(JitError::UnsupportedHost {
+                reason: "only x86_64 is supported: other hosts need instruction-cache \
+                         maintenance and relocations the linker does not handle yet"
+                    .to_string(),
+            });
+        }
+        let host = |reason: String| JitError::UnsupportedHost { reason };
+        let mut flags = settings::builder();
+        for (name, value) in [
+            ("opt_level", "speed"),
+            ("enable_verifier", "false"),
+            ("unwind_info", "false"),
+        ] {
+            flags
+                .set(name, value)
+                .map_err(|e| host(format!("setting {name}={value}: {e}")))?;
+        }
+        let isa = cranelift_native::builder()
+            .map_err(|e| host(e.to_string()))?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| host(e.to_string()))?;
+        Ok(JitCompiler {
+            isa,
+            builder_ctx: FunctionBuilderContext::new(),
+            codegen_ctx: Context::new(),
+        })
+    }
+
+    /// Compiles `insns` with `helpers` under `config`. Crate-private: the public entries
+    /// are `JitProgram::compile_unverified` (unsafe) and `JitProgram::compile_checked`.
+    pub(crate) fn compile_insns(
+        &mut self,
+        insns: &[Insn],
+        helpers: &Helpers,
+        config: JitConfig,
+    ) -> Result<JitProgram, JitError> {
+        if !(1..=MAX_CALL_DEPTH_LIMIT).contains(&config.max_call_depth) {
+            return Err(JitError::BadConfig {
+                reason: "max_call_depth must be between 1 and 64",
+            });
+        }
+        if insns.is_empty() {
+            return Err(JitError::EmptyProgram);
+        }
+        let analysis = Analysis::new(insns, config.checked)?;
+        let mut static_faults = Vec::new();
+        let mut functions = Vec::with_capacity(analysis.functions.len());
+        for function_idx in 0..analysis.functions.len() {
+            functions.push(self.compile_function(
+                insns,
+                &analysis,
+                function_idx,
+                config,
+                &mut static_faults,
+            )?);
+        }
+        let code = Code::link(&functions)?;
+        let n_frames = analysis.frames_needed(config.max_call_depth);
+        Ok(JitProgram {
+            code,
+            helpers: HelperTable::new(helpers),
+            config,
+            n_frames,
+            static_faults,
+            lddw_heads: insns
+                .iter()
+                .map(|insn| !insn.is_lddw_tail() && insn.n_slots() == 2)
+                .collect(),
+        })
+    }
+
+    fn compile_function(
+        &mut self,
+        insns: &[Insn],
+        analysis: &Analysis,
+        function_idx: usize,
+        config: JitConfig,
+        static_faults: &mut Vec<RunError>,
+    ) -> Result<FunctionCode, JitError> {
+        let plan = &analysis.functions[function_idx];
+        let call_conv = self.isa.default_call_conv();
+        let mut func = Function::with_name_signature(
+            UserFuncName::user(0, function_idx as u32),
+            function_signature(call_conv),
+        );
+        let mut builder = FunctionBuilder::new(&mut func, &mut self.builder_ctx);
+        let mut emitter = Emitter::new(
+            &mut builder,
+            insns,
+            analysis,
+            function_idx,
+            config,
+            call_conv,
+            static_faults,
+        );
+        emitter.emit_function();
+        builder.seal_all_blocks();
+        builder.finalize(self.isa.frontend_config());
+
+        let names: Vec<UserExternalName> =
+            func.params.user_named_funcs().values().cloned().collect();
+        self.codegen_ctx.clear();
+        self.codegen_ctx.func = func;
+        let compiled = self
+            .codegen_ctx
+            .compile(&*self.isa, &mut ControlPlane::default())
+            .map_err(|error| JitError::Codegen {
+                function_start: plan.start,
+                message: format!("{:?}", error.inner),
+            })?;
+        let bad = |what: String| JitError::Relocation {
+            function_start: plan.start,
+            what,
+        };
+        let mut relocs = Vec::new();
+        for reloc in compiled.buffer.relocs() {
+            let kind = match reloc.kind {
+                binemit::Reloc::X86CallPCRel4 | binemit::Reloc::X86PCRel4 => RelocKind::PcRel4,
+                binemit::Reloc::Abs8 => RelocKind::Abs8,
+                other => return Err(bad(format!("{other:?}"))),
+            };
+            let target = match &reloc.target {
+                FinalizedRelocTarget::Func(offset) => RelocTarget::Local(*offset),
+                FinalizedRelocTarget::ExternalName(ExternalName::User(name)) => {
+                    match names.get(name.index()) {
+                        Some(name) if name.namespace == 0 => {
+                            RelocTarget::Function(name.index as usize)
+                        }
+                        _ => return Err(bad(format!("unknown name {name:?}"))),
+                    }
+                }
+                FinalizedRelocTarget::ExternalName(other) => {
+                    return Err(bad(format!("{other:?}")))
+                }
+            };
+            relocs.push(Reloc {
+                offset: reloc.offset,
+                kind,
+                target,
+                addend: reloc.addend,
+            });
+        }
+        Ok(FunctionCode {
+            function_start: plan.start,
+            bytes: compiled.code_buffer().to_vec(),
+            alignment: compiled.buffer.alignment,
+            relocs,
+        })
+    }
+}
+
+/// `fn(ctx, fp, r1, r2, r3, r4, r5) -> r0`.
+fn function_signature(call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params.extend([AbiParam::new(I64); 7]);
+    sig.returns.push(AbiParam::new(I64));
+    sig
+}
+
+/// The signature of `runtime::call_helper`: `(ctx, insn_idx, id, fp, r1..r5) -> r0`.
+fn helper_signature(call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params.extend([AbiParam::new(I64); 9]);
+    sig.returns.push(AbiParam::new(I64));
+    sig
+}
+
+/// The signature of `runtime::check_access`: `(ctx, insn_idx, addr, size_kind, fp) -> fault`.
+fn access_signature(call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params.extend([AbiParam::new(I64); 5]);
+    sig.returns.push(AbiParam::new(I64));
+    sig
+}
+
+// ---- Analysis -------------------------------------------------------------------------------
+
+/// Where a jump or local call goes (as the interpreter resolves it).
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    Slot(usize),
+    Outside(i64),
+    LddwTail(usize),
+}
+
+/// What the interpreter does on reaching a slot.
+#[derive(Clone, Copy, Debug)]
+enum Prepared {
+    Exec,
+    Bad(&'static str),
+}
+
+/// One BPF function: its entry and the slots reachable from it without crossing a call.
+#[derive(Debug)]
+struct FunctionPlan {
+    start: usize,
+    /// Reachable slots, in increasing order.
+    slots: Vec<usize>,
+    leaders: BTreeSet<usize>,
+    /// Indices of the functions it calls.
+    callees: BTreeSet<usize>,
+}
+
+#[derive(Debug)]
+struct Analysis {
+    prepared: Vec<Prepared>,
+    functions: Vec<FunctionPlan>,
+    function_of_start: HashMap<usize, usize>,
+    /// Whether some local call targets slot 0 (the entry then hands `r1`-`r5` back too).
+    entry_is_called: bool,
+}
+
+const LDDW_TAIL_REASON: &str = "the second slot of an lddw is reached without its first";
+
+/// The interpreter's checks of one slot (`checked::prepare`), in the same order.
+fn prepare(insns: &[Insn], insn_idx: usize) -> Prepared {
+    let insn = insns[insn_idx];
+    if insn.is_lddw_tail() {
+        return Prepared::Bad(LDDW_TAIL_REASON);
+    }
+    let semantics = insn.semantics();
+    if insn.dst as usize >= N_REGS || insn.src as usize >= N_REGS {
+        return Prepared::Bad("a register number is above r10");
+    }
+    let writes_dst = matches!(
+        semantics,
+        Semantics::Alu { .. }
+            | Semantics::Neg { .. }
+            | Semantics::MovSx { .. }
+            | Semantics::Endian { .. }
+            | Semantics::Load { .. }
+            | Semantics::LoadImm64 { .. }
+    );
+    let writes_src = matches!(
+        semantics,
+        Semantics::Atomic {
+            op: AtomicOp::FetchAdd
+                | AtomicOp::FetchOr
+                | AtomicOp::FetchAnd
+                | AtomicOp::FetchXor
+                | AtomicOp::Xchg,
+            ..
+        }
+    );
+    if (writes_dst && insn.dst == FRAME_POINTER) || (writes_src && insn.src == FRAME_POINTER) {
+        return Prepared::Bad("it writes r10, which is read-only");
+    }
+    match semantics {
+        Semantics::LoadImm64 { kind } => {
+            if !insns.get(insn_idx + 1).is_some_and(Insn::is_lddw_tail) {
+                return Prepared::Bad("an lddw lacks its second slot");
+            }
+            if kind != Imm64Kind::Value {
+                return Prepared::Bad("map references in lddw need a loaded program with maps");
+            }
+        }
+        Semantics::Endian { bits, .. } if !matches!(bits, 16 | 32 | 64) => {
+            return Prepared::Bad("a byte swap width other than 16, 32 or 64");
+        }
+        _ => {}
+    }
+    Prepared::Exec
+}
+
+fn resolve_target(insns: &[Insn], insn_idx: usize) -> Option<Target> {
+    let target = insns[insn_idx].jump_target(insn_idx)?;
+    Some(match usize::try_from(target) {
+        Ok(slot) if slot < insns.len() && insns[slot].is_lddw_tail() => Target::LddwTail(slot),
+        Ok(slot) if slot < insns.len() => Target::Slot(slot),
+        _ => Target::Outside(target),
+    })
+}
+
+/// The slot the interpreter blames for falling off the end (`checked::fault`).
+fn fell_off_end_idx(insns: &[Insn]) -> usize {
+    let last = insns.len() - 1;
+    if last > 0 && insns[last].is_lddw_tail() {
+        last - 1
+    } else {
+        last
+    }
+}
+
+impl Analysis {
+    fn new(insns: &[Insn], checked: bool) -> Result<Analysis, JitError> {
+        let prepared: Vec<Prepared> = (0..insns.len()).map(|idx| prepare(insns, idx)).collect();
+        let mut analysis = Analysis {
+            prepared,
+            functions: Vec::new(),
+            function_of_start: HashMap::new(),
+            entry_is_called: false,
+        };
+        analysis.add_function(0);
+        let mut function_idx = 0;
+        while function_idx < analysis.functions.len() {
+            analysis.walk_function(insns, function_idx, checked)?;
+            function_idx += 1;
+        }
+        Ok(analysis)
+    }
+
+    fn add_function(&mut self, start: usize) -> usize {
+        if let Some(&idx) = self.function_of_start.get(&start) {
+            return idx;
+        }
+        let idx = self.functions.len();
+        self.functions.push(FunctionPlan {
+            start,
+            slots: Vec::new(),
+            leaders: BTreeSet::from([start]),
+            callees: BTreeSet::new(),
+        });
+        self.function_of_start.insert(start, idx);
+        idx
+    }
+
+    /// Finds the slots, leaders and callees of function `function_idx`. In unchecked mode a
+    /// reachable fault is an error.
+    fn walk_function(
+        &mut self,
+        insns: &[Insn],
+        function_idx: usize,
+        checked: bool,
+    ) -> Result<(), JitError> {
+        let n_insns = insns.len();
+        let start = self.functions[function_idx].start;
+        let mut visited = vec![false; n_insns];
+        let mut leaders = BTreeSet::from([start]);
+        let mut callees = BTreeSet::new();
+        let mut work = vec![start];
+        let target_error = |insn_idx: usize, target: Target| match target {
+            Target::Outside(target) => JitError::JumpOutOfProgram {
+                insn_idx,
+                target,
+                n_insns,
+            },
+            Target::LddwTail(target) | Target::Slot(target) => {
+                JitError::JumpIntoLddw { insn_idx, target }
+            }
+        };
+        while let Some(pc) = work.pop() {
+            if visited[pc] {
+                continue;
+            }
+            visited[pc] = true;
+            if let Prepared::Bad(reason) = self.prepared[pc] {
+                if !checked {
+                    return Err(JitError::BadInstruction {
+                        insn_idx: pc,
+                        reason,
+                    });
+                }
+                continue;
+            }
+            let insn = insns[pc];
+            let next = pc + insn.n_slots();
+            let mut falls_through = true;
+            match insn.semantics() {
+                Semantics::Exit => falls_through = false,
+                Semantics::Goto { .. } | Semantics::Branch { .. } => {
+                    if matches!(insn.semantics(), Semantics::Goto { .. }) {
+                        falls_through = false;
+                    } else if next < n_insns {
+                        leaders.insert(next);
+                    }
+                    match resolve_target(insns, pc) {
+                        Some(Target::Slot(target)) => {
+                            leaders.insert(target);
+                            work.push(target);
+                        }
+                        Some(bad) if !checked => return Err(target_error(pc, bad)),
+                        _ => {}
+                    }
+                }
+                Semantics::Call {
+                    kind: CallKind::Local,
+                } => match resolve_target(insns, pc) {
+                    Some(Target::Slot(target)) => {
+                        if target == 0 {
+                            self.entry_is_called = true;
+                        }
+                        callees.insert(self.add_function(target));
+                        if next < n_insns {
+                            leaders.insert(next);
+                        }
+                    }
+                    Some(bad) if !checked => return Err(target_error(pc, bad)),
+                    _ => falls_through = false,
+                },
+                Semantics::Call { .. } => {
+                    if next < n_insns {
+                        leaders.insert(next);
+                    }
+                }
+                _ => {}
+            }
+            if falls_through {
+                if next < n_insns {
+                    work.push(next);
+                } else if !checked {
+                    return Err(JitError::FellOffEnd {
+                        insn_idx: fell_off_end_idx(insns),
+                    });
+                }
+            }
+        }
+        let plan = &mut self.functions[function_idx];
+        plan.slots = (0..n_insns).filter(|&slot| visited[slot]).collect();
+        plan.leaders = leaders;
+        plan.callees = callees;
+        Ok(())
+    }
+
+    /// The stack frames a run can use: the longest chain of calls from the entry, or
+    /// `max_call_depth` if the calls can recurse (the run then stops at that depth, as the
+    /// interpreter does).
+    fn frames_needed(&self, max_call_depth: usize) -> usize {
+        // Depth-first search with colours: 0 unvisited, 1 on the path, 2 done.
+        fn depth(analysis: &Analysis, idx: usize, colour: &mut [u8], memo: &mut [usize]) -> Option<usize> {
+            match colour[idx] {
+                1 => return None,
+                2 => return Some(memo[idx]),
+                _ => {}
+            }
+            colour[idx] = 1;
+            let mut deepest = 0;
+            for &callee in &analysis.functions[idx].callees {
+                deepest = deepest.max(depth(analysis, callee, colour, memo)?);
+            }
+            colour[idx] = 2;
+            memo[idx] = deepest + 1;
+            Some(deepest + 1)
+        }
+        let n = self.functions.len();
+        let (mut colour, mut memo) = (vec![0u8; n], vec![0usize; n]);
+        match depth(self, 0, &mut colour, &mut memo) {
+            Some(frames) => frames.min(max_call_depth),
+            None => max_call_depth,
+        }
+    }
+
+    /// The number of instructions the block at `leader` executes when it runs to its end,
+    /// which is what the interpreter charges to the budget (a fault slot costs nothing).
+    fn block_len(&self, insns: &[Insn], plan: &FunctionPlan, leader: usize) -> u64 {
+        let mut count = 0;
+        let mut pc = leader;
+        loop {
+            if let Prepared::Bad(_) = self.prepared[pc] {
+                return count;
+            }
+            count += 1;
+            let insn = insns[pc];
+            if matches!(
+                insn.semantics(),
+                Semantics::Exit
+                    | Semantics::Goto { .. }
+                    | Semantics::Branch { .. }
+                    | Semantics::Call { .. }
+            ) {
+                return count;
+            }
+            pc += insn.n_slots();
+            if pc >= insns.len() || plan.leaders.contains(&pc) {
+                return count;
+            }
+        }
+    }
+}
+
+// ---- Translation ----------------------------------------------------------------------------
+
+/// The kinds of memory access, for checked mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AccessKind {
+    Read,
+    Write,
+    Atomic,
+}
+
+/// Values checked mode keeps for the whole function.
+#[derive(Clone, Copy, Debug)]
+struct CheckedValues {
+    /// `fp - 512`: the bottom of the visible stack window.
+    frame_lo: Value,
+    /// `stack_top - frame_lo`.
+    stack_span: Value,
+    region0_base: Value,
+    region0_len: Value,
+    region0_writable: Value,
+}
+
+struct Emitter<'a, 'b> {
+    b: &'a mut FunctionBuilder<'b>,
+    insns: &'a [Insn],
+    analysis: &'a Analysis,
+    plan: &'a FunctionPlan,
+    function_idx: usize,
+    config: JitConfig,
+    static_faults: &'a mut Vec<RunError>,
+    regs: [Variable; N_REGS],
+    budget: Variable,
+    ctx: Value,
+    fp: Value,
+    stack_bottom: Value,
+    checked: Option<CheckedValues>,
+    blocks: HashMap<usize, Block>,
+    return_early: Block,
+    helper_sig: SigRef,
+    access_sig: SigRef,
+    callee_refs: HashMap<usize, FuncRef>,
+    /// Whether the current block is still open (not yet terminated).
+    open: bool,
+}
+
+/// Plain accesses: the verifier proved them in bounds (or checked mode checked them), so
+/// they cannot trap; they may be unaligned.
+fn mem_flags() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
+}
+
+/// Flags for the run context, which is aligned and always valid.
+fn ctx_flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+fn size_type(size: Size) -> Type {
+    match size {
+        Size::B => I8,
+        Size::H => I16,
+        Size::W => I32,
+        Size::Dw => I64,
+    }
+}
+
+impl<'a, 'b> Emitter<'a, 'b> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        b: &'a mut FunctionBuilder<'b>,
+        insns: &'a [Insn],
+        analysis: &'a Analysis,
+        function_idx: usize,
+        config: JitConfig,
+        call_conv: CallConv,
+        static_faults: &'a mut Vec<RunError>,
+    ) -> Emitter<'a, 'b> {
+        let plan = &analysis.functions[function_idx];
+        let regs: [Variable; N_REGS] = std::array::from_fn(|_| b.declare_var(I64));
+        let budget = b.declare_var(I64);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let params = b.block_params(entry).to_vec();
+        let (ctx, fp) = (params[0], params[1]);
+        for (reg, &value) in params[2..7].iter().enumerate() {
+            b.def_var(regs[reg + 1], value);
+        }
+        b.def_var(regs[FRAME_POINTER as usize], fp);
+        for reg in [0usize, 6, 7, 8, 9] {
+            let value = b.ins().load(
+                I64,
+                ctx_flags(),
+                ctx,
+                runtime::OFFSET_SCRATCH + 8 * reg as i32,
+            );
+            b.def_var(regs[reg], value);
+        }
+        let stack_bottom = b
+            .ins()
+            .load(I64, ctx_flags(), ctx, runtime::OFFSET_STACK_BOTTOM);
+        let checked = config.checked.then(|| {
+            let budget_value = b.ins().load(I64, ctx_flags(), ctx, runtime::OFFSET_BUDGET);
+            b.def_var(budget, budget_value);
+            let stack_top = b.ins().load(I64, ctx_flags(), ctx, runtime::OFFSET_STACK_TOP);
+            let frame_lo = b.ins().iadd_imm_s(fp, -(STACK_PER_FRAME as i64));
+            let stack_span = b.ins().isub(stack_top, frame_lo);
+            let region0_base = b
+                .ins()
+                .load(I64, ctx_flags(), ctx, runtime::OFFSET_REGION0_BASE);
+            let region0_len = b
+                .ins()
+                .load(I64, ctx_flags(), ctx, runtime::OFFSET_REGION0_LEN);
+            let writable = b
+                .ins()
+                .load(I64, ctx_flags(), ctx, runtime::OFFSET_REGION0_WRITABLE);
+            let region0_writable = b.ins().icmp_imm_s(IntCC::NotEqual, writable, 0);
+            CheckedValues {
+                frame_lo,
+                stack_span,
+                region0_base,
+                region0_len,
+                region0_writable,
+            }
+        });
+        let helper_sig = b.import_signature(helper_signature(call_conv));
+        let access_sig = b.import_signature(access_signature(call_conv));
+        let function_sig = b.import_signature(function_signature(call_conv));
+        let mut callee_refs = HashMap::new();
+        for &callee in &plan.callees {
+            let name = b
+                .func
+                .declare_imported_user_function(UserExternalName::new(0, callee as u32));
+            let func_ref = b.import_function(ExtFuncData {
+                name: ExternalName::user(name),
+                signature: function_sig,
+                colocated: true,
+                patchable: false,
+            });
+            callee_refs.insert(callee, func_ref);
+        }
+        let blocks: HashMap<usize, Block> = plan
+            .leaders
+            .iter()
+            .map(|&leader| (leader, b.create_block()))
+            .collect();
+        let return_early = b.create_block();
+        Emitter {
+            b,
+            insns,
+            analysis,
+            plan,
+            function_idx,
+            config,
+            static_faults,
+            regs,
+            budget,
+            ctx,
+            fp,
+            stack_bottom,
+            checked,
+            blocks,
+            return_early,
+            helper_sig,
+            access_sig,
+            callee_refs,
+            open: true,
+        }
+    }
+
+    fn emit_function(&mut self) {
+        let start_block = self.blocks[&self.plan.start];
+        self.b.ins().jump(start_block, &[]);
+        self.open = false;
+        let plan = self.plan;
+        for &pc in &plan.slots {
+            if let Some(&block) = self.blocks.get(&pc) {
+                if self.open {
+                    self.b.ins().jump(block, &[]);
+                }
+                self.b.switch_to_block(block);
+                self.open = true;
+                if self.checked.is_some() {
+                    self.charge_budget(pc);
+                }
+            } else if !self.open {
+                // Reached only by falling through from a slot that does not fall through:
+                // cannot happen for a visited slot, but an unreachable slot needs no code.
+                continue;
+            }
+            self.emit_slot(pc);
+        }
+        if self.open {
+            // Only possible if the last visited slot fell through into nothing emitted.
+            let zero = self.b.ins().iconst(I64, 0);
+            self.b.ins().return_(&[zero]);
+        }
+        self.b.switch_to_block(self.return_early);
+        let zero = self.b.ins().iconst(I64, 0);
+        self.b.ins().return_(&[zero]);
+    }
+
+    fn var(&mut self, reg: u8) -> Value {
+        self.b.use_var(self.regs[reg as usize])
+    }
+
+    fn set(&mut self, reg: u8, value: Value) {
+        self.b.def_var(self.regs[reg as usize], value);
+    }
+
+    fn iconst(&mut self, value: i64) -> Value {
+        self.b.ins().iconst(I64, value)
+    }
+
+    /// Ends the current block with a fault the interpreter would raise at `insn_idx`.
+    fn fault(&mut self, insn_idx: usize, kind: RunErrorKind) {
+        self.static_faults.push(RunError { insn_idx, kind });
+        let code = self.static_faults.len() as i64;
+        self.raise(code, insn_idx as i64, None);
+    }
+
+    /// Stores a fault into the context and returns.
+    fn raise(&mut self, code: i64, insn_idx: i64, arg: Option<Value>) {
+        let status = self.iconst(runtime::STATUS_FAULTED as i64);
+        let code = self.iconst(code);
+        let insn = self.iconst(insn_idx);
+        let ctx = self.ctx;
+        self.b
+            .ins()
+            .store(ctx_flags(), status, ctx, runtime::OFFSET_STATUS);
+        self.b
+            .ins()
+            .store(ctx_flags(), code, ctx, runtime::OFFSET_FAULT_CODE);
+        self.b
+            .ins()
+            .store(ctx_flags(), insn, ctx, runtime::OFFSET_FAULT_INSN);
+        if let Some(arg) = arg {
+            self.b
+                .ins()
+                .store(ctx_flags(), arg, ctx, runtime::OFFSET_FAULT_ARG);
+        }
+        let zero = self.iconst(0);
+        self.b.ins().return_(&[zero]);
+        self.open = false;
+    }
+
+    /// Checked mode, at a block's start: takes the block's instructions from the budget, or
+    /// faults if fewer are left.
+    fn charge_budget(&mut self, leader: usize) {
+        let n = self.analysis.block_len(self.insns, self.plan, leader);
+        if n == 0 {
+            return;
+        }
+        let left = self.b.use_var(self.budget);
+        let short = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, left, n as i64);
+        let fault_block = self.b.create_block();
+        let go_on = self.b.create_block();
+        self.b.ins().brif(short, fault_block, &[], go_on, &[]);
+        self.b.switch_to_block(fault_block);
+        self.b.set_cold_block(fault_block);
+        self.raise(runtime::FAULT_BUDGET as i64, leader as i64, Some(left));
+        self.b.switch_to_block(go_on);
+        self.open = true;
+        let rest = self.b.ins().iadd_imm_s(left, -(n as i64));
+        self.b.def_var(self.budget, rest);
+    }
+
+    /// The block for a jump from `pc` to `target`, or a new block that faults as the
+    /// interpreter does for a bad target (checked mode; unchecked mode refused it earlier).
+    fn target_block(&mut self, pc: usize, target: Target) -> Block {
+        let kind = match target {
+            Target::Slot(slot) => return self.blocks[&slot],
+            Target::Outside(target) => RunErrorKind::JumpOutOfProgram {
+                target,
+                n_insns: self.insns.len(),
+            },
+            Target::LddwTail(target) => RunErrorKind::JumpIntoLddw { target },
+        };
+        let current = self.b.current_block();
+        let fault_block = self.b.create_block();
+        self.b.switch_to_block(fault_block);
+        self.b.set_cold_block(fault_block);
+        self.fault(pc, kind);
+        if let Some(current) = current {
+            self.b.switch_to_block(current);
+        }
+        self.open = true;
+        fault_block
+    }
+
+    /// The block execution falls into after `pc`, or a faulting one past the end.
+    fn fall_block(&mut self, pc: usize) -> Block {
+        let next = pc + self.insns[pc].n_slots();
+        if let Some(&block) = self.blocks.get(&next) {
+            return block;
+        }
+        let current = self.b.current_block();
+        let fault_block = self.b.create_block();
+        self.b.switch_to_block(fault_block);
+        let idx = fell_off_end_idx(self.insns);
+        self.fault(idx, RunErrorKind::FellOffEnd);
+        if let Some(current) = current {
+            self.b.switch_to_block(current);
+        }
+        self.open = true;
+        fault_block
+    }
+
+    fn emit_slot(&mut self, pc: usize) {
+        if let Prepared::Bad(reason) = self.analysis.prepared[pc] {
+            self.fault(pc, RunErrorKind::BadInstruction { reason });
+            return;
+        }
+        let insn = self.insns[pc];
+        match insn.semantics() {
+            Semantics::Alu { op, width, source } => {
+                let result = self.alu(op, width, source, insn);
+                self.set(insn.dst, result);
+            }
+            Semantics::Neg { width } => {
+                let value = self.var(insn.dst);
+                let result = match width {
+                    Width::W64 => self.b.ins().ineg(value),
+                    Width::W32 => {
+                        let low = self.b.ins().ireduce(I32, value);
+                        let neg = self.b.ins().ineg(low);
+                        self.b.ins().uextend(I64, neg)
+                    }
+                };
+                self.set(insn.dst, result);
+            }
+            Semantics::MovSx { width, from } => {
+                let value = self.var(insn.src);
+                let mut result = value;
+                if from != Size::Dw {
+                    let low = self.b.ins().ireduce(size_type(from), value);
+                    result = self.b.ins().sextend(I64, low);
+                }
+                if width == Width::W32 {
+                    let low = self.b.ins().ireduce(I32, result);
+                    result = self.b.ins().uextend(I64, low);
+                }
+                self.set(insn.dst, result);
+            }
+            Semantics::Endian { order, bits } => {
+                let value = self.var(insn.dst);
+                let result = match (order, bits) {
+                    (ByteOrder::Le, 64) => value,
+                    (_, 64) => self.b.ins().bswap(value),
+                    (order, bits) => {
+                        let ty = if bits == 16 { I16 } else { I32 };
+                        let mut low = self.b.ins().ireduce(ty, value);
+                        if order != ByteOrder::Le {
+                            low = self.b.ins().bswap(low);
+                        }
+                        self.b.ins().uextend(I64, low)
+                    }
+                };
+                self.set(insn.dst, result);
+            }
+            Semantics::Load { size, signed } => {
+                let base = self.var(insn.src);
+                let (addr, offset) = self.address(pc, base, insn.off, size, AccessKind::Read);
+                let flags = mem_flags();
+                let ins = self.b.ins();
+                let value = match (size, signed) {
+                    (Size::B, false) => ins.uload8(I64, flags, addr, offset),
+                    (Size::B, true) => ins.sload8(I64, flags, addr, offset),
+                    (Size::H, false) => ins.uload16(I64, flags, addr, offset),
+                    (Size::H, true) => ins.sload16(I64, flags, addr, offset),
+                    (Size::W, false) => ins.uload32(flags, addr, offset),
+                    (Size::W, true) => ins.sload32(flags, addr, offset),
+                    (Size::Dw, _) => ins.load(I64, flags, addr, offset),
+                };
+                self.set(insn.dst, value);
+            }
+            Semantics::Store { size, source } => {
+                let base = self.var(insn.dst);
+                let value = match source {
+                    Source::Imm => self.iconst(insn.imm),
+                    Source::Reg => self.var(insn.src),
+                };
+                let (addr, offset) = self.address(pc, base, insn.off, size, AccessKind::Write);
+                let flags = mem_flags();
+                let ins = self.b.ins();
+                match size {
+                    Size::B => ins.istore8(flags, value, addr, offset),
+                    Size::H => ins.istore16(flags, value, addr, offset),
+                    Size::W => ins.istore32(flags, value, addr, offset),
+                    Size::Dw => ins.store(flags, value, addr, offset),
+                };
+            }
+            Semantics::Atomic { size, op } => self.atomic(pc, insn, size, op),
+            Semantics::LoadImm64 { .. } => {
+                let value = self.iconst(insn.imm);
+                self.set(insn.dst, value);
+            }
+            Semantics::Goto { .. } => {
+                let target = resolve_target(self.insns, pc).unwrap_or(Target::Outside(-1));
+                let block = self.target_block(pc, target);
+                self.b.ins().jump(block, &[]);
+                self.open = false;
+                return;
+            }
+            Semantics::Branch {
+                cond,
+                width,
+                source,
+            } => {
+                let taken = self.condition(cond, width, source, insn);
+                let target = resolve_target(self.insns, pc).unwrap_or(Target::Outside(-1));
+                let then_block = self.target_block(pc, target);
+                let else_block = self.fall_block(pc);
+                self.b.ins().brif(taken, then_block, &[], else_block, &[]);
+                self.open = false;
+                return;
+            }
+            Semantics::Call {
+                kind: CallKind::Local,
+            } => {
+                match resolve_target(self.insns, pc) {
+                    Some(Target::Slot(target)) => self.local_call(pc, target),
+                    other => {
+                        let target = other.unwrap_or(Target::Outside(-1));
+                        let block = self.target_block(pc, target);
+                        self.b.ins().jump(block, &[]);
+                        self.open = false;
+                        return;
+                    }
+                }
+            }
+            Semantics::Call { kind } => {
+                let id = match kind {
+                    CallKind::Register => self.var(insn.dst),
+                    _ => self.iconst(insn.imm32() as u32 as i64),
+                };
+                self.helper_call(pc, id);
+            }
+            Semantics::Exit => {
+                self.exit();
+                return;
+            }
+        }
+        // Fall through to the next slot: a leader's block, or past the end.
+        let next = pc + insn.n_slots();
+        if next >= self.insns.len() {
+            let block = self.fall_block(pc);
+            self.b.ins().jump(block, &[]);
+            self.open = false;
+        }
+    }
+
+    fn exit(&mut self) {
+        let r0 = self.var(0);
+        if self.function_idx != 0 || self.analysis.entry_is_called {
+            let ctx = self.ctx;
+            for reg in 1..=5u8 {
+                let value = self.var(reg);
+                self.b.ins().store(
+                    ctx_flags(),
+                    value,
+                    ctx,
+                    runtime::OFFSET_SCRATCH + 8 * reg as i32,
+                );
+            }
+            if self.checked.is_some() {
+                let left = self.b.use_var(self.budget);
+                self.b
+                    .ins()
+                    .store(ctx_flags(), left, ctx, runtime::OFFSET_BUDGET);
+            }
+        }
+        self.b.ins().return_(&[r0]);
+        self.open = false;
+    }
+
+    /// After a call: returns at once if the callee or helper ended the run.
+    fn check_status(&mut self) {
+        let status = self
+            .b
+            .ins()
+            .load(I64, ctx_flags(), self.ctx, runtime::OFFSET_STATUS);
+        let go_on = self.b.create_block();
+        let return_early = self.return_early;
+        self.b.ins().brif(status, return_early, &[], go_on, &[]);
+        self.b.switch_to_block(go_on);
+    }
+
+    fn local_call(&mut self, pc: usize, target: usize) {
+        // A new frame needs 512 bytes below the current one: `fp - 1024 >= stack_bottom`.
+        let room = self.b.ins().isub(self.fp, self.stack_bottom);
+        let too_deep = self.b.ins().icmp_imm_s(
+            IntCC::UnsignedLessThan,
+            room,
+            2 * STACK_PER_FRAME as i64,
+        );
+        let fault_block = self.b.create_block();
+        let go_on = self.b.create_block();
+        self.b.ins().brif(too_deep, fault_block, &[], go_on, &[]);
+        self.b.switch_to_block(fault_block);
+        self.b.set_cold_block(fault_block);
+        self.fault(
+            pc,
+            RunErrorKind::CallDepthExceeded {
+                max_depth: self.config.max_call_depth,
+            },
+        );
+        self.b.switch_to_block(go_on);
+        self.open = true;
+
+        let ctx = self.ctx;
+        for reg in [0u8, 6, 7, 8, 9] {
+            let value = self.var(reg);
+            self.b.ins().store(
+                ctx_flags(),
+                value,
+                ctx,
+                runtime::OFFSET_SCRATCH + 8 * reg as i32,
+            );
+        }
+        if self.checked.is_some() {
+            let left = self.b.use_var(self.budget);
+            self.b
+                .ins()
+                .store(ctx_flags(), left, ctx, runtime::OFFSET_BUDGET);
+        }
+        let callee_fp = self.b.ins().iadd_imm_s(self.fp, -(STACK_PER_FRAME as i64));
+        let mut args = vec![ctx, callee_fp];
+        for reg in 1..=5u8 {
+            args.push(self.var(reg));
+        }
+        let callee = self.analysis.function_of_start[&target];
+        let func_ref = self.callee_refs[&callee];
+        let call = self.b.ins().call(func_ref, &args);
+        let r0 = self.b.inst_results(call)[0];
+        self.check_status();
+        self.set(0, r0);
+        for reg in 1..=5u8 {
+            let value = self.b.ins().load(
+                I64,
+                ctx_flags(),
+                ctx,
+                runtime::OFFSET_SCRATCH + 8 * reg as i32,
+            );
+            self.set(reg, value);
+        }
+        if self.checked.is_some() {
+            let left = self
+                .b
+                .ins()
+                .load(I64, ctx_flags(), ctx, runtime::OFFSET_BUDGET);
+            self.b.def_var(self.budget, left);
+        }
+    }
+
+    fn helper_call(&mut self, pc: usize, id: Value) {
+        let trampoline = self.iconst(runtime::call_helper as *const () as usize as i64);
+        let insn_idx = self.iconst(pc as i64);
+        let mut args = vec![self.ctx, insn_idx, id, self.fp];
+        for reg in 1..=5u8 {
+            args.push(self.var(reg));
+        }
+        let call = self
+            .b
+            .ins()
+            .call_indirect(self.helper_sig, trampoline, &args);
+        let r0 = self.b.inst_results(call)[0];
+        self.check_status();
+        self.set(0, r0);
+    }
+
+    /// The address operands of an access of `size` at `base + off`: `(base, off)` for a plain
+    /// access; in checked mode the access is checked first and `(base + off, 0)` returned.
+    fn address(&mut self, pc: usize, base: Value, off: i16, size: Size, kind: AccessKind) -> (Value, i32) {
+        if self.checked.is_none() {
+            return (base, off as i32);
+        }
+        let addr = self.b.ins().iadd_imm_s(base, off as i64);
+        self.check_access(pc, addr, size.bytes(), kind);
+        (addr, 0)
+    }
+
+    /// Checked mode: continues only if `size` bytes at `addr` may be accessed; otherwise the
+    /// run ends with the interpreter's fault.
+    fn check_access(&mut self, pc: usize, addr: Value, size: u32, kind: AccessKind) {
+        let Some(values) = self.checked else {
+            return;
+        };
+        let size = size as i64;
+        let access = self.b.create_block();
+        let try_region0 = self.b.create_block();
+        let slow = self.b.create_block();
+        // The visible stack: [fp - 512, stack_top), always writable.
+        let offset = self.b.ins().isub(addr, values.frame_lo);
+        let limit = self.b.ins().iadd_imm_s(values.stack_span, -size);
+        let in_stack = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, offset, limit);
+        self.b.ins().brif(in_stack, access, &[], try_region0, &[]);
+        // The first region: `len >= size && addr - base <= len - size`, and writable if needed.
+        self.b.switch_to_block(try_region0);
+        let offset = self.b.ins().isub(addr, values.region0_base);
+        let limit = self.b.ins().iadd_imm_s(values.region0_len, -size);
+        let fits = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, values.region0_len, size);
+        let inside = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, offset, limit);
+        let mut ok = self.b.ins().band(fits, inside);
+        if kind != AccessKind::Read {
+            ok = self.b.ins().band(ok, values.region0_writable);
+        }
+        self.b.ins().brif(ok, access, &[], slow, &[]);
+        // Anything else: ask `Memory`, which knows every region.
+        self.b.switch_to_block(slow);
+        self.b.set_cold_block(slow);
+        let trampoline = self.iconst(runtime::check_access as *const () as usize as i64);
+        let insn_idx = self.iconst(pc as i64);
+        let kind_code = match kind {
+            AccessKind::Read => runtime::ACCESS_READ,
+            AccessKind::Write => runtime::ACCESS_WRITE,
+            AccessKind::Atomic => runtime::ACCESS_ATOMIC,
+        };
+        let size_kind = self.iconst(size | (kind_code << 8) as i64);
+        let args = [self.ctx, insn_idx, addr, size_kind, self.fp];
+        let call = self
+            .b
+            .ins()
+            .call_indirect(self.access_sig, trampoline, &args);
+        let refused = self.b.inst_results(call)[0];
+        let return_early = self.return_early;
+        self.b.ins().brif(refused, return_early, &[], access, &[]);
+        self.b.switch_to_block(access);
+    }
+
+    fn atomic(&mut self, pc: usize, insn: Insn, size: Size, op: AtomicOp) {
+        let base = self.var(insn.dst);
+        let addr = self.b.ins().iadd_imm_s(base, insn.off as i64);
+        self.check_access(pc, addr, size.bytes(), AccessKind::Atomic);
+        let ty = size_type(size);
+        let narrow = |emitter: &mut Self, value: Value| {
+            if ty == I64 {
+                value
+            } else {
+                emitter.b.ins().ireduce(ty, value)
+            }
+        };
+        let widen = |emitter: &mut Self, value: Value| {
+            if ty == I64 {
+                value
+            } else {
+                emitter.b.ins().uextend(I64, value)
+            }
+        };
+        let src = self.var(insn.src);
+        let operand = narrow(self, src);
+        let flags = mem_flags();
+        if op == AtomicOp::CmpXchg {
+            let r0 = self.var(0);
+            let expected = narrow(self, r0);
+            let old = self.b.ins().atomic_cas(flags, addr, expected, operand);
+            let old = widen(self, old);
+            self.set(0, old);
+            return;
+        }
+        let (rmw, fetch) = match op {
+            AtomicOp::Add => (AtomicRmwOp::Add, false),
+            AtomicOp::Or => (AtomicRmwOp::Or, false),
+            AtomicOp::And => (AtomicRmwOp::And, false),
+            AtomicOp::Xor => (AtomicRmwOp::Xor, false),
+            AtomicOp::FetchAdd => (AtomicRmwOp::Add, true),
+            AtomicOp::FetchOr => (AtomicRmwOp::Or, true),
+            AtomicOp::FetchAnd => (AtomicRmwOp::And, true),
+            AtomicOp::FetchXor => (AtomicRmwOp::Xor, true),
+            AtomicOp::Xchg | AtomicOp::CmpXchg => (AtomicRmwOp::Xchg, true),
+        };
+        let old = self.b.ins().atomic_rmw(ty, flags, rmw, addr, operand);
+        if fetch {
+            let old = widen(self, old);
+            self.set(insn.src, old);
+        }
+    }
+
+    /// Whether a conditional jump is taken.
+    fn condition(&mut self, cond: Cond, width: Width, source: Source, insn: Insn) -> Value {
+        let left = self.var(insn.dst);
+        let (ty, left) = match width {
+            Width::W64 => (I64, left),
+            Width::W32 => (I32, self.b.ins().ireduce(I32, left)),
+        };
+        let right = match (source, width) {
+            (Source::Imm, Width::W64) => self.b.ins().iconst(I64, insn.imm),
+            (Source::Imm, Width::W32) => self.b.ins().iconst(I32, insn.imm as u32 as i64),
+            (Source::Reg, _) => {
+                let right = self.var(insn.src);
+                if ty == I32 {
+                    self.b.ins().ireduce(I32, right)
+                } else {
+                    right
+                }
+            }
+        };
+        let cc = match cond {
+            Cond::Eq => IntCC::Equal,
+            Cond::Ne => IntCC::NotEqual,
+            Cond::Gt => IntCC::UnsignedGreaterThan,
+            Cond::Ge => IntCC::UnsignedGreaterThanOrEqual,
+            Cond::Lt => IntCC::UnsignedLessThan,
+            Cond::Le => IntCC::UnsignedLessThanOrEqual,
+            Cond::SGt => IntCC::SignedGreaterThan,
+            Cond::SGe => IntCC::SignedGreaterThanOrEqual,
+            Cond::SLt => IntCC::SignedLessThan,
+            Cond::SLe => IntCC::SignedLessThanOrEqual,
+            Cond::Set => {
+                let both = self.b.ins().band(left, right);
+                return self.b.ins().icmp_imm_s(IntCC::NotEqual, both, 0);
+            }
+        };
+        self.b.ins().icmp(cc, left, right)
+    }
+
+    /// An ALU operation; the result is the new 64-bit value of `dst`.
+    fn alu(&mut self, op: AluOp, width: Width, source: Source, insn: Insn) -> Value {
+        let (ty, bits) = match width {
+            Width::W64 => (I64, 64),
+            Width::W32 => (I32, 32),
+        };
+        // The operand's value when it is an immediate, truncated to the width (the
+        // interpreter sign-extends imm to 64 bits and takes the low half for 32-bit ops).
+        let imm = match (source, width) {
+            (Source::Imm, Width::W64) => Some(insn.imm),
+            (Source::Imm, Width::W32) => Some(insn.imm as u32 as i64),
+            (Source::Reg, _) => None,
+        };
+        let mut right = match imm {
+            Some(imm) => self.b.ins().iconst(ty, imm),
+            None => self.var(insn.src),
+        };
+        if op == AluOp::Mov {
+            return match width {
+                Width::W64 => right,
+                Width::W32 if imm.is_some() => self.b.ins().uextend(I64, right),
+                Width::W32 => {
+                    let low = self.b.ins().ireduce(I32, right);
+                    self.b.ins().uextend(I64, low)
+                }
+            };
+        }
+        let mut left = self.var(insn.dst);
+        if width == Width::W32 {
+            left = self.b.ins().ireduce(I32, left);
+            if imm.is_none() {
+                right = self.b.ins().ireduce(I32, right);
+            }
+        }
+        let ins = self.b.ins();
+        let result = match op {
+            AluOp::Add => ins.iadd(left, right),
+            AluOp::Sub => ins.isub(left, right),
+            AluOp::Mul => ins.imul(left, right),
+            AluOp::Or => ins.bor(left, right),
+            AluOp::And => ins.band(left, right),
+            AluOp::Xor => ins.bxor(left, right),
+            AluOp::Lsh | AluOp::Rsh | AluOp::Arsh => {
+                let amount = ins.band_imm_s(right, bits - 1);
+                match op {
+                    AluOp::Lsh => self.b.ins().ishl(left, amount),
+                    AluOp::Rsh => self.b.ins().ushr(left, amount),
+                    _ => self.b.ins().sshr(left, amount),
+                }
+            }
+            AluOp::Div | AluOp::Mod | AluOp::SDiv | AluOp::SMod => {
+                self.divide(op, ty, left, right, imm)
+            }
+            AluOp::Mov => right,
+        };
+        match width {
+            Width::W64 => result,
+            Width::W32 => self.b.ins().uextend(I64, result),
+        }
+    }
+
+    /// Division and modulo with RFC 9669's answers where hardware would trap: `x / 0 == 0`,
+    /// `x % 0 == x`, `MIN / -1 == MIN`, `MIN % -1 == 0`.
+    fn divide(&mut self, op: AluOp, ty: Type, left: Value, right: Value, imm: Option<i64>) -> Value {
+        let minus_one = if ty == I64 { -1 } else { u32::MAX as i64 };
+        let signed = matches!(op, AluOp::SDiv | AluOp::SMod);
+        if let Some(imm) = imm {
+            // A constant divisor: decide the edge cases now.
+            return match (op, imm) {
+                (AluOp::Div | AluOp::SDiv, 0) => self.b.ins().iconst(ty, 0),
+                (AluOp::Mod | AluOp::SMod, 0) => left,
+                (AluOp::SDiv, imm) if imm == minus_one => self.b.ins().ineg(left),
+                (AluOp::SMod, imm) if imm == minus_one => self.b.ins().iconst(ty, 0),
+                (AluOp::Div, _) => self.b.ins().udiv(left, right),
+                (AluOp::Mod, _) => self.b.ins().urem(left, right),
+                (AluOp::SDiv, _) => self.b.ins().sdiv(left, right),
+                _ => self.b.ins().srem(left, right),
+            };
+        }
+        let zero = self.b.ins().iconst(ty, 0);
+        let one = self.b.ins().iconst(ty, 1);
+        let is_zero = self.b.ins().icmp(IntCC::Equal, right, zero);
+        if !signed {
+            let divisor = self.b.ins().select(is_zero, one, right);
+            return if op == AluOp::Div {
+                let quotient = self.b.ins().udiv(left, divisor);
+                self.b.ins().select(is_zero, zero, quotient)
+            } else {
+                let remainder = self.b.ins().urem(left, divisor);
+                self.b.ins().select(is_zero, left, remainder)
+            };
+        }
+        let minus_one = self.b.ins().iconst(ty, minus_one);
+        let is_minus_one = self.b.ins().icmp(IntCC::Equal, right, minus_one);
+        let replace = self.b.ins().bor(is_zero, is_minus_one);
+        let divisor = self.b.ins().select(replace, one, right);
+        if op == AluOp::SDiv {
+            let quotient = self.b.ins().sdiv(left, divisor);
+            let negated = self.b.ins().ineg(left);
+            let quotient = self.b.ins().select(is_minus_one, negated, quotient);
+            self.b.ins().select(is_zero, zero, quotient)
+        } else {
+            let remainder = self.b.ins().srem(left, divisor);
+            let remainder = self.b.ins().select(is_minus_one, zero, remainder);
+            self.b.ins().select(is_zero, left, remainder)
+        }
+    }
+}

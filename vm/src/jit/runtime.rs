@@ -1,0 +1,355 @@
+//! The run side of the JIT: the context compiled code receives (its layout is part of the
+//! code's contract, see the `OFFSET_*` constants), one run from start to result, and the two
+//! `extern "C"` trampolines compiled code calls back into:
+//!
+//! - [`call_helper`] looks the helper up in the same [`Helpers`] registry the interpreter
+//!   uses (a dense table for small numbers, built at compile time), gives it the run's
+//!   [`Memory`] (built on first use, its stack window set from the caller's `r10`) and turns
+//!   `Unwind` or a failure into the context's status, so the compiled code returns early.
+//! - [`check_access`] (checked mode only) asks [`Memory`] about an access the inline checks
+//!   did not cover, and records the interpreter's exact [`RunError`] when it is refused.
+//!
+//! A panicking helper is caught in the trampoline (unwinding through compiled code is not
+//! allowed), the run ends, and the panic resumes in the caller of `run`.
+
+use std::any::Any;
+use std::mem::offset_of;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+
+use super::{JitProgram, STACK_PER_FRAME};
+use crate::error::{RunError, RunErrorKind};
+use crate::helpers::{Helper, HelperError, Helpers};
+use crate::memory::{Memory, MemoryRegion, RegionKind};
+
+/// `RunContext::status` while the program runs.
+pub(crate) const STATUS_RUNNING: u64 = 0;
+/// A helper unwound: the result is `RunContext::return_value`.
+pub(crate) const STATUS_UNWOUND: u64 = 1;
+/// The run faulted: the error is in the run state, or described by the `fault_*` fields.
+pub(crate) const STATUS_FAULTED: u64 = 2;
+/// `RunContext::fault_code` for an exhausted budget: `fault_insn` is the first slot of the
+/// block and `fault_arg` the number of its instructions the budget still covered.
+pub(crate) const FAULT_BUDGET: u64 = u64::MAX;
+
+/// The access kinds `check_access` receives in bits 8 and up of its `size_kind` argument.
+pub(crate) const ACCESS_READ: u64 = 0;
+pub(crate) const ACCESS_WRITE: u64 = 1;
+/// An atomic read-modify-write: checked as a read, then as a write, as the interpreter does.
+pub(crate) const ACCESS_ATOMIC: u64 = 2;
+
+/// What compiled code reads and writes during one run. `repr(C)`: the code addresses the
+/// fields by the `OFFSET_*` constants below.
+#[repr(C)]
+#[derive(Debug)]
+pub(crate) struct RunContext {
+    /// The lowest address of the stack buffer.
+    pub stack_bottom: u64,
+    /// One past the highest address of the stack buffer: `r10` of the main function.
+    pub stack_top: u64,
+    /// The first region (checked inline in checked mode): base, length, writable (0 or 1).
+    pub region0_base: u64,
+    pub region0_len: u64,
+    pub region0_writable: u64,
+    /// Checked mode: instructions left (kept in a register, stored around calls).
+    pub budget: u64,
+    /// `STATUS_*`.
+    pub status: u64,
+    /// The `r0` an unwinding helper chose.
+    pub return_value: u64,
+    /// A fault the compiled code raised itself: an index into the program's static faults
+    /// plus one, or `FAULT_BUDGET`; 0 when the error is in the run state.
+    pub fault_code: u64,
+    pub fault_insn: u64,
+    pub fault_arg: u64,
+    /// Registers passed between caller and callee of a local call.
+    pub scratch: [u64; 11],
+    /// The run state (`*mut RunState<'_>`), opaque to compiled code.
+    state: *mut (),
+}
+
+pub(crate) const OFFSET_STACK_BOTTOM: i32 = offset_of!(RunContext, stack_bottom) as i32;
+pub(crate) const OFFSET_STACK_TOP: i32 = offset_of!(RunContext, stack_top) as i32;
+pub(crate) const OFFSET_REGION0_BASE: i32 = offset_of!(RunContext, region0_base) as i32;
+pub(crate) const OFFSET_REGION0_LEN: i32 = offset_of!(RunContext, region0_len) as i32;
+pub(crate) const OFFSET_REGION0_WRITABLE: i32 = offset_of!(RunContext, region0_writable) as i32;
+pub(crate) const OFFSET_BUDGET: i32 = offset_of!(RunContext, budget) as i32;
+pub(crate) const OFFSET_STATUS: i32 = offset_of!(RunContext, status) as i32;
+pub(crate) const OFFSET_FAULT_CODE: i32 = offset_of!(RunContext, fault_code) as i32;
+pub(crate) const OFFSET_FAULT_INSN: i32 = offset_of!(RunContext, fault_insn) as i32;
+pub(crate) const OFFSET_FAULT_ARG: i32 = offset_of!(RunContext, fault_arg) as i32;
+pub(crate) const OFFSET_SCRATCH: i32 = offset_of!(RunContext, scratch) as i32;
+
+/// The helpers of a compiled program: a dense table for numbers below [`DENSE_LIMIT`], the
+/// registry for the rest (`callx` may name any number).
+#[derive(Clone, Debug)]
+pub(crate) struct HelperTable {
+    dense: Vec<Option<Helper>>,
+    registry: Helpers,
+}
+
+const DENSE_LIMIT: u32 = 1024;
+
+impl HelperTable {
+    pub(crate) fn new(helpers: &Helpers) -> HelperTable {
+        let ids = helpers.ids();
+        let dense_len = ids
+            .iter()
+            .filter(|&&id| id < DENSE_LIMIT)
+            .max()
+            .map_or(0, |&id| id as usize + 1);
+        let dense = (0..dense_len as u32)
+            .map(|id| helpers.get(id).cloned())
+            .collect();
+        HelperTable {
+            dense,
+            registry: helpers.clone(),
+        }
+    }
+
+    #[inline]
+    fn get(&self, id: u64) -> Option<&Helper> {
+        match usize::try_from(id).ok().and_then(|idx| self.dense.get(idx)) {
+            Some(entry) => entry.as_ref(),
+            None => u32::try_from(id)
+                .ok()
+                .and_then(|id| self.registry.get(id)),
+        }
+    }
+}
+
+/// The regions of a run, before [`Memory`] is built from them (it is built only when a
+/// helper or a checked access needs it).
+#[derive(Debug)]
+pub(crate) enum PendingRegions<'a> {
+    /// One read+write region.
+    One(RegionKind, &'a mut [u8]),
+    Many(Vec<MemoryRegion<'a>>),
+}
+
+impl PendingRegions<'_> {
+    /// Base, length and writability of the first region (0, 0, 0 without one).
+    fn first(&self) -> (u64, u64, u64) {
+        match self {
+            PendingRegions::One(_, bytes) => (bytes.as_ptr() as u64, bytes.len() as u64, 1),
+            PendingRegions::Many(regions) => regions.first().map_or((0, 0, 0), |region| {
+                let region = region.region();
+                (region.base, region.len, region.writable as u64)
+            }),
+        }
+    }
+}
+
+/// Everything of a run the compiled code does not see.
+struct RunState<'a> {
+    helpers: &'a HelperTable,
+    /// The stack and regions, until `memory` is built from them.
+    pending: Option<(&'a mut [u8], PendingRegions<'a>)>,
+    memory: Option<Memory<'a>>,
+    stack_top: u64,
+    error: Option<RunError>,
+    panic: Option<Box<dyn Any + Send>>,
+}
+
+/// A one-frame stack kept on the native stack, for programs without local calls.
+#[repr(C, align(16))]
+struct InlineFrame([u8; STACK_PER_FRAME]);
+
+/// Runs `program` with `r1`-`r5 = args` over a fresh zeroed stack and `regions`.
+pub(crate) fn run(
+    program: &JitProgram,
+    args: [u64; 5],
+    regions: PendingRegions<'_>,
+) -> Result<u64, RunError> {
+    let n_frames = program.n_frames;
+    let mut inline_frame;
+    let mut heap_frames;
+    let stack: &mut [u8] = if n_frames <= 1 {
+        inline_frame = InlineFrame([0; STACK_PER_FRAME]);
+        &mut inline_frame.0
+    } else {
+        heap_frames = vec![0u8; n_frames * STACK_PER_FRAME];
+        &mut heap_frames
+    };
+    let stack_bottom = stack.as_mut_ptr() as u64;
+    let stack_top = stack_bottom + stack.len() as u64;
+    let (region0_base, region0_len, region0_writable) = regions.first();
+    let mut state = RunState {
+        helpers: &program.helpers,
+        pending: Some((stack, regions)),
+        memory: None,
+        stack_top,
+        error: None,
+        panic: None,
+    };
+    let mut ctx = RunContext {
+        stack_bottom,
+        stack_top,
+        region0_base,
+        region0_len,
+        region0_writable,
+        budget: program.config.max_insns,
+        status: STATUS_RUNNING,
+        return_value: 0,
+        fault_code: 0,
+        fault_insn: 0,
+        fault_arg: 0,
+        scratch: [0; 11],
+        state: (&mut state as *mut RunState<'_>).cast(),
+    };
+    // SAFETY: `ctx` is a context prepared for `program` and lives on this frame for the whole
+    // call; `state`, which it points to, owns the borrows of the stack and of every region
+    // and outlives the call, so every address the program can reach stays valid. Nothing
+    // else touches `ctx`, `state` or those bytes until the call returns (the trampolines
+    // reach them only through `ctx`, from inside the call). Whether the accesses stay inside
+    // those bytes is checked (checked mode) or was promised by the caller of
+    // `JitProgram::compile_unverified` (unchecked mode).
+    let r0 = unsafe { program.code.call(&mut ctx, stack_top, args) };
+    if let Some(payload) = state.panic.take() {
+        resume_unwind(payload);
+    }
+    match ctx.status {
+        STATUS_RUNNING => Ok(r0),
+        STATUS_UNWOUND => Ok(ctx.return_value),
+        _ => Err(state.error.take().unwrap_or_else(|| {
+            program.static_fault(ctx.fault_code, ctx.fault_insn, ctx.fault_arg)
+        })),
+    }
+}
+
+impl<'a> RunState<'a> {
+    /// The run's memory, built on first use, with the stack window of the frame whose `r10`
+    /// is `fp` (the interpreter shows frames 0 to the current depth).
+    fn memory(&mut self, fp: u64) -> &mut Memory<'a> {
+        let pending = &mut self.pending;
+        let memory = self.memory.get_or_insert_with(|| match pending.take() {
+            Some((stack, regions)) => {
+                let regions = match regions {
+                    PendingRegions::One(kind, bytes) => {
+                        vec![MemoryRegion::read_write(kind, bytes)]
+                    }
+                    PendingRegions::Many(regions) => regions,
+                };
+                Memory::with_stack(stack, STACK_PER_FRAME, regions)
+            }
+            // `pending` is taken only here, when `memory` is set.
+            None => Memory::new(Vec::new()),
+        });
+        let depth = (self.stack_top.wrapping_sub(fp) / STACK_PER_FRAME as u64) as usize;
+        memory.set_stack_depth(depth);
+        memory
+    }
+
+    fn fail(&mut self, ctx: &mut RunContext, insn_idx: u64, kind: RunErrorKind) {
+        self.error = Some(RunError {
+            insn_idx: insn_idx as usize,
+            kind,
+        });
+        ctx.status = STATUS_FAULTED;
+    }
+
+    fn call_helper(&mut self, ctx: &mut RunContext, insn_idx: u64, id: u64, fp: u64, args: [u64; 5]) -> u64 {
+        let helpers = self.helpers;
+        let Some(helper) = helpers.get(id) else {
+            self.fail(ctx, insn_idx, RunErrorKind::UnknownHelper { id });
+            return 0;
+        };
+        match helper.call(self.memory(fp), args) {
+            Ok(value) => value,
+            Err(HelperError::Unwind(value)) => {
+                ctx.return_value = value;
+                ctx.status = STATUS_UNWOUND;
+                0
+            }
+            Err(HelperError::Memory(fault)) => {
+                self.fail(ctx, insn_idx, fault.into());
+                0
+            }
+            Err(HelperError::Failed(message)) => {
+                self.fail(
+                    ctx,
+                    insn_idx,
+                    RunErrorKind::HelperFailed {
+                        id: id as u32,
+                        name: helper.name,
+                        message,
+                    },
+                );
+                0
+            }
+        }
+    }
+
+    fn check_access(&mut self, ctx: &mut RunContext, insn_idx: u64, addr: u64, size_kind: u64, fp: u64) -> u64 {
+        let size = size_kind & 0xff;
+        let memory = self.memory(fp);
+        let result = match size_kind >> 8 {
+            ACCESS_READ => memory.read(addr, size).map(drop),
+            ACCESS_WRITE => memory.write_slice(addr, size).map(drop),
+            _ => memory
+                .load(addr, size)
+                .and_then(|_| memory.write_slice(addr, size).map(drop)),
+        };
+        match result {
+            Ok(()) => 0,
+            Err(fault) => {
+                self.fail(ctx, insn_idx, fault.into());
+                1
+            }
+        }
+    }
+}
+
+/// Calls helper `id` for the instruction at `insn_idx` with `r1`-`r5`, from a frame whose
+/// `r10` is `fp`. Returns `r0`; on unwind or failure sets the context's status.
+#[allow(clippy::too_many_arguments)]
+pub(crate) extern "C" fn call_helper(
+    ctx: *mut RunContext,
+    insn_idx: u64,
+    id: u64,
+    fp: u64,
+    r1: u64,
+    r2: u64,
+    r3: u64,
+    r4: u64,
+    r5: u64,
+) -> u64 {
+    // SAFETY: compiled code passes the context pointer `run` gave it: a live, exclusive
+    // `RunContext` on `run`'s frame (suspended in the call to the compiled code, so nothing
+    // else accesses it while this trampoline runs).
+    let ctx = unsafe { &mut *ctx };
+    // SAFETY: `ctx.state` was set by `run` to its live `RunState`, which only trampolines
+    // access during the run, one at a time on this thread.
+    let state = unsafe { &mut *ctx.state.cast::<RunState<'_>>() };
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        state.call_helper(ctx, insn_idx, id, fp, [r1, r2, r3, r4, r5])
+    }));
+    outcome.unwrap_or_else(|payload| {
+        state.panic = Some(payload);
+        ctx.status = STATUS_FAULTED;
+        0
+    })
+}
+
+/// Checks an access of `size_kind & 0xff` bytes at `addr` of kind `size_kind >> 8`
+/// (`ACCESS_*`) for the instruction at `insn_idx`, from a frame whose `r10` is `fp`. Returns
+/// 0 if it may proceed; otherwise records the fault and returns 1.
+pub(crate) extern "C" fn check_access(
+    ctx: *mut RunContext,
+    insn_idx: u64,
+    addr: u64,
+    size_kind: u64,
+    fp: u64,
+) -> u64 {
+    // SAFETY: as in `call_helper`: the live, exclusive context `run` passed to the code.
+    let ctx = unsafe { &mut *ctx };
+    // SAFETY: as in `call_helper`: `run`'s live run state, reached only from here.
+    let state = unsafe { &mut *ctx.state.cast::<RunState<'_>>() };
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        state.check_access(ctx, insn_idx, addr, size_kind, fp)
+    }));
+    outcome.unwrap_or_else(|payload| {
+        state.panic = Some(payload);
+        ctx.status = STATUS_FAULTED;
+        1
+    })
+}

@@ -1,0 +1,322 @@
+//! Tests of the helper table and of each native implementation on encoded events.
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::json;
+
+use super::*;
+use crate::event::{Encoder, EventBuf, Schema, SchemaSet};
+use crate::memory::{Memory, MemoryRegion, RegionKind};
+
+/// Encodes `event` (a process_exec, file_open or network_connect JSON value).
+fn encode(event: serde_json::Value) -> (Schema, EventBuf) {
+    let set = SchemaSet::endpoint();
+    let encoder = Encoder::new(&set);
+    let mut buf = EventBuf::new();
+    encoder.encode_into(&event, &mut buf).unwrap();
+    let schema = set.get(buf.type_id()).unwrap().clone();
+    (schema, buf)
+}
+
+/// Calls helper `name` natively with `args` (r2 = the field named `field`) and `mem`.
+fn call(
+    schema: &Schema,
+    buf: &EventBuf,
+    name: &str,
+    field: &str,
+    mem: &[u8],
+    extra: u64,
+) -> Result<u64, RfHelperError> {
+    let helper = rf_helper_by_name(name).unwrap();
+    let field_id = schema.field_id(field).unwrap() as u64;
+    let view = buf.view(schema.layout());
+    let call = RfCall {
+        args: [0, field_id, 0, mem.len() as u64, extra],
+        mem,
+    };
+    (helper.native)(&view, &call, &mut AlertSink::default())
+}
+
+fn exec() -> (Schema, EventBuf) {
+    encode(json!({
+        "type": "process_exec",
+        "exe": "/usr/bin/NC.openbsd",
+        "args": ["nc", "-e", "/bin/sh", ""],
+        "cwd": "",
+        "tty": "pts/0",
+    }))
+}
+
+#[test]
+fn table_numbers_are_unique_ascending_from_1000_and_signatures_agree() {
+    let mut expected = RF_HELPER_BASE;
+    for helper in RF_HELPERS {
+        assert_eq!(helper.id, expected, "{}", helper.name);
+        expected += 1;
+        assert!(helper.name.starts_with("rf_"));
+        assert!(helper.params.len() <= 5);
+        assert_eq!(helper.params[0].kind, RfArgKind::Context);
+        let (mem_idx, size_idx) = helper.mem_arg().expect("every rf helper takes memory");
+        assert_eq!(helper.params[size_idx].kind, RfArgKind::Size);
+        assert_eq!(size_idx, mem_idx + 1);
+        assert!(helper.params[mem_idx].c_type.ends_with('*'));
+        assert_eq!(rf_helper(helper.id).unwrap().name, helper.name);
+    }
+    assert_eq!(
+        rf_helper_by_name("rf_str_eq").unwrap().c_declaration(),
+        "static long (* const rf_str_eq)(const void *ctx, __u32 field_id, const char *s, __u32 len) = (void *) 1000;"
+    );
+    assert_eq!(
+        rf_helper_by_name("rf_cidr_match").unwrap().c_prototype(),
+        "long rf_cidr_match(const void *ctx, __u32 field_id, const void *net, __u32 net_len, __u32 prefix_len)"
+    );
+}
+
+#[test]
+fn string_tests_on_a_str_field() {
+    let (schema, buf) = exec();
+    let t = |name: &str, pattern: &[u8]| call(&schema, &buf, name, "exe", pattern, 0).unwrap();
+    assert_eq!(t("rf_str_eq", b"/usr/bin/NC.openbsd"), 1);
+    assert_eq!(t("rf_str_eq", b"/usr/bin/nc.openbsd"), 0);
+    assert_eq!(t("rf_str_eq_ci", b"/usr/bin/nc.openbsd"), 1);
+    assert_eq!(t("rf_str_prefix", b"/usr/bin/"), 1);
+    assert_eq!(t("rf_str_prefix", b"/bin/"), 0);
+    assert_eq!(t("rf_str_prefix_ci", b"/USR/"), 1);
+    assert_eq!(t("rf_str_suffix", b".openbsd"), 1);
+    assert_eq!(t("rf_str_suffix_ci", b".OPENBSD"), 1);
+    assert_eq!(t("rf_str_suffix", b".OPENBSD"), 0);
+    assert_eq!(t("rf_str_contains", b"NC."), 1);
+    assert_eq!(t("rf_str_contains", b"nc."), 0);
+    assert_eq!(t("rf_str_contains_ci", b"nc."), 1);
+    assert_eq!(t("rf_str_glob", b"*/NC.*"), 1);
+    assert_eq!(t("rf_str_glob", b"*/nc.*"), 0);
+    assert_eq!(t("rf_str_glob_ci", b"*/nc.*"), 1);
+    assert_eq!(t("rf_str_glob", b"*"), 1);
+    // Longer than the field.
+    assert_eq!(t("rf_str_eq", b"/usr/bin/NC.openbsd.longer"), 0);
+    assert_eq!(t("rf_str_prefix", b"/usr/bin/NC.openbsd.longer"), 0);
+    assert_eq!(t("rf_str_suffix_ci", b"x/usr/bin/NC.openbsd"), 0);
+    assert_eq!(t("rf_str_contains_ci", b"/usr/bin/NC.openbsd!"), 0);
+    // The empty pattern.
+    assert_eq!(t("rf_str_eq", b""), 0);
+    assert_eq!(t("rf_str_prefix", b""), 1);
+    assert_eq!(t("rf_str_contains", b""), 1);
+}
+
+#[test]
+fn string_tests_on_empty_and_missing_fields() {
+    let (schema, buf) = exec();
+    // cwd is "" (given), parent_exe is missing (so empty too).
+    for field in ["cwd", "parent_exe"] {
+        let t = |name: &str, pattern: &[u8]| call(&schema, &buf, name, field, pattern, 0).unwrap();
+        assert_eq!(t("rf_str_eq", b""), 1);
+        assert_eq!(t("rf_str_eq", b"/"), 0);
+        assert_eq!(t("rf_str_glob", b"*"), 1);
+        assert_eq!(t("rf_str_glob", b"?"), 0);
+        assert_eq!(t("rf_str_contains_ci", b""), 1);
+    }
+}
+
+#[test]
+fn string_tests_on_a_list_field_match_any_element() {
+    let (schema, buf) = exec();
+    let t = |name: &str, pattern: &[u8]| call(&schema, &buf, name, "args", pattern, 0).unwrap();
+    assert_eq!(t("rf_str_eq", b"-e"), 1);
+    assert_eq!(t("rf_str_eq", b"nc"), 1);
+    assert_eq!(t("rf_str_eq", b"/bin/sh"), 1);
+    // The fourth element is the empty string.
+    assert_eq!(t("rf_str_eq", b""), 1);
+    // No element spans the separator.
+    assert_eq!(t("rf_str_contains", b"-e\0"), 0);
+    assert_eq!(t("rf_str_eq", b"nc -e"), 0);
+    assert_eq!(t("rf_str_prefix", b"/bin"), 1);
+    assert_eq!(t("rf_str_suffix", b"sh"), 1);
+    assert_eq!(t("rf_str_glob", b"-?"), 1);
+    assert_eq!(t("rf_str_glob_ci", b"/BIN/*"), 1);
+    assert_eq!(t("rf_in_set", b"bash\0sh\0/bin/sh\0"), 1);
+    assert_eq!(t("rf_in_set", b"bash\0zsh\0"), 0);
+
+    // The empty list matches nothing, not even the empty pattern.
+    let (schema, buf) = encode(json!({"type": "process_exec", "args": []}));
+    let t = |name: &str, pattern: &[u8]| call(&schema, &buf, name, "args", pattern, 0).unwrap();
+    assert_eq!(t("rf_str_eq", b""), 0);
+    assert_eq!(t("rf_str_glob", b"*"), 0);
+    assert_eq!(t("rf_in_set", b"\0"), 0);
+    // One empty element does match it.
+    let (schema, buf) = encode(json!({"type": "process_exec", "args": [""]}));
+    assert_eq!(call(&schema, &buf, "rf_str_eq", "args", b"", 0), Ok(1));
+}
+
+#[test]
+fn in_set_on_a_str_field() {
+    let (schema, buf) = encode(json!({"type": "process_exec", "exe": "sh"}));
+    let t = |set: &[u8]| call(&schema, &buf, "rf_in_set", "exe", set, 0).unwrap();
+    assert_eq!(t(b"bash\0sh\0zsh\0"), 1);
+    assert_eq!(t(b"bash\0sh"), 1);
+    assert_eq!(t(b"bash\0shx\0"), 0);
+    assert_eq!(t(b""), 0);
+    assert_eq!(t(b"\0"), 0);
+}
+
+#[test]
+fn cidr_on_ipv4_mapped_and_ipv6_addresses() {
+    let (schema, buf) = encode(json!({
+        "type": "network_connect",
+        "saddr": "10.1.2.3",
+        "daddr": "2001:db8::1",
+    }));
+    let t = |field: &str, net: &[u8], prefix: u64| {
+        call(&schema, &buf, "rf_cidr_match", field, net, prefix).unwrap()
+    };
+    assert_eq!(t("saddr", &[10, 0, 0, 0], 8), 1);
+    assert_eq!(t("saddr", &[192, 168, 0, 0], 16), 0);
+    assert_eq!(t("saddr", &[0, 0, 0, 0], 0), 1);
+    assert_eq!(t("saddr", &[10, 1, 2, 3], 32), 1);
+    assert_eq!(t("saddr", &[10, 1, 2, 4], 32), 0);
+    // An IPv4 network never matches a real IPv6 address, even at /0.
+    assert_eq!(t("daddr", &[0, 0, 0, 0], 0), 0);
+    let db8: [u8; 16] = "2001:db8::".parse::<std::net::Ipv6Addr>().unwrap().octets();
+    assert_eq!(t("daddr", &db8, 32), 1);
+    assert_eq!(t("daddr", &[0; 16], 0), 1);
+    let one: [u8; 16] = "2001:db8::1"
+        .parse::<std::net::Ipv6Addr>()
+        .unwrap()
+        .octets();
+    assert_eq!(t("daddr", &one, 128), 1);
+    assert_eq!(t("daddr", &db8, 128), 0);
+    // Malformed networks and prefixes.
+    assert_eq!(t("saddr", &[10, 0, 0], 8), EINVAL);
+    assert_eq!(t("saddr", &[], 0), EINVAL);
+    assert_eq!(t("saddr", &[0; 8], 8), EINVAL);
+    assert_eq!(t("saddr", &[10, 0, 0, 0], 33), EINVAL);
+    assert_eq!(t("daddr", &db8, 129), EINVAL);
+    assert_eq!(t("saddr", &[10, 0, 0, 0], 1 << 32), EINVAL);
+}
+
+#[test]
+fn cidr_on_an_ipv4_field() {
+    let schema = Schema::builder("flow", 1)
+        .field("addr", crate::event::FieldKind::Ipv4, "")
+        .build()
+        .unwrap();
+    let set = SchemaSet::new().with(1, schema.clone()).unwrap();
+    let mut buf = EventBuf::new();
+    Encoder::new(&set)
+        .encode_into(&json!({"addr": "192.168.1.20"}), &mut buf)
+        .unwrap();
+    let t = |net: &[u8], prefix: u64| {
+        call(&schema, &buf, "rf_cidr_match", "addr", net, prefix).unwrap()
+    };
+    assert_eq!(t(&[192, 168, 0, 0], 16), 1);
+    assert_eq!(t(&[192, 169, 0, 0], 16), 0);
+    let mapped = std::net::Ipv4Addr::new(192, 168, 0, 0)
+        .to_ipv6_mapped()
+        .octets();
+    assert_eq!(t(&mapped, 112), 1);
+}
+
+#[test]
+fn wrong_fields_are_faults_not_answers() {
+    let (schema, buf) = exec();
+    assert!(matches!(
+        call(&schema, &buf, "rf_str_eq", "pid", b"1", 0),
+        Err(RfHelperError::WrongFieldKind { field, .. }) if field == "pid"
+    ));
+    assert!(matches!(
+        call(&schema, &buf, "rf_cidr_match", "exe", &[0; 4], 0),
+        Err(RfHelperError::WrongFieldKind { .. })
+    ));
+    let helper = rf_helper_by_name("rf_str_eq").unwrap();
+    let view = buf.view(schema.layout());
+    let call = RfCall {
+        args: [0, 99, 0, 0, 0],
+        mem: b"",
+    };
+    assert_eq!(
+        (helper.native)(&view, &call, &mut AlertSink::default()),
+        Err(RfHelperError::NoSuchField {
+            helper: "rf_str_eq",
+            field_id: 99,
+            n_fields: 10
+        })
+    );
+}
+
+#[test]
+fn corrupt_descriptors_are_faults() {
+    let (schema, mut buf) = exec();
+    let exe = schema.layout().fields[schema.field_id("exe").unwrap() as usize].offset as usize;
+    buf.put_fixed(exe + 4, &u32::MAX.to_le_bytes());
+    assert!(matches!(
+        call(&schema, &buf, "rf_str_eq", "exe", b"", 0),
+        Err(RfHelperError::BadDescriptor { .. })
+    ));
+}
+
+#[test]
+fn alerts_record_rule_id_and_payload_and_refuse_overflow() {
+    let (schema, buf) = exec();
+    let helper = rf_helper_by_name("rf_alert").unwrap();
+    let view = buf.view(schema.layout());
+    let mut sink = AlertSink::new(2);
+    let mut alert = |rule_id: u64, payload: &[u8]| {
+        let call = RfCall {
+            args: [0, rule_id, 0, payload.len() as u64, 0],
+            mem: payload,
+        };
+        (helper.native)(&view, &call, &mut sink).unwrap()
+    };
+    assert_eq!(alert(7, b"nc -e"), 0);
+    assert_eq!(alert(8, &[b'x'; 65]), E2BIG);
+    assert_eq!(alert(9, &[b'y'; 64]), 0);
+    assert_eq!(alert(10, b""), ENOSPC);
+    assert_eq!(sink.alerts().len(), 2);
+    assert_eq!(sink.alerts()[0].rule_id, 7);
+    assert_eq!(sink.alerts()[0].payload(), b"nc -e");
+    assert_eq!(sink.alerts()[1].payload(), &[b'y'; 64]);
+    assert_eq!(sink.dropped(), 1);
+    sink.clear();
+    assert!(sink.alerts().is_empty());
+    assert_eq!(sink.dropped(), 0);
+}
+
+#[test]
+fn checked_helpers_read_event_and_pattern_through_memory() {
+    let (schema, mut buf) = exec();
+    let mut helpers = crate::helpers::Helpers::new();
+    let alerts = Arc::new(Mutex::new(AlertSink::default()));
+    register_checked(
+        &mut helpers,
+        Arc::new(schema.layout().clone()),
+        alerts.clone(),
+    );
+    let exe = schema.field_id("exe").unwrap() as u64;
+    let pattern = b"*NC*".to_vec();
+    let payload = b"hit".to_vec();
+    let event = buf.prepare();
+    let ctx = event.as_ptr() as u64;
+    let mut memory = Memory::new(vec![
+        MemoryRegion::read_only(RegionKind::Context, event),
+        MemoryRegion::read_only(RegionKind::ReadOnlyData, &pattern),
+        MemoryRegion::read_only(RegionKind::ReadOnlyData, &payload),
+    ]);
+    let glob = helpers.get(1004).unwrap();
+    let args = [ctx, exe, pattern.as_ptr() as u64, 4, 0];
+    assert_eq!(glob.call(&mut memory, args), Ok(1));
+    // A pattern length past its region is a memory fault.
+    let args = [ctx, exe, pattern.as_ptr() as u64, 5, 0];
+    assert!(matches!(
+        glob.call(&mut memory, args),
+        Err(crate::helpers::HelperError::Memory(_))
+    ));
+    let alert = helpers.get(1012).unwrap();
+    let args = [ctx, 42, payload.as_ptr() as u64, 3, 0];
+    assert_eq!(alert.call(&mut memory, args), Ok(0));
+    assert_eq!(alerts.lock().unwrap().alerts()[0].rule_id, 42);
+    // A field id the verifier would have refused is a fault naming the helper.
+    let args = [ctx, 1000, pattern.as_ptr() as u64, 4, 0];
+    assert!(matches!(
+        glob.call(&mut memory, args),
+        Err(crate::helpers::HelperError::Failed(message)) if message.starts_with("rf_str_glob")
+    ));
+}
