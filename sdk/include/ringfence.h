@@ -47,6 +47,7 @@ enum {
 	RF_EVENT_PROCESS_EXEC = 1,
 	RF_EVENT_FILE_OPEN = 2,
 	RF_EVENT_NETWORK_CONNECT = 3,
+	RF_EVENT_AUTH_ATTEMPT = 4,
 };
 
 /*
@@ -68,7 +69,9 @@ struct rf_process_exec {
 	struct rf_str parent_exe; /* The absolute path of the parent's executable. */
 	struct rf_str tty; /* The controlling terminal (pts/0), empty when there is none. */
 	struct rf_str container_id; /* The container id, empty outside containers. */
-	__u8 __pad0[4];
+	__u8 stdin_type; /* What standard input is: 0 unknown, 1 regular file, 2 pipe, 3 terminal, 4 socket, 5 /dev/null. */
+	__u8 stdout_type; /* What standard output is: 0 unknown, 1 regular file, 2 pipe, 3 terminal, 4 socket, 5 /dev/null. */
+	__u8 __pad0[2];
 };
 /* Field ids of process_exec, for the rf_* helpers. */
 enum {
@@ -82,6 +85,8 @@ enum {
 	RF_PROCESS_EXEC_PARENT_EXE = 7,
 	RF_PROCESS_EXEC_TTY = 8,
 	RF_PROCESS_EXEC_CONTAINER_ID = 9,
+	RF_PROCESS_EXEC_STDIN_TYPE = 10,
+	RF_PROCESS_EXEC_STDOUT_TYPE = 11,
 };
 _Static_assert(sizeof(struct rf_process_exec) == 88, "struct rf_process_exec: size differs from the host's");
 _Static_assert(__builtin_offsetof(struct rf_process_exec, pid) == 16 && sizeof(((struct rf_process_exec *)0)->pid) == 4, "struct rf_process_exec: pid differs from the host's");
@@ -94,6 +99,8 @@ _Static_assert(__builtin_offsetof(struct rf_process_exec, cwd) == 52 && sizeof((
 _Static_assert(__builtin_offsetof(struct rf_process_exec, parent_exe) == 60 && sizeof(((struct rf_process_exec *)0)->parent_exe) == 8, "struct rf_process_exec: parent_exe differs from the host's");
 _Static_assert(__builtin_offsetof(struct rf_process_exec, tty) == 68 && sizeof(((struct rf_process_exec *)0)->tty) == 8, "struct rf_process_exec: tty differs from the host's");
 _Static_assert(__builtin_offsetof(struct rf_process_exec, container_id) == 76 && sizeof(((struct rf_process_exec *)0)->container_id) == 8, "struct rf_process_exec: container_id differs from the host's");
+_Static_assert(__builtin_offsetof(struct rf_process_exec, stdin_type) == 84 && sizeof(((struct rf_process_exec *)0)->stdin_type) == 1, "struct rf_process_exec: stdin_type differs from the host's");
+_Static_assert(__builtin_offsetof(struct rf_process_exec, stdout_type) == 85 && sizeof(((struct rf_process_exec *)0)->stdout_type) == 1, "struct rf_process_exec: stdout_type differs from the host's");
 
 /*
  * file_open (type id 2, schema version 1).
@@ -206,6 +213,64 @@ _Static_assert(__builtin_offsetof(struct rf_network_connect, daddr) == 100 && si
 _Static_assert(__builtin_offsetof(struct rf_network_connect, sport) == 116 && sizeof(((struct rf_network_connect *)0)->sport) == 2, "struct rf_network_connect: sport differs from the host's");
 _Static_assert(__builtin_offsetof(struct rf_network_connect, dport) == 118 && sizeof(((struct rf_network_connect *)0)->dport) == 2, "struct rf_network_connect: dport differs from the host's");
 _Static_assert(__builtin_offsetof(struct rf_network_connect, protocol) == 120 && sizeof(((struct rf_network_connect *)0)->protocol) == 1, "struct rf_network_connect: protocol differs from the host's");
+
+/*
+ * auth_attempt (type id 4, schema version 1).
+ * A login attempt (sshd, login, su, sudo), successful or not.
+ * A rule for it receives `const struct rf_auth_attempt *ctx`: 120 bytes, read-only.
+ */
+#define RF_AUTH_ATTEMPT_VERSION 1
+struct rf_auth_attempt {
+	__u64 data; /* the data area's first byte */
+	__u64 data_end; /* one past the data area's last byte */
+	__u32 pid; /* The process id (thread group id). */
+	__u32 ppid; /* The parent's process id. */
+	__u32 uid; /* The real user id. */
+	__u32 gid; /* The real group id. */
+	struct rf_str exe; /* The absolute path of the executable. */
+	struct rf_str_list args; /* The command line, argv[0] first (count elements, NUL-separated). */
+	struct rf_str cwd; /* The working directory. */
+	struct rf_str parent_exe; /* The absolute path of the parent's executable. */
+	struct rf_str tty; /* The controlling terminal (pts/0), empty when there is none. */
+	struct rf_str container_id; /* The container id, empty outside containers. */
+	struct rf_str user; /* The account the attempt was for. */
+	struct rf_str service; /* The service that checked it (sshd, sudo, ...). */
+	__u32 saddr[4]; /* The remote address the attempt came from (IPv4-mapped), zero when local. */
+	__u8 success; /* Whether the attempt succeeded. */
+	__u8 __pad0[3];
+};
+/* Field ids of auth_attempt, for the rf_* helpers. */
+enum {
+	RF_AUTH_ATTEMPT_PID = 0,
+	RF_AUTH_ATTEMPT_PPID = 1,
+	RF_AUTH_ATTEMPT_UID = 2,
+	RF_AUTH_ATTEMPT_GID = 3,
+	RF_AUTH_ATTEMPT_EXE = 4,
+	RF_AUTH_ATTEMPT_ARGS = 5,
+	RF_AUTH_ATTEMPT_CWD = 6,
+	RF_AUTH_ATTEMPT_PARENT_EXE = 7,
+	RF_AUTH_ATTEMPT_TTY = 8,
+	RF_AUTH_ATTEMPT_CONTAINER_ID = 9,
+	RF_AUTH_ATTEMPT_USER = 10,
+	RF_AUTH_ATTEMPT_SERVICE = 11,
+	RF_AUTH_ATTEMPT_SADDR = 12,
+	RF_AUTH_ATTEMPT_SUCCESS = 13,
+};
+_Static_assert(sizeof(struct rf_auth_attempt) == 120, "struct rf_auth_attempt: size differs from the host's");
+_Static_assert(__builtin_offsetof(struct rf_auth_attempt, pid) == 16 && sizeof(((struct rf_auth_attempt *)0)->pid) == 4, "struct rf_auth_attempt: pid differs from the host's");
+_Static_assert(__builtin_offsetof(struct rf_auth_attempt, ppid) == 20 && sizeof(((struct rf_auth_attempt *)0)->ppid) == 4, "struct rf_auth_attempt: ppid differs from the host's");
+_Static_assert(__builtin_offsetof(struct rf_auth_attempt, uid) == 24 && sizeof(((struct rf_auth_attempt *)0)->uid) == 4, "struct rf_auth_attempt: uid differs from the host's");
+_Static_assert(__builtin_offsetof(struct rf_auth_attempt, gid) == 28 && sizeof(((struct rf_auth_attempt *)0)->gid) == 4, "struct rf_auth_attempt: gid differs from the host's");
+_Static_assert(__builtin_offsetof(struct rf_auth_attempt, exe) == 32 && sizeof(((struct rf_auth_attempt *)0)->exe) == 8, "struct rf_auth_attempt: exe differs from the host's");
+_Static_assert(__builtin_offsetof(struct rf_auth_attempt, args) == 40 && sizeof(((struct rf_auth_attempt *)0)->args) == 12, "struct rf_auth_attempt: args differs from the host's");
+_Static_assert(__builtin_offsetof(struct rf_auth_attempt, cwd) == 52 && sizeof(((struct rf_auth_attempt *)0)->cwd) == 8, "struct rf_auth_attempt: cwd differs from the host's");
+_Static_assert(__builtin_offsetof(struct rf_auth_attempt, parent_exe) == 60 && sizeof(((struct rf_auth_attempt *)0)->parent_exe) == 8, "struct rf_auth_attempt: parent_exe differs from the host's");
+_Static_assert(__builtin_offsetof(struct rf_auth_attempt, tty) == 68 && sizeof(((struct rf_auth_attempt *)0)->tty) == 8, "struct rf_auth_attempt: tty differs from the host's");
+_Static_assert(__builtin_offsetof(struct rf_auth_attempt, container_id) == 76 && sizeof(((struct rf_auth_attempt *)0)->container_id) == 8, "struct rf_auth_attempt: container_id differs from the host's");
+_Static_assert(__builtin_offsetof(struct rf_auth_attempt, user) == 84 && sizeof(((struct rf_auth_attempt *)0)->user) == 8, "struct rf_auth_attempt: user differs from the host's");
+_Static_assert(__builtin_offsetof(struct rf_auth_attempt, service) == 92 && sizeof(((struct rf_auth_attempt *)0)->service) == 8, "struct rf_auth_attempt: service differs from the host's");
+_Static_assert(__builtin_offsetof(struct rf_auth_attempt, saddr) == 100 && sizeof(((struct rf_auth_attempt *)0)->saddr) == 16, "struct rf_auth_attempt: saddr differs from the host's");
+_Static_assert(__builtin_offsetof(struct rf_auth_attempt, success) == 116 && sizeof(((struct rf_auth_attempt *)0)->success) == 1, "struct rf_auth_attempt: success differs from the host's");
 
 /*
  * ringfence helpers (numbers from 1000; Linux's helpers keep their numbers, so

@@ -74,15 +74,17 @@ fn builtin_layouts() {
         [
             (1, "process_exec"),
             (2, "file_open"),
-            (3, "network_connect")
+            (3, "network_connect"),
+            (4, "auth_attempt")
         ]
     );
 
     let exec = set.get(1).unwrap().layout();
     assert_eq!((exec.data_offset, exec.data_end_offset), (0, 8));
-    assert_eq!(offsets(exec), PROCESS_OFFSETS);
+    assert_eq!(&offsets(exec)[..10], PROCESS_OFFSETS);
+    assert_eq!(&offsets(exec)[10..], [("stdin_type", 84, 1), ("stdout_type", 85, 1)]);
     assert_eq!(exec.size, 88);
-    assert_eq!(exec.padding(), [(84, 4)]);
+    assert_eq!(exec.padding(), [(86, 2)]);
 
     let open = set.get(2).unwrap().layout();
     assert_eq!(&offsets(open)[..10], PROCESS_OFFSETS);
@@ -167,6 +169,7 @@ fn json_round_trip_of_every_builtin_type() {
         "type": "process_exec", "pid": 4242, "ppid": 1, "uid": 0, "gid": 4294967295u32,
         "exe": "/bin/bash", "args": ["bash", "-i", "", "ünïcode"], "cwd": "/root",
         "parent_exe": "/usr/sbin/nginx", "tty": "pts/3", "container_id": "3f2a9c",
+        "stdin_type": 4, "stdout_type": 4,
     });
     assert_eq!(round_trip(&set, exec.clone()), exec);
 
@@ -299,11 +302,11 @@ fn encoder_errors_name_the_line_the_field_and_the_fix() {
     let cases: &[(&str, &str)] = &[
         (
             r#"{"type": "process_exec", "exe_path": "/bin/sh"}"#,
-            "line 12: unknown field `exe_path` in a `process_exec` event (did you mean `exe`?); the fields are pid, ppid, uid, gid, exe, args, cwd, parent_exe, tty, container_id",
+            "line 12: unknown field `exe_path` in a `process_exec` event (did you mean `exe`?); the fields are pid, ppid, uid, gid, exe, args, cwd, parent_exe, tty, container_id, stdin_type, stdout_type",
         ),
         (
             r#"{"type": "process_exec", "pdi": 1}"#,
-            "line 12: unknown field `pdi` in a `process_exec` event (did you mean `pid`?); the fields are pid, ppid, uid, gid, exe, args, cwd, parent_exe, tty, container_id",
+            "line 12: unknown field `pdi` in a `process_exec` event (did you mean `pid`?); the fields are pid, ppid, uid, gid, exe, args, cwd, parent_exe, tty, container_id, stdin_type, stdout_type",
         ),
         (
             r#"{"type": "process_exec", "pid": "42"}"#,
@@ -359,11 +362,11 @@ fn encoder_errors_name_the_line_the_field_and_the_fix() {
         ),
         (
             r#"{"pid": 1}"#,
-            "line 12: missing `type`: there are several event types (process_exec, file_open, network_connect); add e.g. \"type\": \"process_exec\"",
+            "line 12: missing `type`: there are several event types (process_exec, file_open, network_connect, auth_attempt); add e.g. \"type\": \"process_exec\"",
         ),
         (
             r#"{"type": "proces_exec"}"#,
-            "line 12: unknown event type `proces_exec` (did you mean `process_exec`?); the types are process_exec, file_open, network_connect",
+            "line 12: unknown event type `proces_exec` (did you mean `process_exec`?); the types are process_exec, file_open, network_connect, auth_attempt",
         ),
         (
             r#"{"type": 1}"#,
@@ -531,7 +534,7 @@ fn schema_file_parses_both_forms_and_round_trips() {
 fn schema_file_errors_name_the_place_and_the_fix() {
     assert_eq!(
         schema_err("{\n  \"name\": \"x\",\n  \"version\": 1,\n  \"fields\": [\n    {\"name\": \"pid\" \"type\": \"u32\"}\n  ]\n}"),
-        "line 5, column 20: expected `,` or `}`; a schema file is one JSON object (see the event module's documentation)"
+        "line 5, column 20: expected `,` or `}`; a schema file is one JSON object (see sdk/README.md)"
     );
     assert_eq!(
         schema_err(r#"{"name": "x", "version": 1, "fields": [{"name": "user", "type": "string"}]}"#),

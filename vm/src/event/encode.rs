@@ -175,177 +175,6 @@ impl Encoder {
     }
 }
 
-fn field_names(schema: &Schema) -> String {
-    let names: Vec<&str> = schema
-        .fields()
-        .iter()
-        .map(|field| field.name.as_str())
-        .collect();
-    names.join(", ")
-}
-
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(idx) => message[..idx].to_string(),
-        None => message.to_string(),
-    }
-}
-
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(n) if n.is_f64() => "a fractional number",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn encode_field(
-    schema: &Schema,
-    placed: &FieldLayout,
-    value: &Value,
-    buf: &mut EventBuf,
-) -> Result<(), EventErrorKind> {
-    let wrong_type = || EventErrorKind::WrongType {
-        event: schema.name().to_string(),
-        field: placed.name.clone(),
-        kind: placed.kind,
-        found: json_type(value),
-    };
-    let out_of_range = || EventErrorKind::OutOfRange {
-        event: schema.name().to_string(),
-        field: placed.name.clone(),
-        kind: placed.kind,
-        value: value.to_string(),
-    };
-    let bad_address = |text: &str| EventErrorKind::BadAddress {
-        event: schema.name().to_string(),
-        field: placed.name.clone(),
-        kind: placed.kind,
-        text: text.to_string(),
-    };
-    let offset = placed.offset as usize;
-    match placed.kind {
-        FieldKind::U8 | FieldKind::U16 | FieldKind::U32 | FieldKind::U64 | FieldKind::Port => {
-            let Value::Number(number) = value else {
-                return Err(wrong_type());
-            };
-            let n = match (number.as_u64(), number.as_i64()) {
-                (Some(n), _) => n,
-                (None, Some(_)) => return Err(out_of_range()),
-                (None, None) => return Err(wrong_type()),
-            };
-            let max = match placed.kind {
-                FieldKind::U8 => u8::MAX as u64,
-                FieldKind::U16 | FieldKind::Port => u16::MAX as u64,
-                FieldKind::U32 => u32::MAX as u64,
-                _ => u64::MAX,
-            };
-            if n > max {
-                return Err(out_of_range());
-            }
-            buf.put_fixed(offset, &n.to_le_bytes()[..placed.size as usize]);
-        }
-        FieldKind::I32 | FieldKind::I64 => {
-            let Value::Number(number) = value else {
-                return Err(wrong_type());
-            };
-            let n = match (number.as_i64(), number.as_u64()) {
-                (Some(n), _) => n,
-                (None, Some(_)) => return Err(out_of_range()),
-                (None, None) => return Err(wrong_type()),
-            };
-            if placed.kind == FieldKind::I32 && i32::try_from(n).is_err() {
-                return Err(out_of_range());
-            }
-            buf.put_fixed(offset, &n.to_le_bytes()[..placed.size as usize]);
-        }
-        FieldKind::Bool => {
-            let Value::Bool(b) = value else {
-                return Err(wrong_type());
-            };
-            buf.put_fixed(offset, &[u8::from(*b)]);
-        }
-        FieldKind::Ipv4 => {
-            let Value::String(text) = value else {
-                return Err(wrong_type());
-            };
-            let addr: Ipv4Addr = text.parse().map_err(|_| bad_address(text))?;
-            buf.put_fixed(offset, &addr.octets());
-        }
-        FieldKind::Ipv6 => {
-            let Value::String(text) = value else {
-                return Err(wrong_type());
-            };
-            let addr: IpAddr = text.parse().map_err(|_| bad_address(text))?;
-            let addr = match addr {
-                IpAddr::V4(v4) => v4.to_ipv6_mapped(),
-                IpAddr::V6(v6) => v6,
-            };
-            buf.put_fixed(offset, &addr.octets());
-        }
-        FieldKind::Str => {
-            let Value::String(text) = value else {
-                return Err(wrong_type());
-            };
-            let off = buf.data_len();
-            buf.push_data(text.as_bytes());
-            check_data_len(schema, placed, buf)?;
-            buf.put_fixed(offset, &(off as u32).to_le_bytes());
-            buf.put_fixed(offset + 4, &(text.len() as u32).to_le_bytes());
-        }
-        FieldKind::StrList => {
-            let Value::Array(items) = value else {
-                return Err(wrong_type());
-            };
-            let off = buf.data_len();
-            for (idx, item) in items.iter().enumerate() {
-                let bad_element = |found| EventErrorKind::BadListElement {
-                    event: schema.name().to_string(),
-                    field: placed.name.clone(),
-                    idx,
-                    found,
-                };
-                let Value::String(text) = item else {
-                    return Err(bad_element(json_type(item)));
-                };
-                if memchr::memchr(0, text.as_bytes()).is_some() {
-                    return Err(bad_element("a string holding a NUL byte"));
-                }
-                if idx > 0 {
-                    buf.push_data(&[0]);
-                }
-                buf.push_data(text.as_bytes());
-                check_data_len(schema, placed, buf)?;
-            }
-            let len = buf.data_len() - off;
-            buf.put_fixed(offset, &(off as u32).to_le_bytes());
-            buf.put_fixed(offset + 4, &(len as u32).to_le_bytes());
-            buf.put_fixed(offset + 8, &(items.len() as u32).to_le_bytes());
-        }
-    }
-    Ok(())
-}
-
-fn check_data_len(
-    schema: &Schema,
-    placed: &FieldLayout,
-    buf: &EventBuf,
-) -> Result<(), EventErrorKind> {
-    let max = schema.layout().max_data_len;
-    if buf.data_len() > max as usize {
-        return Err(EventErrorKind::TooLong {
-            event: schema.name().to_string(),
-            field: placed.name.clone(),
-            max,
-        });
-    }
-    Ok(())
-}
-
 impl EventBuf {
     /// An empty buffer.
     pub fn new() -> EventBuf {
@@ -668,4 +497,175 @@ fn field_to_json(kind: FieldKind, view: &EventView<'_>, id: u32) -> Value {
         },
         _ => Value::from(view.scalar(id).unwrap_or(0)),
     }
+}
+
+fn field_names(schema: &Schema) -> String {
+    let names: Vec<&str> = schema
+        .fields()
+        .iter()
+        .map(|field| field.name.as_str())
+        .collect();
+    names.join(", ")
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(idx) => message[..idx].to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_f64() => "a fractional number",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn encode_field(
+    schema: &Schema,
+    placed: &FieldLayout,
+    value: &Value,
+    buf: &mut EventBuf,
+) -> Result<(), EventErrorKind> {
+    let wrong_type = || EventErrorKind::WrongType {
+        event: schema.name().to_string(),
+        field: placed.name.clone(),
+        kind: placed.kind,
+        found: json_type(value),
+    };
+    let out_of_range = || EventErrorKind::OutOfRange {
+        event: schema.name().to_string(),
+        field: placed.name.clone(),
+        kind: placed.kind,
+        value: value.to_string(),
+    };
+    let bad_address = |text: &str| EventErrorKind::BadAddress {
+        event: schema.name().to_string(),
+        field: placed.name.clone(),
+        kind: placed.kind,
+        text: text.to_string(),
+    };
+    let offset = placed.offset as usize;
+    match placed.kind {
+        FieldKind::U8 | FieldKind::U16 | FieldKind::U32 | FieldKind::U64 | FieldKind::Port => {
+            let Value::Number(number) = value else {
+                return Err(wrong_type());
+            };
+            let n = match (number.as_u64(), number.as_i64()) {
+                (Some(n), _) => n,
+                (None, Some(_)) => return Err(out_of_range()),
+                (None, None) => return Err(wrong_type()),
+            };
+            let max = match placed.kind {
+                FieldKind::U8 => u8::MAX as u64,
+                FieldKind::U16 | FieldKind::Port => u16::MAX as u64,
+                FieldKind::U32 => u32::MAX as u64,
+                _ => u64::MAX,
+            };
+            if n > max {
+                return Err(out_of_range());
+            }
+            buf.put_fixed(offset, &n.to_le_bytes()[..placed.size as usize]);
+        }
+        FieldKind::I32 | FieldKind::I64 => {
+            let Value::Number(number) = value else {
+                return Err(wrong_type());
+            };
+            let n = match (number.as_i64(), number.as_u64()) {
+                (Some(n), _) => n,
+                (None, Some(_)) => return Err(out_of_range()),
+                (None, None) => return Err(wrong_type()),
+            };
+            if placed.kind == FieldKind::I32 && i32::try_from(n).is_err() {
+                return Err(out_of_range());
+            }
+            buf.put_fixed(offset, &n.to_le_bytes()[..placed.size as usize]);
+        }
+        FieldKind::Bool => {
+            let Value::Bool(b) = value else {
+                return Err(wrong_type());
+            };
+            buf.put_fixed(offset, &[u8::from(*b)]);
+        }
+        FieldKind::Ipv4 => {
+            let Value::String(text) = value else {
+                return Err(wrong_type());
+            };
+            let addr: Ipv4Addr = text.parse().map_err(|_| bad_address(text))?;
+            buf.put_fixed(offset, &addr.octets());
+        }
+        FieldKind::Ipv6 => {
+            let Value::String(text) = value else {
+                return Err(wrong_type());
+            };
+            let addr: IpAddr = text.parse().map_err(|_| bad_address(text))?;
+            let addr = match addr {
+                IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+                IpAddr::V6(v6) => v6,
+            };
+            buf.put_fixed(offset, &addr.octets());
+        }
+        FieldKind::Str => {
+            let Value::String(text) = value else {
+                return Err(wrong_type());
+            };
+            let off = buf.data_len();
+            buf.push_data(text.as_bytes());
+            check_data_len(schema, placed, buf)?;
+            buf.put_fixed(offset, &(off as u32).to_le_bytes());
+            buf.put_fixed(offset + 4, &(text.len() as u32).to_le_bytes());
+        }
+        FieldKind::StrList => {
+            let Value::Array(items) = value else {
+                return Err(wrong_type());
+            };
+            let off = buf.data_len();
+            for (idx, item) in items.iter().enumerate() {
+                let bad_element = |found| EventErrorKind::BadListElement {
+                    event: schema.name().to_string(),
+                    field: placed.name.clone(),
+                    idx,
+                    found,
+                };
+                let Value::String(text) = item else {
+                    return Err(bad_element(json_type(item)));
+                };
+                if memchr::memchr(0, text.as_bytes()).is_some() {
+                    return Err(bad_element("a string holding a NUL byte"));
+                }
+                if idx > 0 {
+                    buf.push_data(&[0]);
+                }
+                buf.push_data(text.as_bytes());
+                check_data_len(schema, placed, buf)?;
+            }
+            let len = buf.data_len() - off;
+            buf.put_fixed(offset, &(off as u32).to_le_bytes());
+            buf.put_fixed(offset + 4, &(len as u32).to_le_bytes());
+            buf.put_fixed(offset + 8, &(items.len() as u32).to_le_bytes());
+        }
+    }
+    Ok(())
+}
+
+fn check_data_len(
+    schema: &Schema,
+    placed: &FieldLayout,
+    buf: &EventBuf,
+) -> Result<(), EventErrorKind> {
+    let max = schema.layout().max_data_len;
+    if buf.data_len() > max as usize {
+        return Err(EventErrorKind::TooLong {
+            event: schema.name().to_string(),
+            field: placed.name.clone(),
+            max,
+        });
+    }
+    Ok(())
 }

@@ -11,7 +11,7 @@ use super::schema::FieldKind;
 #[non_exhaustive]
 pub enum SchemaError {
     /// The schema file is not valid JSON.
-    #[error("line {line}, column {column}: {message}; a schema file is one JSON object (see the event module's documentation)")]
+    #[error("line {line}, column {column}: {message}; a schema file is one JSON object (see sdk/README.md)")]
     Syntax {
         line: usize,
         column: usize,

@@ -150,16 +150,6 @@ pub struct Schema {
     inner: Arc<SchemaInner>,
 }
 
-#[derive(Debug, PartialEq, Eq)]
-struct SchemaInner {
-    name: String,
-    version: u32,
-    doc: String,
-    fields: Vec<Field>,
-    layout: Layout,
-    by_name: HashMap<String, u32>,
-}
-
 impl Schema {
     /// Starts building an event type named `name` (a lowercase C identifier) at `version`.
     pub fn builder(name: &str, version: u32) -> SchemaBuilder {
@@ -321,25 +311,6 @@ pub const RESERVED_EVENT_NAMES: [&str; 3] = ["str", "str_list", "event"];
 /// The longest name allowed, in bytes.
 pub const MAX_NAME_LEN: usize = 64;
 
-fn check_name(name: &str, at: &str) -> Result<(), SchemaError> {
-    let bytes = name.as_bytes();
-    let valid = !bytes.is_empty()
-        && bytes.len() <= MAX_NAME_LEN
-        && (bytes[0].is_ascii_lowercase() || bytes[0] == b'_')
-        && bytes
-            .iter()
-            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        && !name.starts_with("__");
-    if valid {
-        Ok(())
-    } else {
-        Err(SchemaError::BadName {
-            at: at.to_string(),
-            name: name.to_string(),
-        })
-    }
-}
-
 /// Several event types, each with a numeric type id (what `enum rf_event_type` holds in the
 /// C header). Cloning is cheap.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -423,11 +394,14 @@ impl SchemaSet {
     /// | 3 | `network_connect` | the process fields, `saddr`, `daddr` (`ipv6`; IPv4 is stored IPv4-mapped), `sport`, `dport`, `protocol` |
     pub fn endpoint() -> SchemaSet {
         let process = process_fields();
+        let fd_doc = "0 unknown, 1 regular file, 2 pipe, 3 terminal, 4 socket, 5 /dev/null.";
         let process_exec = Schema::builder("process_exec", 1)
             .doc(
                 "A process replaced its image (execve); the process fields describe the new image.",
             )
             .fields(&process)
+            .field("stdin_type", FieldKind::U8, &format!("What standard input is: {fd_doc}"))
+            .field("stdout_type", FieldKind::U8, &format!("What standard output is: {fd_doc}"))
             .build();
         let file_open = Schema::builder("file_open", 1)
             .doc("A process opened a file.")
@@ -464,8 +438,25 @@ impl SchemaSet {
                 "The IP protocol number (6 = TCP, 17 = UDP).",
             )
             .build();
+        let auth_attempt = Schema::builder("auth_attempt", 1)
+            .doc("A login attempt (sshd, login, su, sudo), successful or not.")
+            .fields(&process)
+            .field("user", FieldKind::Str, "The account the attempt was for.")
+            .field("service", FieldKind::Str, "The service that checked it (sshd, sudo, ...).")
+            .field(
+                "saddr",
+                FieldKind::Ipv6,
+                "The remote address the attempt came from (IPv4-mapped), zero when local.",
+            )
+            .field("success", FieldKind::Bool, "Whether the attempt succeeded.")
+            .build();
         let mut set = SchemaSet::new();
-        for (id, schema) in [(1, process_exec), (2, file_open), (3, network_connect)] {
+        for (id, schema) in [
+            (1, process_exec),
+            (2, file_open),
+            (3, network_connect),
+            (4, auth_attempt),
+        ] {
             let schema = schema.expect("the built-in schemas are valid");
             set.add(id, schema)
                 .expect("the built-in schemas have distinct ids and names");
@@ -513,4 +504,33 @@ pub fn process_fields() -> Vec<Field> {
             "The container id, empty outside containers.",
         ),
     ]
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct SchemaInner {
+    name: String,
+    version: u32,
+    doc: String,
+    fields: Vec<Field>,
+    layout: Layout,
+    by_name: HashMap<String, u32>,
+}
+
+fn check_name(name: &str, at: &str) -> Result<(), SchemaError> {
+    let bytes = name.as_bytes();
+    let valid = !bytes.is_empty()
+        && bytes.len() <= MAX_NAME_LEN
+        && (bytes[0].is_ascii_lowercase() || bytes[0] == b'_')
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !name.starts_with("__");
+    if valid {
+        Ok(())
+    } else {
+        Err(SchemaError::BadName {
+            at: at.to_string(),
+            name: name.to_string(),
+        })
+    }
 }
