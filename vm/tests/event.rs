@@ -370,7 +370,7 @@ fn encoder_errors_name_the_line_the_field_and_the_fix() {
         ),
         (
             r#"{"type": 1}"#,
-            "line 12: `type` must be a string naming the event type (process_exec, file_open, network_connect), not a number",
+            "line 12: `type` must be a string naming the event type (process_exec, file_open, network_connect, auth_attempt), not a number",
         ),
         (
             r#"[1, 2]"#,
