@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Compiles the C test fixtures with clang-19 and commits-ready objects next to their sources.
+# Compiles the C rules (examples/rules) and the C test fixtures with clang-19, and puts the
+# objects next to their sources, ready to commit: `cargo test` needs no clang.
 # With --check, compiles into a scratch directory and fails if a committed object differs.
 # Sources are compiled from the repository root with relative paths and a fixed debug
 # compilation directory, so the objects do not depend on where the checkout lives.
@@ -12,7 +13,7 @@ flags=(-target bpf -O2 -g -fdebug-compilation-dir=. -I/usr/include/x86_64-linux-
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 status=0
-for src in vm/tests/data/elf/*.c; do
+for src in vm/tests/data/elf/*.c examples/rules/*.c examples/rules/refused/*.c examples/rules/cf291/*.c; do
     dir=$(dirname "$src"); name=$(basename "$src" .c)
     out="$scratch/$name.o"
     "$CLANG" "${flags[@]}" -c "$src" -o "$out"

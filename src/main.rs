@@ -43,6 +43,8 @@ enum Command {
     Verify(commands::verify::VerifyArgs),
     /// Run a program over a memory buffer and print r0 as `0x...`.
     Run(commands::run::RunArgs),
+    /// Print the event schemas, or (`--c-header`) the C header rule authors include.
+    Schema(commands::schema::SchemaArgs),
     /// The bpf_conformance runner's plugin: program bytes as hex on stdin, r0 in hex on stdout.
     #[command(name = "conformance-plugin")]
     ConformancePlugin(commands::conformance::PluginArgs),
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         Command::Disasm { file, syntax } => commands::asm::disassemble(&file, syntax.into()),
         Command::Verify(args) => commands::verify::verify(&args),
         Command::Run(args) => commands::run::run(&args),
+        Command::Schema(args) => commands::schema::schema(&args),
         Command::ConformancePlugin(args) => commands::conformance::plugin(&args),
     };
     exit::report(result)

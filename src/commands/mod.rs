@@ -3,4 +3,5 @@
 pub mod asm;
 pub mod conformance;
 pub mod run;
+pub mod schema;
 pub mod verify;
