@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn ringfence(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ringfence")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_ringfence"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
@@ -24,7 +27,11 @@ fn example(name: &str) -> String {
 fn expect(output: &Output, code: i32, needle: &str) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(code), "stdout: {stdout}\nstderr: {stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(
         stdout.contains(needle) || stderr.contains(needle),
@@ -44,7 +51,14 @@ fn verify_accepts_with_a_summary_and_rejects_with_a_diagnostic() {
     expect(&out, 0, "accepted");
     let out = ringfence(&["verify", &example("sum_bytes_unsafe.s"), "--mem-len", "64"]);
     expect(&out, 1, "sum_bytes_unsafe.s:");
-    let out = ringfence(&["verify", &example("sum_bytes_unsafe.s"), "--mem-len", "64", "--format", "json"]);
+    let out = ringfence(&[
+        "verify",
+        &example("sum_bytes_unsafe.s"),
+        "--mem-len",
+        "64",
+        "--format",
+        "json",
+    ]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(json["verdict"], "rejected");
     assert!(json["source"]["line"].as_u64().is_some(), "{json}");
@@ -53,7 +67,11 @@ fn verify_accepts_with_a_summary_and_rejects_with_a_diagnostic() {
 #[test]
 fn asm_then_disasm_round_trips() {
     let bin = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sum_bytes.bin");
-    expect(&ringfence(&["asm", &example("sum_bytes.s"), "-o", bin.to_str().unwrap()]), 0, "wrote");
+    expect(
+        &ringfence(&["asm", &example("sum_bytes.s"), "-o", bin.to_str().unwrap()]),
+        0,
+        "wrote",
+    );
     let out = ringfence(&["disasm", bin.to_str().unwrap()]);
     expect(&out, 0, "r5 = *(u8 *)(r4 + 0)");
 }
@@ -61,15 +79,39 @@ fn asm_then_disasm_round_trips() {
 #[test]
 fn bad_inputs_get_one_clear_message_and_exit_2() {
     let garbage = scratch("garbage.bin", b"\xff\xff\xff\xff\xff\xff\xff\xff");
-    expect(&ringfence(&["run", garbage.to_str().unwrap()]), 2, "unknown opcode 0xff");
+    expect(
+        &ringfence(&["run", garbage.to_str().unwrap()]),
+        2,
+        "unknown opcode 0xff",
+    );
     let truncated = scratch("truncated.bin", &[0xb7, 0, 0, 0, 1]);
-    expect(&ringfence(&["run", truncated.to_str().unwrap()]), 2, "not a multiple of 8");
+    expect(
+        &ringfence(&["run", truncated.to_str().unwrap()]),
+        2,
+        "not a multiple of 8",
+    );
     let typo = scratch("typo.s", b"r0 = 1\nexitt\n");
-    expect(&ringfence(&["run", typo.to_str().unwrap()]), 2, "typo.s:2:1");
-    expect(&ringfence(&["run", &example("sum_bytes.s"), "--mem", "0g"]), 2, "--mem is not hex");
-    expect(&ringfence(&["run", "/nonexistent/x.s"]), 2, "cannot read /nonexistent/x.s");
+    expect(
+        &ringfence(&["run", typo.to_str().unwrap()]),
+        2,
+        "typo.s:2:1",
+    );
+    expect(
+        &ringfence(&["run", &example("sum_bytes.s"), "--mem", "0g"]),
+        2,
+        "--mem is not hex",
+    );
+    expect(
+        &ringfence(&["run", "/nonexistent/x.s"]),
+        2,
+        "cannot read /nonexistent/x.s",
+    );
     let not_elf = scratch("not_elf.o", b"hello");
-    expect(&ringfence(&["verify", not_elf.to_str().unwrap()]), 2, "not an ELF object");
+    expect(
+        &ringfence(&["verify", not_elf.to_str().unwrap()]),
+        2,
+        "not an ELF object",
+    );
 }
 
 #[test]
@@ -78,7 +120,13 @@ fn an_unsafe_program_is_refused_before_it_runs() {
     let out = ringfence(&["run", &example("sum_bytes_unsafe.s"), "--mem", "01 02 03"]);
     expect(&out, 1, "OutOfBounds");
     // With --no-verify the checked interpreter runs it and catches the fault at run time.
-    let out = ringfence(&["run", &example("sum_bytes_unsafe.s"), "--mem", "01 02 03", "--no-verify"]);
+    let out = ringfence(&[
+        "run",
+        &example("sum_bytes_unsafe.s"),
+        "--mem",
+        "01 02 03",
+        "--no-verify",
+    ]);
     expect(&out, 1, "outside every region");
 }
 
@@ -94,7 +142,12 @@ fn conformance_plugin_speaks_the_runner_protocol() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(program.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(program.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "8");

@@ -14,7 +14,10 @@ use ringfence_vm::{conformance_program_type, CheckedInterpreter, Config, Helpers
 use support::gen::{program, Rng};
 
 fn n_programs() -> u64 {
-    std::env::var("RINGFENCE_SOUNDNESS_PROGRAMS").ok().and_then(|n| n.parse().ok()).unwrap_or(3000)
+    std::env::var("RINGFENCE_SOUNDNESS_PROGRAMS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3000)
 }
 
 #[test]
@@ -27,7 +30,11 @@ fn accepted_programs_never_fault_nor_exceed_their_bound() {
         let generated = program(&mut rng);
         let insns = match assemble("generated.s", &generated.asm) {
             Ok(p) => p.insns,
-            Err(e) => panic!("generator wrote invalid assembly:\n{}\n{}", generated.asm, e.render()),
+            Err(e) => panic!(
+                "generator wrote invalid assembly:\n{}\n{}",
+                generated.asm,
+                e.render()
+            ),
         };
         let prog_type = conformance_program_type(generated.mem_len as u64);
         let Ok(verified) = verify(&insns, &prog_type, &VerifierConfig::default()) else {
@@ -36,7 +43,10 @@ fn accepted_programs_never_fault_nor_exceed_their_bound() {
         };
         accepted += 1;
         let bound = verified.worst_case_insns();
-        let config = Config { max_insns: bound.saturating_add(1), ..Config::default() };
+        let config = Config {
+            max_insns: bound.saturating_add(1),
+            ..Config::default()
+        };
         let interpreter = CheckedInterpreter::new(&insns, &helpers, config);
         for _ in 0..4 {
             let mut mem: Vec<u8> = (0..generated.mem_len).map(|_| rng.next() as u8).collect();
@@ -90,10 +100,18 @@ fn verifier_never_panics_on_arbitrary_instructions() {
                 insn.src = rng.below(11) as u8;
             }
             if info.form.uses_off() {
-                insn.off = if rng.chance(70) { rng.below(16) as i16 - 8 } else { rng.next() as i16 };
+                insn.off = if rng.chance(70) {
+                    rng.below(16) as i16 - 8
+                } else {
+                    rng.next() as i16
+                };
             }
             if info.form.uses_imm() {
-                insn.imm = if rng.chance(70) { rng.below(32) as i64 - 16 } else { rng.next() as i32 as i64 };
+                insn.imm = if rng.chance(70) {
+                    rng.below(32) as i64 - 16
+                } else {
+                    rng.next() as i32 as i64
+                };
             }
             insns.push(insn);
             if insn.n_slots() == 2 {
@@ -105,7 +123,9 @@ fn verifier_never_panics_on_arbitrary_instructions() {
         }
         // What the verifier sees is exactly what decoding such bytes gives (a few operand
         // combinations the decoder refuses, such as a map index above 32 bits, are skipped).
-        let Ok(insns) = decode(&encode(&insns)) else { continue };
+        let Ok(insns) = decode(&encode(&insns)) else {
+            continue;
+        };
         if verify(&insns, &prog_type, &VerifierConfig::default()).is_ok() {
             accepted += 1;
         }

@@ -2,6 +2,7 @@
 
 pub mod asm;
 pub mod conformance;
+pub mod rules;
 pub mod run;
 pub mod schema;
 pub mod verify;

@@ -4,20 +4,30 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use ringfence_verifier::{verify, VerifierConfig};
-use ringfence_vm::{conformance_program_type, CheckedInterpreter, Config, Helpers};
+use ringfence_vm::event::{Encoder, EventBuf};
+use ringfence_vm::{conformance_program_type, CheckedInterpreter, Config, Helpers, RunState};
 
-use crate::commands::verify::render_rejection;
+use crate::commands::rules::load_rule_object;
+use crate::commands::schema::load_schemas;
+use crate::commands::verify::{is_object, render_rejection};
 use crate::exit::{Failure, Outcome};
 use crate::load::{load_program, parse_hex};
 
 /// Arguments of `ringfence run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The program: assembly (`.s`, `.asm`) or raw bytecode (`.bin`).
+    /// The program: assembly (`.s`, `.asm`), raw bytecode (`.bin`) or a rule object (`.o`).
     pub program: PathBuf,
-    /// The program type: what r1 points to at entry.
-    #[arg(long = "type", value_enum, default_value_t = ProgramTypeArg::Mem)]
-    pub program_type: ProgramTypeArg,
+    /// The program type: what r1 points to at entry. Default: `mem` for assembly and
+    /// bytecode; for an ELF object, each rule's section names its event type.
+    #[arg(long = "type", value_enum)]
+    pub program_type: Option<ProgramTypeArg>,
+    /// The event to evaluate rules on, as one JSON object (`{"type": "process_exec", ...}`).
+    #[arg(long)]
+    pub event: Option<String>,
+    /// The event schemas (a schema file); default: the built-in endpoint schemas.
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
     /// The memory buffer as hex bytes (`mem` programs): r1 points to it, r2 holds its length.
     #[arg(long, default_value = "")]
     pub mem: String,
@@ -42,36 +52,92 @@ pub enum ProgramTypeArg {
 
 /// Verifies the program (unless `--no-verify`), runs it and prints r0.
 pub fn run(args: &RunArgs) -> Outcome {
+    if is_object(&args.program) && args.program_type.is_none() {
+        return run_rules(args);
+    }
     let program = load_program(&args.program)?;
     let mem = parse_hex("--mem", &args.mem)?;
     let name = args.program.display().to_string();
     let helpers = Helpers::conformance();
     let engine = if args.no_verify {
-        let config = Config { max_insns: args.budget, ..Config::default() };
+        let config = Config {
+            max_insns: args.budget,
+            ..Config::default()
+        };
         Engine::Checked(CheckedInterpreter::new(&program.insns, &helpers, config))
     } else {
-        let prog_type = match args.program_type {
+        let prog_type = match args.program_type.unwrap_or(ProgramTypeArg::Mem) {
             ProgramTypeArg::Mem => conformance_program_type(mem.len() as u64),
         };
-        let verified = verify(&program.insns, &prog_type, &VerifierConfig::default()).map_err(
-            |error| {
+        let verified =
+            verify(&program.insns, &prog_type, &VerifierConfig::default()).map_err(|error| {
                 Failure::rejected(anyhow::anyhow!(
                     "{}\n(the program was not run; `--no-verify` runs it in the checked \
                      interpreter)",
                     render_rejection(&name, &program, &error)
                 ))
-            },
-        )?;
+            })?;
         // FIXME: the fast interpreter replaces this once it lands.
-        Engine::Fast(CheckedInterpreter::new(verified.insns(), &helpers, Config::default()))
+        Engine::Fast(CheckedInterpreter::new(
+            verified.insns(),
+            &helpers,
+            Config::default(),
+        ))
     };
     let mut r0 = 0;
     for _ in 0..args.repeat.max(1) {
         // Every run starts from the buffer as given.
         let mut buffer = mem.clone();
-        r0 = engine.run_mem(&mut buffer).map_err(|e| Failure::rejected(anyhow::anyhow!("{name}: {e}")))?;
+        r0 = engine
+            .run_mem(&mut buffer)
+            .map_err(|e| Failure::rejected(anyhow::anyhow!("{name}: {e}")))?;
     }
     println!("{r0:#x}");
+    Ok(())
+}
+
+/// Evaluates every rule of an object on the `--event`, printing each verdict and alert.
+fn run_rules(args: &RunArgs) -> Outcome {
+    let schemas = load_schemas(args.schema.as_deref())?;
+    let object = load_rule_object(&args.program, &schemas)?;
+    let Some(event) = &args.event else {
+        return Err(Failure::unreadable(anyhow::anyhow!(
+            "rules run on events: give one with --event '{{\"type\": \"process_exec\", ...}}'"
+        )));
+    };
+    let mut buf = EventBuf::new();
+    Encoder::new(&schemas)
+        .encode_line(event, 1, &mut buf)
+        .map_err(|e| Failure::unreadable(anyhow::anyhow!("--event: {e}")))?;
+    let mut state = RunState::default();
+    let mut evaluated = 0;
+    let event_type = buf.type_id();
+    for rule in object.rules.iter().filter(|r| r.event_type == event_type) {
+        evaluated += 1;
+        for _ in 0..args.repeat.max(1) {
+            state.clear();
+            let verdict = rule.evaluate(&mut buf, &object.maps, &mut state);
+            let verdict =
+                verdict.map_err(|e| Failure::rejected(anyhow::anyhow!("{}: {e}", rule.name)))?;
+            if args.repeat <= 1 {
+                let word = if verdict == 1 { "match" } else { "no match" };
+                println!("{}: {word}", rule.name);
+            }
+        }
+        for alert in state.alerts.alerts() {
+            let payload: String = alert.payload().iter().map(|b| format!("{b:02x}")).collect();
+            println!("  alert: rule id {}, payload {payload}", alert.rule_id);
+        }
+        for line in &state.trace {
+            println!("  trace: {line}");
+        }
+    }
+    if evaluated == 0 {
+        println!(
+            "no rule in {} is for this event type",
+            args.program.display()
+        );
+    }
     Ok(())
 }
 

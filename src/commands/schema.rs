@@ -34,7 +34,9 @@ pub fn schema(args: &SchemaArgs) -> Outcome {
 
 /// The schemas in `path`, or the built-in endpoint schemas.
 pub fn load_schemas(path: Option<&Path>) -> Result<SchemaSet, Failure> {
-    let Some(path) = path else { return Ok(SchemaSet::endpoint()) };
+    let Some(path) = path else {
+        return Ok(SchemaSet::endpoint());
+    };
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read {}", path.display()))
         .map_err(Failure::unreadable)?;

@@ -8,7 +8,9 @@ use ringfence_verifier::{verify as verify_program, VerifiedProgram, VerifierConf
 use ringfence_vm::conformance_program_type;
 use serde_json::json;
 
+use crate::commands::rules::load_rule_object;
 use crate::commands::run::ProgramTypeArg;
+use crate::commands::schema::load_schemas;
 use crate::exit::{Failure, Outcome};
 use crate::load::{load_program, Loaded};
 
@@ -17,9 +19,14 @@ use crate::load::{load_program, Loaded};
 pub struct VerifyArgs {
     /// The program: assembly (`.s`, `.asm`), an ELF object (`.o`) or raw bytecode (`.bin`).
     pub program: PathBuf,
-    /// The program type: what r1 points to at entry.
-    #[arg(long = "type", value_enum, default_value_t = ProgramTypeArg::Mem)]
-    pub program_type: ProgramTypeArg,
+    /// The program type: what r1 points to at entry. Default: `mem` for assembly and
+    /// bytecode; for an ELF object, each rule's section names its event type.
+    #[arg(long = "type", value_enum)]
+    pub program_type: Option<ProgramTypeArg>,
+    /// The event schemas rules are checked against (a schema file); default: the built-in
+    /// endpoint schemas.
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
     /// The length of the buffer a `mem` program receives.
     #[arg(long, default_value_t = 0)]
     pub mem_len: u64,
@@ -39,8 +46,11 @@ pub enum Format {
 
 /// Verifies the program and prints the verdict.
 pub fn verify(args: &VerifyArgs) -> Outcome {
+    if is_object(&args.program) && args.program_type.is_none() {
+        return verify_rules(args);
+    }
     let program = load_program(&args.program)?;
-    let prog_type = match args.program_type {
+    let prog_type = match args.program_type.unwrap_or(ProgramTypeArg::Mem) {
         ProgramTypeArg::Mem => conformance_program_type(args.mem_len),
     };
     let started = Instant::now();
@@ -63,8 +73,65 @@ pub fn verify(args: &VerifyArgs) -> Outcome {
     }
 }
 
+/// Whether `path` names an ELF object (by extension).
+pub fn is_object(path: &std::path::Path) -> bool {
+    path.extension().is_some_and(|e| e == "o")
+}
+
+/// Verifies every rule of an object against the host's schemas.
+fn verify_rules(args: &VerifyArgs) -> Outcome {
+    let schemas = load_schemas(args.schema.as_deref())?;
+    let started = Instant::now();
+    let object = load_rule_object(&args.program, &schemas)?;
+    let micros = started.elapsed().as_secs_f64() * 1e6;
+    for rule in &object.rules {
+        let verified = rule.verified();
+        let stack: u32 = verified
+            .stack_usage()
+            .iter()
+            .map(|s| s.bytes)
+            .max()
+            .unwrap_or(0);
+        match args.format {
+            Format::Text => println!(
+                "accepted: rule `{}` on {} events: {} instructions, at most {} executed per \
+                 event, {} bytes of stack",
+                rule.name,
+                rule.event,
+                verified.n_insns(),
+                verified.worst_case_insns(),
+                stack
+            ),
+            Format::Json => println!(
+                "{}",
+                json!({
+                    "verdict": "accepted",
+                    "rule": rule.name,
+                    "event": rule.event,
+                    "n_insns": verified.n_insns(),
+                    "worst_case_insns": verified.worst_case_insns(),
+                    "stack_bytes": stack,
+                })
+            ),
+        }
+    }
+    if args.format == Format::Text {
+        println!(
+            "loaded and verified {} rule(s) in {:.0} µs",
+            object.rules.len(),
+            micros
+        );
+    }
+    Ok(())
+}
+
 fn print_accepted(verified: &VerifiedProgram, micros: f64, format: Format) {
-    let stack: u32 = verified.stack_usage().iter().map(|s| s.bytes).max().unwrap_or(0);
+    let stack: u32 = verified
+        .stack_usage()
+        .iter()
+        .map(|s| s.bytes)
+        .max()
+        .unwrap_or(0);
     match format {
         Format::Text => println!(
             "accepted: {} instructions, at most {} executed per run, {} bytes of stack, \
@@ -101,11 +168,17 @@ pub fn render_rejection(name: &str, program: &Loaded, error: &VerifyError) -> St
     match source_line(program, error.insn_idx) {
         Some((line, text)) => {
             let gutter = " ".repeat(line.to_string().len());
-            out += &format!("{gutter}--> {name}:{line} (instruction {})\n", error.insn_idx);
+            out += &format!(
+                "{gutter}--> {name}:{line} (instruction {})\n",
+                error.insn_idx
+            );
             out += &format!("{gutter} |\n{line} | {}\n{gutter} |\n", text.trim_end());
         }
         None => {
-            out += &format!("  --> {name}, instruction {}: {}\n", error.insn_idx, error.insn_text)
+            out += &format!(
+                "  --> {name}, instruction {}: {}\n",
+                error.insn_idx, error.insn_text
+            )
         }
     }
     for fact in &error.facts {

@@ -34,8 +34,25 @@ impl Rng {
 }
 
 /// Immediates at the edges of 32- and 64-bit arithmetic.
-const EDGES: &[i64] =
-    &[0, 1, 2, 3, 7, 8, 15, 16, 31, 32, 63, 64, 255, -1, -8, 0x7fff_ffff, -0x8000_0000];
+const EDGES: &[i64] = &[
+    0,
+    1,
+    2,
+    3,
+    7,
+    8,
+    15,
+    16,
+    31,
+    32,
+    63,
+    64,
+    255,
+    -1,
+    -8,
+    0x7fff_ffff,
+    -0x8000_0000,
+];
 
 /// A generated program: its assembly and the buffer length it expects.
 #[derive(Clone, Debug)]
@@ -47,7 +64,13 @@ pub struct Generated {
 /// Generates one program for the `mem` program type (r1 = buffer, r2 = its length).
 pub fn program(rng: &mut Rng) -> Generated {
     let mem_len = *rng.pick(&[8usize, 16, 20, 32, 64]);
-    let mut g = Gen { rng, lines: Vec::new(), labels: 0, mem_len, has_sub: false };
+    let mut g = Gen {
+        rng,
+        lines: Vec::new(),
+        labels: 0,
+        mem_len,
+        has_sub: false,
+    };
     g.emit("r0 = 0");
     // r9 keeps the buffer pointer for the whole program (calls clobber r1-r5).
     g.emit("r9 = r1");
@@ -73,7 +96,10 @@ pub fn program(rng: &mut Rng) -> Generated {
         g.lines.push("    r1 = 0".into());
         g.lines.push("    exit".into());
     }
-    Generated { asm: g.lines.join("\n") + "\n", mem_len }
+    Generated {
+        asm: g.lines.join("\n") + "\n",
+        mem_len,
+    }
 }
 
 struct Gen<'a> {
@@ -108,7 +134,9 @@ impl Gen<'_> {
     }
 
     fn size(&mut self) -> (&'static str, usize) {
-        *self.rng.pick(&[("u8", 1), ("u16", 2), ("u32", 4), ("u64", 8)])
+        *self
+            .rng
+            .pick(&[("u8", 1), ("u16", 2), ("u32", 4), ("u64", 8)])
     }
 
     fn block(&mut self, depth: u32) {
@@ -125,7 +153,9 @@ impl Gen<'_> {
     }
 
     fn alu(&mut self) {
-        let ops = ["+=", "-=", "*=", "/=", "%=", "|=", "&=", "^=", "<<=", ">>=", "s>>=", "="];
+        let ops = [
+            "+=", "-=", "*=", "/=", "%=", "|=", "&=", "^=", "<<=", ">>=", "s>>=", "=",
+        ];
         let op = *self.rng.pick(&ops);
         let dst = self.reg();
         let wide = if self.rng.chance(75) { "r" } else { "w" };
@@ -199,7 +229,11 @@ impl Gen<'_> {
         if self.rng.chance(80) {
             self.emit(&format!("*(u64 *)(r10 - {slot}) = r{src}"));
         }
-        let read = if self.rng.chance(85) { slot } else { 8 * (1 + self.rng.below(8) as i64) };
+        let read = if self.rng.chance(85) {
+            slot
+        } else {
+            8 * (1 + self.rng.below(8) as i64)
+        };
         let dst = self.reg();
         let (ty, _) = self.size();
         self.emit(&format!("r{dst} = *({ty} *)(r10 - {read})"));
@@ -208,7 +242,9 @@ impl Gen<'_> {
     fn branchy(&mut self, depth: u32) {
         let skip = self.label();
         let r = self.reg();
-        let cond = *self.rng.pick(&["==", "!=", ">", ">=", "<", "<=", "s>", "s<", "&"]);
+        let cond = *self
+            .rng
+            .pick(&["==", "!=", ">", ">=", "<", "<=", "s>", "s<", "&"]);
         let v = self.imm();
         self.emit(&format!("if r{r} {cond} {v} goto {skip}"));
         self.block(depth + 1);
@@ -254,7 +290,11 @@ impl Gen<'_> {
             self.emit(&format!("r{counter} = *(u64 *)(r10 - 56)"));
         }
         self.emit(&format!("r{counter} += {step}"));
-        let exit = if step == 1 && self.rng.chance(50) { "==" } else { ">=" };
+        let exit = if step == 1 && self.rng.chance(50) {
+            "=="
+        } else {
+            ">="
+        };
         self.emit(&format!("if r{counter} {exit} {bound} goto {out}"));
         self.emit(&format!("goto {head}"));
         self.lines.push(format!("{out}:"));

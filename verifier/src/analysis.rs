@@ -27,8 +27,7 @@ use crate::domain::{refine, AluOp, Cond, ExtendFrom, Scalar, SwapBits, SwapKind,
 use crate::error::{PathStep, VerifyError, VerifyErrorKind as K};
 use crate::program_type::{Access, ArgKind, Context, FieldKind, ProgramType, RetKind};
 use crate::state::{
-    new_base_id, ByteKind, Frame, Pointer, Region, Slot, State, Value, ANON_ID, N_SLOTS,
-    STACK_SIZE,
+    new_base_id, ByteKind, Frame, Pointer, Region, Slot, State, Value, ANON_ID, N_SLOTS, STACK_SIZE,
 };
 
 /// A location an invariant constrains: a register, or an 8-byte slot of the current frame.
@@ -71,6 +70,15 @@ pub(crate) struct Run {
     pub frame_writes: BTreeMap<usize, Vec<(usize, i64, i64)>>,
     /// Bytes of stack used, per function.
     pub stack_usage: Vec<u32>,
+    /// How each node was first reached: (predecessor, branch taken on the way).
+    pub first_pred: Vec<Option<(usize, Option<PathStep>)>>,
+}
+
+impl Run {
+    /// The branches on the first path found from entry to `node`.
+    pub fn path_to(&self, node: usize) -> Vec<PathStep> {
+        path_to(&self.first_pred, node)
+    }
 }
 
 struct Edge {
@@ -168,11 +176,7 @@ impl<'a> Analyzer<'a> {
     }
 
     fn block_of_last(&self, slot: usize) -> usize {
-        self.cfg
-            .blocks
-            .iter()
-            .position(|b| b.last == slot)
-            .expect("calls end blocks")
+        self.cfg.blocks.partition_point(|b| b.start <= slot) - 1
     }
 
     fn collect_thresholds(&self) -> Vec<u64> {
@@ -221,10 +225,12 @@ impl<'a> Analyzer<'a> {
             return false;
         }
         match self.header_loop(to) {
-            Some(l) => self.cfg.funcs[self.instances[ti].func].loops[l]
-                .latches
-                .contains(&fb)
-                && self.cfg.blocks[fb].succs.contains(&tb),
+            Some(l) => {
+                self.cfg.funcs[self.instances[ti].func].loops[l]
+                    .latches
+                    .contains(&fb)
+                    && self.cfg.blocks[fb].succs.contains(&tb)
+            }
             None => false,
         }
     }
@@ -386,6 +392,7 @@ impl<'a> Analyzer<'a> {
                     live_back_edges: sweep.live_back_edges,
                     frame_writes: rec.frame_writes,
                     stack_usage: rec.stack_usage,
+                    first_pred,
                 };
             }
         }
@@ -809,9 +816,7 @@ impl<'a> Analyzer<'a> {
                         if idx as usize >= self.config.maps.len() {
                             return Err(self.error(
                                 st,
-                                K::UnknownMap {
-                                    index: idx as i64,
-                                },
+                                K::UnknownMap { index: idx as i64 },
                                 slot,
                                 &[],
                                 "declare the map, or fix its index",
@@ -820,7 +825,10 @@ impl<'a> Analyzer<'a> {
                         if kind == Imm64Kind::MapFd {
                             Value::MapRef(idx)
                         } else {
-                            Value::Ptr(Pointer::new(Region::MapValue(idx), Scalar::constant((insn.imm as u64) >> 32)))
+                            Value::Ptr(Pointer::new(
+                                Region::MapValue(idx),
+                                Scalar::constant((insn.imm as u64) >> 32),
+                            ))
                         }
                     }
                 };
@@ -874,6 +882,14 @@ impl<'a> Analyzer<'a> {
         let arith_err =
             |st: &State, hint: &str| self.error(st, K::PointerArithmetic, slot, &regs, hint);
         match (dv, sv) {
+            // The same register on both sides: `x ^ x` and `x - x` are 0.
+            (Value::Scalar(_), Value::Scalar(_))
+                if source == Source::Reg
+                    && insn.src == insn.dst
+                    && matches!(op, IAlu::Xor | IAlu::Sub) =>
+            {
+                Ok(Value::Scalar(Scalar::constant(0)))
+            }
             (Value::Scalar(a), Value::Scalar(b)) => {
                 Ok(Value::Scalar(a.alu(dom_op(op), dom_width(width), &b)))
             }
@@ -964,7 +980,11 @@ impl<'a> Analyzer<'a> {
         if p.region == Region::Packet {
             match s.as_constant().map(|k| k as i64) {
                 Some(k) if p.pkt_id != ANON_ID => {
-                    let c = if sub { p.pkt_c.checked_sub(k) } else { p.pkt_c.checked_add(k) };
+                    let c = if sub {
+                        p.pkt_c.checked_sub(k)
+                    } else {
+                        p.pkt_c.checked_add(k)
+                    };
                     match c {
                         Some(c) if c.abs() < 1 << 31 => out.pkt_c = c,
                         _ => out.pkt_id = ANON_ID,
@@ -1049,7 +1069,10 @@ impl<'a> Analyzer<'a> {
                     - (p.off.smax() as i128 + lo_add as i128 + len as i128);
                 let slack = by_base.unwrap_or(by_data).max(by_data);
                 // Express it as a region [0, end) for the common check below.
-                (0, p.off.smax() as i128 + lo_add as i128 + len as i128 + slack.min(0))
+                (
+                    0,
+                    p.off.smax() as i128 + lo_add as i128 + len as i128 + slack.min(0),
+                )
             }
             Region::MapValue(m) => {
                 let def = self.config.maps[m as usize];
@@ -1092,7 +1115,13 @@ impl<'a> Analyzer<'a> {
         Ok((lo as i64, hi as i64))
     }
 
-    fn pointer_of(&self, st: &State, slot: usize, reg: u8, base: Value) -> Result<Pointer, VerifyError> {
+    fn pointer_of(
+        &self,
+        st: &State,
+        slot: usize,
+        reg: u8,
+        base: Value,
+    ) -> Result<Pointer, VerifyError> {
         match base {
             Value::Ptr(p) => Ok(p),
             Value::Mixed => Err(self.mixed(st, reg, slot)),
@@ -1132,10 +1161,16 @@ impl<'a> Analyzer<'a> {
                 }
                 if constant {
                     if let Slot::Spill(Value::Scalar(s)) = frame.slot(slot_index(lo)) {
-                        if let (Some(c), true) = (s.as_constant(), slot_index(lo) == slot_index(hi - 1)) {
+                        if let (Some(c), true) =
+                            (s.as_constant(), slot_index(lo) == slot_index(hi - 1))
+                        {
                             let shift = 8 * (lo - slot_start(lo)) as u32;
                             let raw = (c >> shift) & mask(n as u32);
-                            let v = if signed { sign_extend(raw, n as u32) } else { raw };
+                            let v = if signed {
+                                sign_extend(raw, n as u32)
+                            } else {
+                                raw
+                            };
                             return Ok(Value::Scalar(Scalar::constant(v)));
                         }
                     }
@@ -1154,17 +1189,17 @@ impl<'a> Analyzer<'a> {
                                 )
                                 .fact(format!("byte r10{b:+} of frame {d} is uninitialised")))
                         }
-                        ByteKind::Poison => {
-                            return Err(self
-                                .error(
-                                    st,
-                                    K::PointerLeak,
-                                    slot,
-                                    &[reg],
-                                    "read a spilled pointer back whole, with an aligned 8-byte load",
-                                )
-                                .fact(format!("byte r10{b:+} of frame {d} is part of a spilled pointer")))
-                        }
+                        ByteKind::Poison => return Err(self
+                            .error(
+                                st,
+                                K::PointerLeak,
+                                slot,
+                                &[reg],
+                                "read a spilled pointer back whole, with an aligned 8-byte load",
+                            )
+                            .fact(format!(
+                                "byte r10{b:+} of frame {d} is part of a spilled pointer"
+                            ))),
                         ByteKind::Zero => {}
                         ByteKind::Misc => all_zero = false,
                     }
@@ -1179,9 +1214,7 @@ impl<'a> Analyzer<'a> {
                 let field = self.context_field(st, slot, reg, &p, lo, hi)?;
                 match field.kind {
                     FieldKind::Scalar => Ok(unknown),
-                    FieldKind::Data | FieldKind::DataEnd
-                        if n != 8 || lo != field.offset as i64 =>
-                    {
+                    FieldKind::Data | FieldKind::DataEnd if n != 8 || lo != field.offset as i64 => {
                         Err(self.error(
                             st,
                             K::BadContextAccess,
@@ -1190,7 +1223,10 @@ impl<'a> Analyzer<'a> {
                             "load data and data_end whole, with 8-byte loads",
                         ))
                     }
-                    FieldKind::Data => Ok(Value::Ptr(Pointer::new(Region::Packet, Scalar::constant(0)))),
+                    FieldKind::Data => Ok(Value::Ptr(Pointer::new(
+                        Region::Packet,
+                        Scalar::constant(0),
+                    ))),
                     FieldKind::DataEnd => Ok(Value::PacketEnd),
                 }
             }
@@ -1279,7 +1315,13 @@ impl<'a> Analyzer<'a> {
                 let field = self.context_field(st, slot, reg, &p, lo, hi)?;
                 if field.access != Access::ReadWrite || field.kind != FieldKind::Scalar {
                     return Err(self
-                        .error(st, K::Permission, slot, &[reg], "this context field is read-only")
+                        .error(
+                            st,
+                            K::Permission,
+                            slot,
+                            &[reg],
+                            "this context field is read-only",
+                        )
                         .fact(format!("field {} is read-only", field.name)));
                 }
                 self.check_number_stored(st, slot, src, v)
@@ -1288,7 +1330,13 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn check_number_stored(&self, st: &State, slot: usize, src: u8, v: Value) -> Result<(), VerifyError> {
+    fn check_number_stored(
+        &self,
+        st: &State,
+        slot: usize,
+        src: u8,
+        v: Value,
+    ) -> Result<(), VerifyError> {
         match v {
             Value::Scalar(_) => Ok(()),
             Value::Mixed => Err(self.mixed(st, src, slot)),
@@ -1320,7 +1368,10 @@ impl<'a> Analyzer<'a> {
             let used = (-lo).max(0) as u32;
             rec.stack_usage[func] = rec.stack_usage[func].max(used);
             if reg != 10 {
-                rec.frame_writes.entry(inst).or_default().push((slot, lo, hi));
+                rec.frame_writes
+                    .entry(inst)
+                    .or_default()
+                    .push((slot, lo, hi));
             }
         }
     }
@@ -1348,15 +1399,29 @@ impl<'a> Analyzer<'a> {
             ));
         }
         let n = size.bytes() as u64;
-        // Reads first: the bytes must be initialised.
-        self.load(st, slot, reg, base, off, size, false)?;
+        // Reads first: the bytes must be initialised, and hold a number.
+        if !matches!(
+            self.load(st, slot, reg, base, off, size, false)?,
+            Value::Scalar(_)
+        ) {
+            return Err(self.error(
+                st,
+                K::PointerLeak,
+                slot,
+                &[reg],
+                "atomic operations on a spilled pointer would turn it into a number",
+            ));
+        }
         let (lo, hi) = self.check_range(st, slot, reg, &p, off as i64, n, true)?;
         if let Region::Stack(d) = p.region {
             self.record_frame_write(st, inst, slot, reg, d, lo, hi, rec);
             let frame = &mut st.frames[d as usize];
             let constant = p.off.as_constant().is_some();
             if constant && n == 8 && lo.rem_euclid(8) == 0 {
-                frame.set_slot(slot_index(lo), Slot::Spill(Value::Scalar(Scalar::unknown())));
+                frame.set_slot(
+                    slot_index(lo),
+                    Slot::Spill(Value::Scalar(Scalar::unknown())),
+                );
             } else {
                 write_bytes(frame, lo, hi, ByteKind::Misc, constant);
             }
@@ -1402,7 +1467,13 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 ArgKind::Anything => {
-                    if matches!(v, Value::Ptr(Pointer { region: Region::Stack(_), .. }) | Value::Mixed) {
+                    if matches!(
+                        v,
+                        Value::Ptr(Pointer {
+                            region: Region::Stack(_),
+                            ..
+                        }) | Value::Mixed
+                    ) {
                         return Err(bad("pass a number or a non-stack pointer"));
                     }
                 }
@@ -1420,6 +1491,7 @@ impl<'a> Analyzer<'a> {
                     let Value::Ptr(p) = v else {
                         return Err(bad("pass a pointer"));
                     };
+                    let mut len_min = None;
                     let len = match kind {
                         ArgKind::MapKey | ArgKind::MapValue => {
                             let Some(m) = map else {
@@ -1441,6 +1513,7 @@ impl<'a> Analyzer<'a> {
                             if size.umax() > 1 << 20 {
                                 return Err(bad("bound the size before the call"));
                             }
+                            len_min = Some(size.umin());
                             size.umax()
                         }
                     };
@@ -1448,16 +1521,39 @@ impl<'a> Analyzer<'a> {
                     let (lo, hi) = self.check_range(st, slot, r, &p, 0, len, write)?;
                     if let Region::Stack(d) = p.region {
                         if write {
-                            self.record_frame_write(st, inst, slot, r, d, lo, hi, rec.as_deref_mut());
+                            self.record_frame_write(
+                                st,
+                                inst,
+                                slot,
+                                r,
+                                d,
+                                lo,
+                                hi,
+                                rec.as_deref_mut(),
+                            );
                             let constant = p.off.as_constant().is_some();
-                            write_bytes(&mut st.frames[d as usize], lo, hi, ByteKind::Misc, constant);
+                            // Surely written: the bytes below the least size, at an exact
+                            // offset; the rest may or may not be.
+                            let sure = lo + len_min.unwrap_or(len) as i64;
+                            let frame = &mut st.frames[d as usize];
+                            write_bytes(frame, lo, sure.min(hi), ByteKind::Misc, constant);
+                            write_bytes(frame, sure.min(hi), hi, ByteKind::Misc, false);
                         } else {
                             for b in lo..hi {
-                                let k = st.frames[d as usize].slot(slot_index(b)).bytes()[byte_index(b)];
+                                let k = st.frames[d as usize].slot(slot_index(b)).bytes()
+                                    [byte_index(b)];
                                 if k == ByteKind::Uninit {
                                     return Err(self
-                                        .error(st, K::UninitStack, slot, &[r], "initialise the memory passed to the helper")
-                                        .fact(format!("byte r10{b:+} of frame {d} is uninitialised")));
+                                        .error(
+                                            st,
+                                            K::UninitStack,
+                                            slot,
+                                            &[r],
+                                            "initialise the memory passed to the helper",
+                                        )
+                                        .fact(format!(
+                                            "byte r10{b:+} of frame {d} is uninitialised"
+                                        )));
                                 }
                             }
                         }
@@ -1537,7 +1633,11 @@ impl<'a> Analyzer<'a> {
                     return Err(cmp_err("null checks compare all 64 bits"));
                 }
                 let is_null = (cond == ICond::Eq) == taken;
-                let ptr_reg = if matches!(lhs, Value::Ptr(_)) { dst } else { src };
+                let ptr_reg = if matches!(lhs, Value::Ptr(_)) {
+                    dst
+                } else {
+                    src
+                };
                 match p.null_id {
                     None if is_null => return Ok(None),
                     None => {}
@@ -1580,9 +1680,14 @@ impl<'a> Analyzer<'a> {
                 if p.region == Region::Packet && p.null_id.is_none() =>
             {
                 if width == IWidth::W32
-                    || matches!(cond, ICond::Set | ICond::SGt | ICond::SGe | ICond::SLt | ICond::SLe)
+                    || matches!(
+                        cond,
+                        ICond::Set | ICond::SGt | ICond::SGe | ICond::SLt | ICond::SLe
+                    )
                 {
-                    return Err(cmp_err("compare data pointers with data_end with unsigned 64-bit jumps"));
+                    return Err(cmp_err(
+                        "compare data pointers with data_end with unsigned 64-bit jumps",
+                    ));
                 }
                 let holds = if taken { cond } else { negate(cond) };
                 let holds = if matches!(lhs, Value::PacketEnd) {
@@ -1611,7 +1716,9 @@ impl<'a> Analyzer<'a> {
                 }
             }
             (Value::PacketEnd, Value::PacketEnd) => {}
-            _ => return Err(cmp_err("compare pointers only with 0 (null checks) or with pointers into the same region")),
+            _ => return Err(cmp_err(
+                "compare pointers only with 0 (null checks) or with pointers into the same region",
+            )),
         }
         Ok(Some(out))
     }
@@ -1762,4 +1869,3 @@ pub(crate) fn swap_cond(c: ICond) -> ICond {
         c => c,
     }
 }
-

@@ -84,7 +84,12 @@ fn identity() -> DState {
 
 fn shift(e: Expr, by: i64, w32: bool) -> Expr {
     match e {
-        Expr::Rel { base, lo, hi, w32: w } => match (lo.checked_add(by), hi.checked_add(by)) {
+        Expr::Rel {
+            base,
+            lo,
+            hi,
+            w32: w,
+        } => match (lo.checked_add(by), hi.checked_add(by)) {
             (Some(lo), Some(hi)) if lo.abs() < 1 << 40 && hi.abs() < 1 << 40 => Expr::Rel {
                 base,
                 lo,
@@ -136,7 +141,6 @@ fn clobber_slots(st: &mut DState, lo: i64, hi: i64) {
 fn delta(
     insns: &[Insn],
     an: &Analyzer<'_>,
-    func: &Func,
     lp: &Loop,
     writes: &BTreeMap<usize, Vec<(i64, i64)>>,
 ) -> BTreeMap<usize, DState> {
@@ -144,12 +148,8 @@ fn delta(
     let mut ins: BTreeMap<usize, DState> = BTreeMap::from([(lp.header, identity())]);
     let mut outs: BTreeMap<usize, DState> = BTreeMap::new();
     let mut visits: BTreeMap<usize, u32> = BTreeMap::new();
-    let order: Vec<usize> = func
-        .order
-        .iter()
-        .copied()
-        .filter(|b| lp.body.contains(b))
-        .collect();
+    let mut order: Vec<usize> = lp.body.iter().copied().collect();
+    order.sort_by_key(|&b| an.block_pos[b]);
     let pos: BTreeMap<usize, usize> = order.iter().enumerate().map(|(i, &b)| (b, i)).collect();
     let mut work: std::collections::BTreeSet<usize> = std::collections::BTreeSet::from([0]);
     while let Some(p) = work.pop_first() {
@@ -222,7 +222,12 @@ fn step(insn: &Insn, slot: usize, st: &mut DState, writes: &BTreeMap<usize, Vec<
             let w32 = width == IWidth::W32;
             st[dst] = match (op, source) {
                 (IAlu::Mov, Source::Reg) => match st[src] {
-                    Expr::Rel { base, lo, hi, w32: w } => Expr::Rel {
+                    Expr::Rel {
+                        base,
+                        lo,
+                        hi,
+                        w32: w,
+                    } => Expr::Rel {
                         base,
                         lo,
                         hi,
@@ -334,10 +339,16 @@ fn trip_bound(
             (to - from) / by + 1
         }
     };
-    if cont == Ne
-        && (s.0 != s.1 || s.0.abs() != 1 || b.0 != b.1 || k.0 != k.1)
-    {
-        return Err("a `!=` exit needs a step of exactly 1 and an exact limit".into());
+    // `!=` exits: a step of exactly 1, or an exact start that reaches the exact limit in
+    // whole steps.
+    let exact_stride =
+        s.0 == s.1 && x0.0 == x0.1 && b.0 == b.1 && k.0 == k.1 && (k.0 - x0.0 - b.0) % s.0 == 0;
+    if cont == Ne && (s.0 != s.1 || b.0 != b.1 || k.0 != k.1 || (s.0.abs() != 1 && !exact_stride)) {
+        return Err(
+            "a `!=` exit needs an exact limit and a step of 1, or an exact start that reaches \
+             the limit in whole steps"
+                .into(),
+        );
     }
     if cont == Ne && (up && x0.1 + b.0 > k.0 || !up && x0.0 + b.0 < k.0) {
         return Err("the variable may start past its `!=` limit".into());
@@ -346,11 +357,11 @@ fn trip_bound(
     let (n, y_edge) = match (up, cont) {
         (true, Lt | SLt) => (count(x0.0 + b.0, k.1 - 1, s.0), k.1 - 1),
         (true, Le | SLe) => (count(x0.0 + b.0, k.1, s.0), k.1),
-        (true, Ne) => (k.0 - (x0.0 + b.0), k.0 - 1),
+        (true, Ne) => ((k.0 - (x0.0 + b.0)) / s.0, k.0 - s.0),
         (true, Eq) => (1, k.1),
         (false, Gt | SGt) => (count(k.0 + 1, x0.1 + b.1, -s.1), k.0 + 1),
         (false, Ge | SGe) => (count(k.0, x0.1 + b.1, -s.1), k.0),
-        (false, Ne) => ((x0.1 + b.0) - k.0, k.0 + 1),
+        (false, Ne) => (((x0.1 + b.0) - k.0) / -s.1, k.0 - s.1),
         (false, Eq) => (1, k.0),
         _ => {
             return Err(format!(
@@ -439,17 +450,13 @@ pub(crate) fn analyze(an: &Analyzer<'_>, run: &Run) -> Bounds {
                              compared against a constant or a bounded register",
                         );
                         e.facts = reasons;
+                        e.path = run.path_to(an.node(inst, latches[0]));
                         error = Some(e);
                     }
                 }
             }
         }
         // Worst case of this instance.
-        let innermost = |b: usize| -> Option<usize> {
-            (0..func.loops.len())
-                .filter(|&l| func.loops[l].body.contains(&b))
-                .min_by_key(|&l| func.loops[l].body.len())
-        };
         let block_cost = |b: usize| -> u128 {
             if run.states[an.node(inst, b)].is_none() {
                 return 0;
@@ -459,9 +466,7 @@ pub(crate) fn analyze(an: &Analyzer<'_>, run: &Run) -> Bounds {
                 .filter(|&s| !insns[s].is_lddw_tail())
                 .count() as u128;
             let call = match blk.term {
-                Term::Call { .. } => {
-                    worst[an.instances[inst].children[&blk.last]]
-                }
+                Term::Call { .. } => worst[an.instances[inst].children[&blk.last]],
                 _ => 0,
             };
             n.saturating_add(call)
@@ -470,7 +475,7 @@ pub(crate) fn analyze(an: &Analyzer<'_>, run: &Run) -> Bounds {
         let mut top: u128 = 0;
         for &b in &func.order {
             let c = block_cost(b);
-            match innermost(b) {
+            match func.innermost.get(&b).copied() {
                 Some(l) => own[l] = own[l].saturating_add(c),
                 None => top = top.saturating_add(c),
             }
@@ -510,7 +515,7 @@ fn prove(
     let Some(entry) = run.entry_states.get(&h) else {
         return Err(vec!["the loop has no entry state".into()]);
     };
-    let outs = delta(insns, an, func, lp, writes);
+    let outs = delta(insns, an, lp, writes);
     // Induction variables: the step on every live back edge.
     let mut steps: BTreeMap<usize, (i64, i64, bool)> = BTreeMap::new();
     for v in 0..N_LOCS {
@@ -573,11 +578,8 @@ fn prove(
         }
         let cont = if t_in { cond } else { negate(cond) };
         // Orientations: (y register, limit register or immediate, cond as `y cont k`).
-        let mut sides: Vec<(u8, Option<u8>, ICond)> = vec![(
-            insn.dst,
-            (source == Source::Reg).then_some(insn.src),
-            cont,
-        )];
+        let mut sides: Vec<(u8, Option<u8>, ICond)> =
+            vec![(insn.dst, (source == Source::Reg).then_some(insn.src), cont)];
         if source == Source::Reg {
             sides.push((insn.src, Some(insn.dst), swap_cond(cont)));
         }
@@ -596,8 +598,18 @@ fn prove(
             };
             let loc = loc_of(v);
             match try_proof(
-                an, header_state, entry, ds, insn, width, cont, loc, (blo, bhi), (slo, shi),
-                bw || sw, k,
+                an,
+                header_state,
+                entry,
+                ds,
+                insn,
+                width,
+                cont,
+                loc,
+                (blo, bhi),
+                (slo, shi),
+                bw || sw,
+                k,
             ) {
                 Ok(p) => {
                     if best.as_ref().is_none_or(|q| p.n < q.n) {
@@ -655,12 +667,19 @@ fn try_proof(
         }
     };
     let (x0, kr, mut dom, is_ptr) = match (x0v, kv) {
-        (Value::Scalar(x), Value::Scalar(k)) => (view(&x, interp), view(&k, interp), domain_of(interp), false),
+        (Value::Scalar(x), Value::Scalar(k)) => {
+            (view(&x, interp), view(&k, interp), domain_of(interp), false)
+        }
         (Value::Ptr(p), Value::Ptr(q)) if p.region == q.region && p.null_id.is_none() => {
             if width == IWidth::W32 || signed {
                 return Err("pointers compare with unsigned 64-bit jumps".into());
             }
-            (view(&p.off, Interp::S64), view(&q.off, Interp::S64), (0, 1i128 << 62), true)
+            (
+                view(&p.off, Interp::S64),
+                view(&q.off, Interp::S64),
+                (0, 1i128 << 62),
+                true,
+            )
         }
         (Value::Ptr(p), Value::PacketEnd) if p.region == Region::Packet => {
             let max = match &an.ptype.context {
@@ -669,7 +688,9 @@ fn try_proof(
             };
             (view(&p.off, Interp::S64), (0, max), (0, 1i128 << 62), true)
         }
-        _ => return Err("the variable and its limit are not comparable numbers or pointers".into()),
+        _ => {
+            return Err("the variable and its limit are not comparable numbers or pointers".into())
+        }
     };
     if w32 && width == IWidth::W64 {
         // The relation holds on the low 32 bits: require the value to stay below 2^32.
@@ -694,10 +715,10 @@ fn try_proof(
             Interp::S64 => Some(Scalar::signed_range(lo as i64, hi as i64)),
             // A 32-bit view: usable for the whole value when that stays small and
             // non-negative throughout.
-            Interp::U32 | Interp::S32 => (x.umax() <= u32::MAX as u64
-                && lo >= 0
-                && hi <= u32::MAX as i128)
-                .then(|| Scalar::range(lo as u64, hi as u64)),
+            Interp::U32 | Interp::S32 => {
+                (x.umax() <= u32::MAX as u64 && lo >= 0 && hi <= u32::MAX as i128)
+                    .then(|| Scalar::range(lo as u64, hi as u64))
+            }
         }
     };
     Ok(Proof { n, loc, invariant })

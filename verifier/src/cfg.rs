@@ -68,6 +68,10 @@ pub(crate) struct Func {
     /// Immediate dominator of each reachable block (block id to block id).
     pub idom: BTreeMap<usize, usize>,
     pub loops: Vec<Loop>,
+    /// Header block to its loop.
+    pub headers: BTreeMap<usize, usize>,
+    /// Block to the innermost loop containing it.
+    pub innermost: BTreeMap<usize, usize>,
     /// Local calls made: (call slot, callee function).
     pub calls: Vec<(usize, usize)>,
 }
@@ -95,7 +99,7 @@ impl Func {
 
     /// The loop whose header is block `b`.
     pub fn loop_at(&self, b: usize) -> Option<usize> {
-        self.loops.iter().position(|l| l.header == b)
+        self.headers.get(&b).copied()
     }
 }
 
@@ -208,9 +212,8 @@ pub(crate) fn build(insns: &[Insn]) -> Result<Cfg, VerifyError> {
             }
             leaders.insert(t);
         }
-        let ends_block = is_jump(insn)
-            || is_local_call(insn)
-            || matches!(insn.semantics(), Semantics::Exit);
+        let ends_block =
+            is_jump(insn) || is_local_call(insn) || matches!(insn.semantics(), Semantics::Exit);
         let next = i + insn.n_slots();
         if ends_block && next < n {
             leaders.insert(next);
@@ -225,7 +228,10 @@ pub(crate) fn build(insns: &[Insn]) -> Result<Cfg, VerifyError> {
         for slot in block_at.iter_mut().take(end).skip(start) {
             *slot = b;
         }
-        let last = (start..end).rev().find(|&s| !insns[s].is_lddw_tail()).unwrap_or(start);
+        let last = (start..end)
+            .rev()
+            .find(|&s| !insns[s].is_lddw_tail())
+            .unwrap_or(start);
         blocks.push(Block {
             start,
             end,
@@ -288,9 +294,13 @@ pub(crate) fn build(insns: &[Insn]) -> Result<Cfg, VerifyError> {
     check_call_graph(insns, &starts, &calls)?;
     // Functions.
     let mut funcs = Vec::with_capacity(starts.len());
+    let mut func_blocks: Vec<Vec<usize>> = vec![Vec::new(); starts.len()];
+    for (b, blk) in blocks.iter().enumerate() {
+        func_blocks[blk.func].push(b);
+    }
     for (k, &start) in starts.iter().enumerate() {
         let entry = block_at[start];
-        let func = analyse_function(insns, &blocks, k, start, entry, &calls[k])?;
+        let func = analyse_function(insns, &blocks, &func_blocks[k], start, entry, &calls[k])?;
         funcs.push(func);
     }
     Ok(Cfg { blocks, funcs })
@@ -359,7 +369,7 @@ fn check_call_graph(
 fn analyse_function(
     insns: &[Insn],
     blocks: &[Block],
-    k: usize,
+    func_blocks: &[usize],
     start: usize,
     entry: usize,
     calls: &[(usize, usize)],
@@ -430,6 +440,8 @@ fn analyse_function(
         order: Vec::new(),
         idom,
         loops: Vec::new(),
+        headers: BTreeMap::new(),
+        innermost: BTreeMap::new(),
         calls: calls.to_vec(),
     };
     // Back edges and natural loops.
@@ -452,7 +464,13 @@ fn analyse_function(
         let mut work: Vec<usize> = latches.clone();
         while let Some(b) = work.pop() {
             if body.insert(b) {
-                work.extend(blocks[b].preds.iter().copied().filter(|p| pos.contains_key(p)));
+                work.extend(
+                    blocks[b]
+                        .preds
+                        .iter()
+                        .copied()
+                        .filter(|p| pos.contains_key(p)),
+                );
             }
         }
         func.loops.push(Loop {
@@ -462,21 +480,19 @@ fn analyse_function(
             parent: None,
         });
     }
-    for i in 0..func.loops.len() {
-        let header = func.loops[i].header;
-        func.loops[i].parent = (0..func.loops.len())
-            .filter(|&j| j != i && func.loops[j].body.contains(&header))
-            .min_by_key(|&j| func.loops[j].body.len());
+    // Nesting: from the largest loop to the smallest, each block's innermost loop so far.
+    let mut by_size: Vec<usize> = (0..func.loops.len()).collect();
+    by_size.sort_by_key(|&l| std::cmp::Reverse(func.loops[l].body.len()));
+    for &l in &by_size {
+        func.loops[l].parent = func.innermost.get(&func.loops[l].header).copied();
+        for &b in &func.loops[l].body {
+            func.innermost.insert(b, l);
+        }
+        func.headers.insert(func.loops[l].header, l);
     }
     // Unreachable blocks of the function go last.
     let reached: BTreeSet<usize> = order.iter().copied().collect();
-    order.extend(
-        blocks
-            .iter()
-            .enumerate()
-            .filter(|(b, blk)| blk.func == k && !reached.contains(b))
-            .map(|(b, _)| b),
-    );
+    order.extend(func_blocks.iter().copied().filter(|b| !reached.contains(b)));
     func.order = order;
     Ok(func)
 }

@@ -197,7 +197,13 @@ impl fmt::Display for VerifyError {
             let steps: Vec<String> = self
                 .path
                 .iter()
-                .map(|s| format!("{} {}", s.insn_idx, if s.taken { "taken" } else { "not taken" }))
+                .map(|s| {
+                    format!(
+                        "{} {}",
+                        s.insn_idx,
+                        if s.taken { "taken" } else { "not taken" }
+                    )
+                })
                 .collect();
             writeln!(f, "  path: {}", steps.join(", "))?;
         }

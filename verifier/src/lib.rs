@@ -1,14 +1,14 @@
 //! Proves, before a BPF program may run, that every memory access is in bounds, that nothing
 //! uninitialised is read, and that the program terminates within a stated bound.
 //!
-//! [`verify`] checks the structure first ([`cfg`]: jumps, functions, calls, loops), then
-//! runs an abstract interpretation over the control-flow graph ([`analysis`]), then bounds
-//! every loop ([`bounds`]) and feeds the bounds back as loop invariants until they are
+//! [`verify`] checks the structure first (`cfg.rs`: jumps, functions, calls, loops), then
+//! runs an abstract interpretation over the control-flow graph (`analysis.rs`), then bounds
+//! every loop (`bounds.rs`) and feeds the bounds back as loop invariants until they are
 //! confirmed by the run they feed.
 //!
 //! # The abstract domain
 //!
-//! - Per register ([`state`]): uninitialised (the top: reading it is an error); a value that
+//! - Per register (`state.rs`): uninitialised (the top: reading it is an error); a value that
 //!   is a pointer on some paths and a number on others (may be copied, not used); a scalar,
 //!   abstracted by the reduced product of a tristate number with unsigned and signed ranges in
 //!   64 and 32 bits ([`domain`], after the Linux kernel's `bpf_reg_state` and Vishwanathan et
@@ -19,14 +19,22 @@
 //! - Per stack byte of every live frame (512 bytes each): uninitialised, part of a spilled
 //!   pointer (unreadable as a number), any number, zero; an aligned 8-byte store of a
 //!   register keeps the whole value (a *spill*), and an aligned 8-byte load gives it back.
-//! - Per state: the data-area length proven by comparisons of `data + k` with `data_end`.
+//! - Relations where safety needs them: data-area pointers carry a base id and a constant
+//!   (`base + c`), and the state records, per base, how far past it `data_end` is proven to
+//!   be (`if p + k > data_end` proves `k` bytes from `p`'s base); nullable pointers carry
+//!   the id of the call that made them, so one null check clears every copy.
 //!
 //! Join: pointwise; scalars by [`domain::Scalar::join`], pointers of one region by joining
-//! offsets, anything else to the mixed value; stack bytes to the worse state. Widening (at
+//! offsets, anything else to the mixed value; stack bytes to the worse state; a data-area
+//! pointer whose base differs between the joined paths gets a fresh base with nothing
+//! proven. A node's state is the join of its predecessors' current edge states. Widening (at
 //! loop headers after two plain joins): [`domain::Scalar::widen`] with thresholds (every
 //! constant of the program, plus and minus one, the region sizes). Narrowing: two
 //! descending passes after the fixpoint ([`domain::Scalar::narrow`] at headers), then a
 //! checking pass that confirms the result is still a post-fixpoint and reports errors.
+//! Loop bounds (`bounds.rs`) come back as invariants met into header states; a run that used
+//! invariants counts only if the bounds it yields are within them (else it is redone with
+//! the new ones, at most four times).
 //!
 //! Transfer functions: ALU on scalars through [`domain::Scalar::alu`]; pointer plus or minus
 //! a scalar within ±2^30 moves the offset; pointer minus pointer of one region is a scalar;
@@ -42,7 +50,10 @@
 //! # Not checked
 //!
 //! - Relations between scalar registers (`r1 < r2` refines each alone; a refined register
-//!   does not refine the stack slot it was loaded from).
+//!   does not refine its copies or the stack slot it was loaded from: FIXME, the kernel's
+//!   scalar ids).
+//! - Loops whose induction variable moves by a register amount, or is compared through a
+//!   value derived by anything but adding constants: rejected as unbounded.
 //! - Values inside the buffer, the context's scalar fields, map values (all unknown).
 //! - Helpers' own behaviour: a helper is trusted to respect its signature.
 //! - Alignment of memory accesses other than pointer spills.
@@ -55,7 +66,7 @@
 
 mod analysis;
 mod bounds;
-pub mod cfg;
+mod cfg;
 pub mod config;
 pub mod domain;
 pub mod error;
@@ -65,12 +76,14 @@ pub mod verified;
 
 use ringfence_isa::Insn;
 
+pub use cfg::MAX_FRAMES;
 pub use config::{MapDef, VerifierConfig};
 pub use error::{PathStep, VerifyError, VerifyErrorKind};
 pub use program_type::{
     Access, ArgKind, Context, ContextLayout, Field, FieldKind, HelperSig, ProgramType, RetKind,
     ReturnRange,
 };
+pub use state::STACK_SIZE;
 pub use verified::{StackUsage, VerifiedProgram};
 
 use analysis::{Analyzer, Invariants};

@@ -8,7 +8,9 @@
 //! offsets, a nullable pointer above the non-null one and above the scalar 0. Per stack
 //! slot of 8 bytes: a spilled register (its whole value), or 8 byte states ordered
 //! `Zero < Misc < Poison < Uninit` (`Poison`: bytes of a spilled pointer, not readable as a
-//! number). The join is pointwise; the proven data length joins by `min`.
+//! number). The join is pointwise; the proven data-area ranges (per pointer base, see
+//! [`Pointer::pkt_id`]) join by `min`, and a join at a node gives data-area pointers whose
+//! base differs between the paths a fresh base ([`join_id`]) with nothing proven.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -112,6 +114,9 @@ pub(crate) struct State {
 impl Value {
     pub fn join(&self, other: &Value) -> Value {
         use Value::*;
+        if self == other {
+            return *self;
+        }
         match (self, other) {
             (Uninit, _) | (_, Uninit) => Uninit,
             (Mixed, _) | (_, Mixed) => Mixed,
@@ -169,6 +174,9 @@ impl Value {
 
     pub fn le(&self, other: &Value) -> bool {
         use Value::*;
+        if self == other {
+            return true;
+        }
         match (self, other) {
             (_, Uninit) => true,
             (Uninit, _) => false,
@@ -284,6 +292,9 @@ impl Frame {
     }
 
     fn join(&self, other: &Frame) -> Frame {
+        if self == other {
+            return self.clone();
+        }
         let mut slots = BTreeMap::new();
         for (i, a) in &self.slots {
             if let Some(b) = other.slots.get(i) {
@@ -300,6 +311,9 @@ impl Frame {
     }
 
     fn le(&self, other: &Frame) -> bool {
+        if self == other {
+            return true;
+        }
         (0..4).all(|i| self.saved[i].le(&other.saved[i]))
             && other
                 .slots
@@ -450,7 +464,11 @@ pub(crate) fn fmt_scalar(s: &Scalar) -> String {
         format!("in [{}, {}]", s.umin(), s.umax())
     } else if s.smin() == i64::MIN && s.smax() == i64::MAX && s.umax() == u64::MAX {
         if s.u32_max() != u32::MAX || s.u32_min() != 0 {
-            format!("unknown (low 32 bits in [{}, {}])", s.u32_min(), s.u32_max())
+            format!(
+                "unknown (low 32 bits in [{}, {}])",
+                s.u32_min(),
+                s.u32_max()
+            )
         } else {
             "unknown".to_string()
         }
@@ -478,8 +496,17 @@ impl fmt::Display for Value {
             Value::Mixed => write!(f, "a pointer or a number depending on the path"),
             Value::Scalar(s) => write!(f, "scalar {}", fmt_scalar(s)),
             Value::Ptr(p) => {
-                let null = if p.null_id.is_some() { "possibly null " } else { "" };
-                write!(f, "{null}pointer to {}, offset {}", p.region, fmt_scalar(&p.off))
+                let null = if p.null_id.is_some() {
+                    "possibly null "
+                } else {
+                    ""
+                };
+                write!(
+                    f,
+                    "{null}pointer to {}, offset {}",
+                    p.region,
+                    fmt_scalar(&p.off)
+                )
             }
             Value::PacketEnd => write!(f, "data_end"),
             Value::MapRef(m) => write!(f, "map {m}"),

@@ -6,6 +6,8 @@
 //! # worst-case: 123                   (optional, checked when present)
 //! # mem-len: 16                       (optional: the `mem` buffer's size, default 0)
 //! # type: event                       (optional: the test event type instead of `mem`)
+//! # path: 2 taken, 5 not taken         (optional: the branches on the reported path)
+//! # fact: r3: scalar in [0, 9]         (optional, repeatable: a substring of some fact)
 //! ```
 //!
 //! Helpers offered: 1 `map_lookup_elem(map, key) -> nullable value`, 5 `unwind(scalar)`,
@@ -19,8 +21,8 @@ use std::time::Instant;
 
 use ringfence_isa::assemble;
 use ringfence_verifier::{
-    verify, Access, ArgKind, ContextLayout, HelperSig, MapDef, ProgramType, RetKind,
-    ReturnRange, VerifierConfig,
+    verify, Access, ArgKind, ContextLayout, HelperSig, MapDef, ProgramType, RetKind, ReturnRange,
+    VerifierConfig,
 };
 
 fn with_helpers(t: ProgramType) -> ProgramType {
@@ -30,9 +32,15 @@ fn with_helpers(t: ProgramType) -> ProgramType {
         HelperSig::new("map_lookup_elem", &[Map, MapKey], RetKind::NullableMapValue),
     )
     .with_helper(5, HelperSig::new("unwind", &[Scalar], RetKind::Scalar))
-    .with_helper(6, HelperSig::new("trace", &[MemRead, Size], RetKind::Scalar))
+    .with_helper(
+        6,
+        HelperSig::new("trace", &[MemRead, Size], RetKind::Scalar),
+    )
     .with_helper(7, HelperSig::new("prandom", &[], RetKind::Scalar))
-    .with_helper(100, HelperSig::new("fill", &[MemWrite, Size], RetKind::Scalar))
+    .with_helper(
+        100,
+        HelperSig::new("fill", &[MemWrite, Size], RetKind::Scalar),
+    )
 }
 
 fn event_type() -> ProgramType {
@@ -63,13 +71,25 @@ fn config() -> VerifierConfig {
 }
 
 fn header<'a>(text: &'a str, key: &str) -> Option<&'a str> {
-    text.lines()
-        .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
-        .find_map(|l| l.trim_start().strip_prefix('#')?.trim().strip_prefix(key))
-        .map(|v| v.trim_start_matches(':').trim())
+    headers(text, key).into_iter().next()
 }
 
-fn outcome(text: &str, name: &str) -> (String, Option<u64>, u128) {
+fn headers<'a>(text: &'a str, key: &str) -> Vec<&'a str> {
+    text.lines()
+        .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
+        .filter_map(|l| l.trim_start().strip_prefix('#')?.trim().strip_prefix(key))
+        .map(|v| v.trim_start_matches(':').trim())
+        .collect()
+}
+
+/// What the diagnostic says beyond its kind: the path, rendered, and the facts.
+#[derive(Default)]
+struct Details {
+    path: String,
+    facts: Vec<String>,
+}
+
+fn outcome(text: &str, name: &str) -> (String, Option<u64>, u128, Details) {
     let mem_len: u64 = header(text, "mem-len").map_or(0, |v| v.parse().unwrap());
     let ptype = match header(text, "type") {
         Some("event") => with_helpers(event_type()),
@@ -80,12 +100,38 @@ fn outcome(text: &str, name: &str) -> (String, Option<u64>, u128) {
     let result = verify(&prog.insns, &ptype, &config());
     let micros = start.elapsed().as_micros();
     match result {
-        Ok(v) => ("accept".to_string(), Some(v.worst_case_insns()), micros),
-        Err(e) => (format!("reject {} at {}", e.kind.name(), e.insn_idx), None, {
-            // Every diagnostic renders.
-            assert!(!e.to_string().is_empty());
-            micros
-        }),
+        Ok(v) => (
+            "accept".to_string(),
+            Some(v.worst_case_insns()),
+            micros,
+            Details::default(),
+        ),
+        Err(e) => {
+            // Every diagnostic renders, naming the instruction.
+            assert!(e.to_string().contains(&format!("at slot {}", e.insn_idx)));
+            let path = e
+                .path
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} {}",
+                        s.insn_idx,
+                        if s.taken { "taken" } else { "not taken" }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let details = Details {
+                path,
+                facts: e.facts.clone(),
+            };
+            (
+                format!("reject {} at {}", e.kind.name(), e.insn_idx),
+                None,
+                micros,
+                details,
+            )
+        }
     }
 }
 
@@ -103,7 +149,23 @@ fn verifier_cases() {
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let text = std::fs::read_to_string(path).unwrap();
-        let (verdict, worst, micros) = outcome(&text, &name);
+        let (verdict, worst, micros, details) = outcome(&text, &name);
+        if let Some(path) = header(&text, "path") {
+            if path != details.path {
+                failures.push(format!(
+                    "{name}: expected path `{path}`, got `{}`",
+                    details.path
+                ));
+            }
+        }
+        for fact in headers(&text, "fact") {
+            if !details.facts.iter().any(|f| f.contains(fact)) {
+                failures.push(format!(
+                    "{name}: no fact contains `{fact}`; facts: {:?}",
+                    details.facts
+                ));
+            }
+        }
         let want = header(&text, "verdict").unwrap_or("").to_string();
         let want_worst: Option<u64> = header(&text, "worst-case").map(|v| v.parse().unwrap());
         let worst_ok = want_worst.is_none() || want_worst == worst;
@@ -146,5 +208,11 @@ fn verifier_cases() {
         }
     }
     assert!(files.len() >= 20, "only {} cases", files.len());
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
 }

@@ -11,7 +11,9 @@ use ringfence_verifier::{verify, ArgKind, HelperSig, ProgramType, RetKind, Verif
 const EXPECTED_REJECTIONS: &[(&str, &str, &str)] = &[];
 
 fn section(data: &str, name: &str) -> Option<String> {
-    let mut lines = data.lines().skip_while(|l| l.trim() != format!("-- {name}"));
+    let mut lines = data
+        .lines()
+        .skip_while(|l| l.trim() != format!("-- {name}"));
     lines.next()?;
     Some(
         lines

@@ -24,7 +24,8 @@ use ringfence_isa::{
 };
 
 use crate::error::{RunError, RunErrorKind};
-use crate::helpers::{HelperError, Helpers};
+use crate::helpers::{HelperError, Helpers, RunState};
+use crate::maps::Maps;
 use crate::memory::{Memory, MemoryRegion, RegionKind};
 
 /// Limits of one run.
@@ -72,12 +73,24 @@ impl CheckedInterpreter {
     /// Prepares `insns` (one per slot, see [`Insn`]) to run with `helpers` under `config`.
     /// Nothing is rejected here: an instruction that cannot run faults when it is reached.
     pub fn new(insns: &[Insn], helpers: &Helpers, config: Config) -> CheckedInterpreter {
+        CheckedInterpreter::with_maps(insns, helpers, &Maps::default(), config)
+    }
+
+    /// Like [`CheckedInterpreter::new`], for a program that refers to `maps` by index:
+    /// `r1 = map_fd(N) ll` loads the map's handle (its index, which the map helpers take)
+    /// and `r1 = map_value(N, off) ll` the address of byte `off` of the map's first value.
+    pub fn with_maps(
+        insns: &[Insn],
+        helpers: &Helpers,
+        maps: &Maps,
+        config: Config,
+    ) -> CheckedInterpreter {
         let config = Config {
             max_call_depth: config.max_call_depth.max(1),
             ..config
         };
         let mut steps: Vec<Step> = (0..insns.len())
-            .map(|insn_idx| prepare(insns, insn_idx))
+            .map(|insn_idx| prepare(insns, insn_idx, maps))
             .collect();
         steps.push(Step::fault(Fault::FellOffEnd));
         CheckedInterpreter {
@@ -109,12 +122,25 @@ impl CheckedInterpreter {
     /// Runs the program with `r1`-`r5` set to `args` (other registers 0, `r10` at the top of
     /// a zeroed stack) and `regions` added to the stack as the memory it may touch.
     pub fn run(&self, args: [u64; 5], regions: Vec<MemoryRegion<'_>>) -> Result<Outcome, RunError> {
+        self.run_with_state(args, regions, None)
+    }
+
+    /// Like [`CheckedInterpreter::run`], giving the helpers `state` to share.
+    pub fn run_with_state<'a>(
+        &self,
+        args: [u64; 5],
+        regions: Vec<MemoryRegion<'a>>,
+        state: Option<&'a mut RunState>,
+    ) -> Result<Outcome, RunError> {
         let stack_len = self
             .config
             .max_call_depth
             .saturating_mul(self.config.stack_per_frame);
         let mut stack = vec![0u8; stack_len];
         let mut memory = Memory::with_stack(&mut stack, self.config.stack_per_frame, regions);
+        if let Some(state) = state {
+            memory.set_run_state(state);
+        }
         let mut regs = [0u64; N_REGS];
         regs[1..6].copy_from_slice(&args);
         regs[FRAME_POINTER as usize] = memory.frame_pointer();
@@ -205,40 +231,23 @@ impl CheckedInterpreter {
                 }
                 Semantics::Atomic { size, op } => {
                     let addr = regs[dst].wrapping_add(step.off as i64 as u64);
-                    let n_bytes = size.bytes() as u64;
-                    let old = memory
-                        .load(addr, n_bytes)
-                        .map_err(|fault| fail(fault.into()))?;
                     let operand = truncate(regs[src], size);
-                    let (new, fetched) = match op {
-                        AtomicOp::Add => (Some(old.wrapping_add(operand)), None),
-                        AtomicOp::Or => (Some(old | operand), None),
-                        AtomicOp::And => (Some(old & operand), None),
-                        AtomicOp::Xor => (Some(old ^ operand), None),
-                        AtomicOp::FetchAdd => (Some(old.wrapping_add(operand)), Some(src)),
-                        AtomicOp::FetchOr => (Some(old | operand), Some(src)),
-                        AtomicOp::FetchAnd => (Some(old & operand), Some(src)),
-                        AtomicOp::FetchXor => (Some(old ^ operand), Some(src)),
-                        AtomicOp::Xchg => (Some(operand), Some(src)),
-                        AtomicOp::CmpXchg => {
-                            let expected = truncate(regs[0], size);
-                            ((old == expected).then_some(operand), Some(0))
-                        }
-                    };
-                    if let Some(new) = new {
-                        memory
-                            .store(addr, n_bytes, new)
-                            .map_err(|fault| fail(fault.into()))?;
-                    } else {
-                        // cmpxchg that does not swap still needs write permission, as it
-                        // would on hardware.
-                        memory
-                            .write_slice(addr, n_bytes)
-                            .map_err(|fault| fail(fault.into()))?;
-                    }
-                    if let Some(reg) = fetched {
-                        // `old` was loaded with `n_bytes`, so it is already zero-extended.
-                        regs[reg] = old;
+                    let expected = truncate(regs[0], size);
+                    let old = memory
+                        .read_modify_write(addr, size.bytes() as u64, |old| match op {
+                            AtomicOp::Add | AtomicOp::FetchAdd => Some(old.wrapping_add(operand)),
+                            AtomicOp::Or | AtomicOp::FetchOr => Some(old | operand),
+                            AtomicOp::And | AtomicOp::FetchAnd => Some(old & operand),
+                            AtomicOp::Xor | AtomicOp::FetchXor => Some(old ^ operand),
+                            AtomicOp::Xchg => Some(operand),
+                            AtomicOp::CmpXchg => (old == expected).then_some(operand),
+                        })
+                        .map_err(|fault| fail(fault.into()))?;
+                    // `old` was read with the access size, so it is already zero-extended.
+                    match op {
+                        AtomicOp::Add | AtomicOp::Or | AtomicOp::And | AtomicOp::Xor => {}
+                        AtomicOp::CmpXchg => regs[0] = old,
+                        _ => regs[src] = old,
                     }
                     pc += 1;
                 }
@@ -437,9 +446,30 @@ struct Frame {
 
 const LDDW_TAIL_REASON: &str = "the second slot of an lddw is reached without its first";
 
+/// The 64-bit value an `lddw` of `kind` with immediate `imm` loads, given the program's maps.
+pub fn resolve_map_reference(kind: Imm64Kind, imm: i64, maps: &Maps) -> Result<u64, &'static str> {
+    let map_idx = imm as u64 & 0xffff_ffff;
+    match kind {
+        Imm64Kind::Value => Ok(imm as u64),
+        Imm64Kind::MapFd if maps.get(map_idx as usize).is_some() => Ok(map_idx),
+        Imm64Kind::MapValue => {
+            let map = maps
+                .get(map_idx as usize)
+                .ok_or("an lddw refers to a map that does not exist")?;
+            let offset = imm as u64 >> 32;
+            let region = map.value_region();
+            if offset >= region.value_size {
+                return Err("an lddw points past the end of a map value");
+            }
+            Ok(region.base + offset)
+        }
+        Imm64Kind::MapFd => Err("an lddw refers to a map that does not exist"),
+    }
+}
+
 /// Prepares slot `insn_idx` of `insns`.
-fn prepare(insns: &[Insn], insn_idx: usize) -> Step {
-    let insn = insns[insn_idx];
+fn prepare(insns: &[Insn], insn_idx: usize, maps: &Maps) -> Step {
+    let mut insn = insns[insn_idx];
     if insn.is_lddw_tail() {
         return Step::fault(Fault::Bad(LDDW_TAIL_REASON));
     }
@@ -476,8 +506,9 @@ fn prepare(insns: &[Insn], insn_idx: usize) -> Step {
             if !insns.get(insn_idx + 1).is_some_and(Insn::is_lddw_tail) {
                 return bad("an lddw lacks its second slot");
             }
-            if kind != Imm64Kind::Value {
-                return bad("map references in lddw need a loaded program with maps");
+            match resolve_map_reference(kind, insn.imm, maps) {
+                Ok(value) => insn.imm = value as i64,
+                Err(reason) => return bad(reason),
             }
         }
         Semantics::Endian { bits, .. } if !matches!(bits, 16 | 32 | 64) => {

@@ -45,8 +45,8 @@ use std::ptr;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use ringfence_isa::{
-    AluOp, AtomicOp, ByteOrder, CallKind, Cond, Imm64Kind, Insn, Semantics, Size, Source,
-    Width, FRAME_POINTER, N_REGS,
+    AluOp, AtomicOp, ByteOrder, CallKind, Cond, Imm64Kind, Insn, Semantics, Size, Source, Width,
+    FRAME_POINTER, N_REGS,
 };
 use ringfence_verifier::{Context, VerifiedProgram};
 
@@ -243,7 +243,11 @@ impl FastInterpreter {
     ///   maximum length apart, with `data <= data_end`;
     /// - every scalar the program type promises (the `mem` length in `r2`) has its promised
     ///   value.
-    pub unsafe fn run(&self, args: [u64; 5], regions: Vec<FastRegion<'_>>) -> Result<u64, RunError> {
+    pub unsafe fn run(
+        &self,
+        args: [u64; 5],
+        regions: Vec<FastRegion<'_>>,
+    ) -> Result<u64, RunError> {
         let n_words = self.n_frames * STACK_PER_FRAME / 8;
         // `u64` words, so that the stack is 8-byte aligned like the frames the verifier
         // reasons about (aligned atomics stay atomic).
@@ -1123,9 +1127,9 @@ fn translate_one(
     let target = || -> Result<u32, RunError> {
         let target = insn.jump_target(slot).unwrap_or(-1);
         match usize::try_from(target) {
-            Ok(t) if t < insns.len() => index_of[t].ok_or(fail(RunErrorKind::JumpIntoLddw {
-                target: t,
-            })),
+            Ok(t) if t < insns.len() => {
+                index_of[t].ok_or(fail(RunErrorKind::JumpIntoLddw { target: t }))
+            }
             _ => Err(fail(RunErrorKind::JumpOutOfProgram {
                 target,
                 n_insns: insns.len(),
@@ -1347,9 +1351,7 @@ fn call_frames(insns: &[Insn]) -> usize {
             }
             seen[slot] = true;
             let insn = insns[slot];
-            let target = insn
-                .jump_target(slot)
-                .and_then(|t| usize::try_from(t).ok());
+            let target = insn.jump_target(slot).and_then(|t| usize::try_from(t).ok());
             let next = slot + insn.n_slots();
             match insn.semantics() {
                 Semantics::Exit => {}

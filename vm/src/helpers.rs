@@ -13,6 +13,28 @@ use std::sync::Arc;
 
 use crate::memory::{Memory, MemoryFault};
 
+/// What the helpers of one run share besides memory: the alerts it raised, the text it
+/// printed (`trace_printk`), its random state and, when the caller fixes it, the clock.
+#[derive(Clone, Debug, Default)]
+pub struct RunState {
+    /// Alerts raised with `rf_alert`.
+    pub alerts: crate::rf_helpers::AlertSink,
+    /// Lines printed with `trace_printk`.
+    pub trace: Vec<String>,
+    /// The state of `get_prandom_u32` (xorshift; 0 means "seed from the clock").
+    pub random: u64,
+    /// What `ktime_get_ns` returns, if fixed (deterministic tests); else the host's clock.
+    pub clock_ns: Option<u64>,
+}
+
+impl RunState {
+    /// Forgets what the last run recorded, keeping allocations.
+    pub fn clear(&mut self) {
+        self.alerts.clear();
+        self.trace.clear();
+    }
+}
+
 /// The signature of a helper: `(memory, [r1, r2, r3, r4, r5]) -> r0`.
 pub type HelperFn =
     dyn Fn(&mut Memory<'_>, [u64; 5]) -> Result<u64, HelperError> + Send + Sync + 'static;

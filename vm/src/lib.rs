@@ -21,10 +21,13 @@ pub mod jit;
 pub mod maps;
 pub mod memory;
 pub mod rf_helpers;
+pub mod rule;
 
 pub use checked::{CheckedInterpreter, Config, Outcome};
 pub use elf::{load_object, ElfProgram, LoadError, Object};
 pub use error::{RunError, RunErrorKind};
 pub use fast::{FastInterpreter, FastRegion, FastRunError};
-pub use helpers::{conformance_program_type, conformance_unwind, Helper, HelperError, Helpers};
+pub use helpers::{
+    conformance_program_type, conformance_unwind, Helper, HelperError, Helpers, RunState,
+};
 pub use memory::{Access, Memory, MemoryFault, MemoryRegion, Region, RegionKind};

@@ -12,7 +12,11 @@
 //! produce a fault, never a read of memory outside a region.
 #![forbid(unsafe_code)]
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::helpers::RunState;
 
 /// What a region of program memory is, for diagnostics and for the rules of later program
 /// types.
@@ -197,14 +201,78 @@ pub enum RegionBytes<'a> {
     ReadWrite(&'a mut [u8]),
     /// Readable only.
     ReadOnly(&'a [u8]),
+    /// Memory other threads use at the same time (map values): the first `len` bytes of
+    /// `words`, each word accessed atomically, so no access here is a data race.
+    Shared {
+        words: &'a [AtomicU64],
+        len: usize,
+        writable: bool,
+    },
 }
 
 impl RegionBytes<'_> {
-    fn as_slice(&self) -> &[u8] {
+    /// The address of the first byte.
+    fn base(&self) -> u64 {
         match self {
-            RegionBytes::ReadWrite(bytes) => bytes,
-            RegionBytes::ReadOnly(bytes) => bytes,
+            RegionBytes::ReadWrite(bytes) => bytes.as_ptr() as u64,
+            RegionBytes::ReadOnly(bytes) => bytes.as_ptr() as u64,
+            RegionBytes::Shared { words, .. } => words.as_ptr() as u64,
         }
+    }
+
+    /// The length in bytes.
+    fn len(&self) -> usize {
+        match self {
+            RegionBytes::ReadWrite(bytes) => bytes.len(),
+            RegionBytes::ReadOnly(bytes) => bytes.len(),
+            RegionBytes::Shared { len, .. } => *len,
+        }
+    }
+
+    fn writable(&self) -> bool {
+        match self {
+            RegionBytes::ReadWrite(_) => true,
+            RegionBytes::ReadOnly(_) => false,
+            RegionBytes::Shared { writable, .. } => *writable,
+        }
+    }
+
+    /// Bytes `start..start + len`, copied out of shared memory or borrowed otherwise.
+    fn get(&self, start: usize, len: usize) -> Option<Cow<'_, [u8]>> {
+        let end = start.checked_add(len)?;
+        match self {
+            RegionBytes::ReadWrite(bytes) => bytes.get(start..end).map(Cow::Borrowed),
+            RegionBytes::ReadOnly(bytes) => bytes.get(start..end).map(Cow::Borrowed),
+            RegionBytes::Shared {
+                words, len: size, ..
+            } => (end <= *size)
+                .then(|| Cow::Owned((start..end).map(|i| shared_byte(words, i)).collect())),
+        }
+    }
+}
+
+/// Byte `i` of shared words.
+fn shared_byte(words: &[AtomicU64], i: usize) -> u8 {
+    (words[i / 8].load(Ordering::Relaxed) >> (8 * (i % 8))) as u8
+}
+
+/// Writes `data` at byte `start` of shared words, each word updated atomically.
+fn shared_write(words: &[AtomicU64], start: usize, data: &[u8]) {
+    let mut i = 0;
+    while i < data.len() {
+        let at = start + i;
+        let (word, shift) = (at / 8, at % 8);
+        let n = (8 - shift).min(data.len() - i);
+        let mut value = 0u64;
+        let mut mask = 0u64;
+        for (k, &byte) in data[i..i + n].iter().enumerate() {
+            value |= (byte as u64) << (8 * (shift + k));
+            mask |= 0xffu64 << (8 * (shift + k));
+        }
+        let _ = words[word].fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+            Some((old & !mask) | value)
+        });
+        i += n;
     }
 }
 
@@ -232,14 +300,32 @@ impl<'a> MemoryRegion<'a> {
         }
     }
 
+    /// A region of memory other threads use at the same time (a map's values): the first
+    /// `len` bytes of `words`.
+    pub fn shared(
+        kind: RegionKind,
+        words: &'a [AtomicU64],
+        len: usize,
+        writable: bool,
+    ) -> MemoryRegion<'a> {
+        let len = len.min(words.len() * 8);
+        MemoryRegion {
+            kind,
+            bytes: RegionBytes::Shared {
+                words,
+                len,
+                writable,
+            },
+        }
+    }
+
     /// The region's descriptor.
     pub fn region(&self) -> Region {
-        let bytes = self.bytes.as_slice();
         Region {
             kind: self.kind,
-            base: bytes.as_ptr() as u64,
-            len: bytes.len() as u64,
-            writable: matches!(self.bytes, RegionBytes::ReadWrite(_)),
+            base: self.bytes.base(),
+            len: self.bytes.len() as u64,
+            writable: self.bytes.writable(),
         }
     }
 }
@@ -253,6 +339,8 @@ pub struct Memory<'a> {
     /// The index of the stack region in `windows`, if there is one.
     stack_idx: Option<usize>,
     stack_per_frame: u64,
+    /// What the run's helpers share besides memory, when the caller gave it.
+    run_state: Option<&'a mut RunState>,
 }
 
 /// The visible part of one region: `region` in host addresses, starting `start` bytes into
@@ -271,6 +359,7 @@ impl<'a> Memory<'a> {
             backing: Vec::with_capacity(regions.len() + 1),
             stack_idx: None,
             stack_per_frame: 0,
+            run_state: None,
         };
         for region in regions {
             memory.push(region);
@@ -301,6 +390,16 @@ impl<'a> Memory<'a> {
         memory
     }
 
+    /// Gives the run's helpers `state` (alerts, trace output, randomness, the clock).
+    pub fn set_run_state(&mut self, state: &'a mut RunState) {
+        self.run_state = Some(state);
+    }
+
+    /// The run's shared helper state, if the caller gave one.
+    pub fn run_state(&mut self) -> Option<&mut RunState> {
+        self.run_state.as_deref_mut()
+    }
+
     /// The regions as the program currently sees them.
     pub fn regions(&self) -> impl Iterator<Item = Region> + '_ {
         self.windows.iter().map(|window| window.region)
@@ -321,19 +420,18 @@ impl<'a> Memory<'a> {
         let Some(idx) = self.stack_idx else {
             return false;
         };
-        let total = self.backing[idx].as_slice().len() as u64;
+        let total = self.backing[idx].len() as u64;
         let Some(live) = (depth as u64 + 1).checked_mul(self.stack_per_frame) else {
             return false;
         };
         if live > total {
             return false;
         }
-        let full = self.backing[idx].as_slice();
         let start = (total - live) as usize;
         self.windows[idx] = Window {
             region: Region {
                 kind: RegionKind::Stack { depth },
-                base: full.as_ptr() as u64 + start as u64,
+                base: self.backing[idx].base() + start as u64,
                 len: live,
                 writable: true,
             },
@@ -372,13 +470,14 @@ impl<'a> Memory<'a> {
         self.write(addr, &bytes[..n])
     }
 
-    /// The `len` bytes at `addr`, if they lie inside one region.
+    /// The `len` bytes at `addr`, if they lie inside one region (copied out of shared
+    /// memory, borrowed otherwise).
     #[inline]
-    pub fn read(&self, addr: u64, len: u64) -> Result<&[u8], MemoryFault> {
+    pub fn read(&self, addr: u64, len: u64) -> Result<Cow<'_, [u8]>, MemoryFault> {
         for (window, backing) in self.windows.iter().zip(&self.backing) {
             if window.region.contains(addr, len) {
                 let start = window.start + (addr - window.region.base) as usize;
-                if let Some(bytes) = backing.as_slice().get(start..start + len as usize) {
+                if let Some(bytes) = backing.get(start, len as usize) {
                     return Ok(bytes);
                 }
             }
@@ -386,16 +485,93 @@ impl<'a> Memory<'a> {
         Err(self.fault(addr, len, Access::Read))
     }
 
+    /// Checks that `len` bytes at `addr` lie inside one region the program may access so.
+    pub fn check(&self, addr: u64, len: u64, access: Access) -> Result<(), MemoryFault> {
+        let Some(window) = self.windows.iter().find(|w| w.region.contains(addr, len)) else {
+            return Err(self.fault(addr, len, access));
+        };
+        if access == Access::Write && !window.region.writable {
+            return Err(MemoryFault::ReadOnly {
+                addr,
+                size: len,
+                region: window.region,
+            });
+        }
+        Ok(())
+    }
+
+    /// Replaces the `size`-byte value at `addr` with `update(old)` in one step that no other
+    /// thread can interleave with when the region is shared, and returns the old value. The
+    /// update returns `None` to leave memory as it is (a failed compare-and-exchange), which
+    /// still needs write permission.
+    pub fn read_modify_write(
+        &mut self,
+        addr: u64,
+        size: u64,
+        update: impl Fn(u64) -> Option<u64>,
+    ) -> Result<u64, MemoryFault> {
+        self.check(addr, size, Access::Write)?;
+        let idx = self
+            .windows
+            .iter()
+            .position(|w| w.region.contains(addr, size))
+            .expect("check found the region");
+        let window = self.windows[idx];
+        let start = window.start + (addr - window.region.base) as usize;
+        if let RegionBytes::Shared { words, .. } = &self.backing[idx] {
+            let shift = start % 8;
+            if shift + size as usize > 8 {
+                // Atomics are aligned on hardware; a misaligned one is refused, not torn.
+                return Err(self.fault(addr, size, Access::Write));
+            }
+            let mask = if size == 8 {
+                u64::MAX
+            } else {
+                ((1u64 << (8 * size)) - 1) << (8 * shift)
+            };
+            let mut old_value = 0;
+            let _ = words[start / 8].fetch_update(Ordering::SeqCst, Ordering::SeqCst, |word| {
+                old_value = (word & mask) >> (8 * shift);
+                update(old_value).map(|new| (word & !mask) | ((new << (8 * shift)) & mask))
+            });
+            return Ok(old_value);
+        }
+        let old = self.load(addr, size)?;
+        if let Some(new) = update(old) {
+            self.store(addr, size, new)?;
+        }
+        Ok(old)
+    }
+
     /// Copies `data` to `addr`, if the range lies inside one writable region.
     #[inline]
     pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), MemoryFault> {
         let len = data.len() as u64;
+        let shared = self
+            .windows
+            .iter()
+            .zip(&self.backing)
+            .find_map(|(window, backing)| match backing {
+                RegionBytes::Shared {
+                    words,
+                    writable: true,
+                    ..
+                } if window.region.contains(addr, len) => {
+                    Some((*words, window.start + (addr - window.region.base) as usize))
+                }
+                _ => None,
+            });
+        if let Some((words, start)) = shared {
+            shared_write(words, start, data);
+            return Ok(());
+        }
         let dst = self.write_slice(addr, len)?;
         dst.copy_from_slice(data);
         Ok(())
     }
 
-    /// The `len` bytes at `addr` for writing, if they lie inside one writable region.
+    /// The `len` bytes at `addr` for writing, if they lie inside one writable region that is
+    /// not shared (shared memory is written with [`Memory::write`]).
     pub fn write_slice(&mut self, addr: u64, len: u64) -> Result<&mut [u8], MemoryFault> {
         let found = self
             .windows
@@ -416,7 +592,7 @@ impl<'a> Memory<'a> {
                     nearest: None,
                 }),
             },
-            RegionBytes::ReadOnly(_) => Err(MemoryFault::ReadOnly {
+            RegionBytes::ReadOnly(_) | RegionBytes::Shared { .. } => Err(MemoryFault::ReadOnly {
                 addr,
                 size: len,
                 region: window.region,
@@ -426,14 +602,15 @@ impl<'a> Memory<'a> {
 
     /// Reads a NUL-terminated string of at most `max_len` bytes (without the NUL) starting at
     /// `addr`; the string and its terminator must lie inside one region.
-    pub fn read_c_str(&self, addr: u64, max_len: u64) -> Result<&[u8], MemoryFault> {
+    pub fn read_c_str(&self, addr: u64, max_len: u64) -> Result<Vec<u8>, MemoryFault> {
         for (window, backing) in self.windows.iter().zip(&self.backing) {
             if window.region.contains(addr, 1) {
                 let start = window.start + (addr - window.region.base) as usize;
-                let rest = backing.as_slice().get(start..).unwrap_or_default();
-                let limit = rest.len().min(max_len as usize);
-                return match rest[..limit].iter().position(|&b| b == 0) {
-                    Some(nul) => Ok(&rest[..nul]),
+                let available = backing.len().saturating_sub(start);
+                let limit = available.min(max_len as usize);
+                let rest = backing.get(start, limit).unwrap_or_default();
+                return match rest.iter().position(|&b| b == 0) {
+                    Some(nul) => Ok(rest[..nul].to_vec()),
                     None => Err(self.fault(addr, limit as u64 + 1, Access::Read)),
                 };
             }

@@ -82,7 +82,10 @@ fn builtin_layouts() {
     let exec = set.get(1).unwrap().layout();
     assert_eq!((exec.data_offset, exec.data_end_offset), (0, 8));
     assert_eq!(&offsets(exec)[..10], PROCESS_OFFSETS);
-    assert_eq!(&offsets(exec)[10..], [("stdin_type", 84, 1), ("stdout_type", 85, 1)]);
+    assert_eq!(
+        &offsets(exec)[10..],
+        [("stdin_type", 84, 1), ("stdout_type", 85, 1)]
+    );
     assert_eq!(exec.size, 88);
     assert_eq!(exec.padding(), [(86, 2)]);
 

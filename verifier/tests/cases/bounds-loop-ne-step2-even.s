@@ -1,5 +1,6 @@
-# verdict: reject UnboundedLoop at 4
-# FIXME: terminates, but `!=` exits are only proven with steps of exactly 1.
+# verdict: accept
+# worst-case: 27
+# Steps of 2 from 0 reach 16 exactly.
     r0 = 0
     r3 = 0
 loop:

@@ -1,6 +1,7 @@
-# verdict: reject OutOfBounds at 3
+# verdict: accept
+# worst-case: 20
 # mem-len: 32
-# FIXME: terminates and stays in bounds, but `!=` exits are only proven with steps of 1.
+# Steps of 8 from offset 0 reach the end pointer (offset 32) exactly.
     r2 = r1
     r2 += 32
     r0 = 0

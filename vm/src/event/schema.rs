@@ -400,8 +400,16 @@ impl SchemaSet {
                 "A process replaced its image (execve); the process fields describe the new image.",
             )
             .fields(&process)
-            .field("stdin_type", FieldKind::U8, &format!("What standard input is: {fd_doc}"))
-            .field("stdout_type", FieldKind::U8, &format!("What standard output is: {fd_doc}"))
+            .field(
+                "stdin_type",
+                FieldKind::U8,
+                &format!("What standard input is: {fd_doc}"),
+            )
+            .field(
+                "stdout_type",
+                FieldKind::U8,
+                &format!("What standard output is: {fd_doc}"),
+            )
             .build();
         let file_open = Schema::builder("file_open", 1)
             .doc("A process opened a file.")
@@ -442,7 +450,11 @@ impl SchemaSet {
             .doc("A login attempt (sshd, login, su, sudo), successful or not.")
             .fields(&process)
             .field("user", FieldKind::Str, "The account the attempt was for.")
-            .field("service", FieldKind::Str, "The service that checked it (sshd, sudo, ...).")
+            .field(
+                "service",
+                FieldKind::Str,
+                "The service that checked it (sshd, sudo, ...).",
+            )
             .field(
                 "saddr",
                 FieldKind::Ipv6,

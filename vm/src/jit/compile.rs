@@ -194,9 +194,7 @@ impl JitCompiler {
                         _ => return Err(bad(format!("unknown name {name:?}"))),
                     }
                 }
-                FinalizedRelocTarget::ExternalName(other) => {
-                    return Err(bad(format!("{other:?}")))
-                }
+                FinalizedRelocTarget::ExternalName(other) => return Err(bad(format!("{other:?}"))),
             };
             relocs.push(Reloc {
                 offset: reloc.offset,
@@ -452,10 +450,8 @@ impl Analysis {
                     Some(bad) if !checked => return Err(target_error(pc, bad)),
                     _ => falls_through = false,
                 },
-                Semantics::Call { .. } => {
-                    if next < n_insns {
-                        leaders.insert(next);
-                    }
+                Semantics::Call { .. } if next < n_insns => {
+                    leaders.insert(next);
                 }
                 _ => {}
             }
@@ -481,7 +477,12 @@ impl Analysis {
     /// interpreter does).
     fn frames_needed(&self, max_call_depth: usize) -> usize {
         // Depth-first search with colours: 0 unvisited, 1 on the path, 2 done.
-        fn depth(analysis: &Analysis, idx: usize, colour: &mut [u8], memo: &mut [usize]) -> Option<usize> {
+        fn depth(
+            analysis: &Analysis,
+            idx: usize,
+            colour: &mut [u8],
+            memo: &mut [usize],
+        ) -> Option<usize> {
             match colour[idx] {
                 1 => return None,
                 2 => return Some(memo[idx]),
@@ -575,6 +576,8 @@ struct Emitter<'a, 'b> {
     callee_refs: HashMap<usize, FuncRef>,
     /// Whether the current block is still open (not yet terminated).
     open: bool,
+    /// Fault blocks to fill once the body is done: (block, instruction, fault).
+    deferred_faults: Vec<(Block, usize, RunErrorKind)>,
 }
 
 /// Plain accesses: the verifier proved them in bounds (or checked mode checked them), so
@@ -635,7 +638,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let checked = config.checked.then(|| {
             let budget_value = b.ins().load(I64, ctx_flags(), ctx, runtime::OFFSET_BUDGET);
             b.def_var(budget, budget_value);
-            let stack_top = b.ins().load(I64, ctx_flags(), ctx, runtime::OFFSET_STACK_TOP);
+            let stack_top = b
+                .ins()
+                .load(I64, ctx_flags(), ctx, runtime::OFFSET_STACK_TOP);
             let frame_lo = b.ins().iadd_imm_s(fp, -(STACK_PER_FRAME as i64));
             let stack_span = b.ins().isub(stack_top, frame_lo);
             let region0_base = b
@@ -698,6 +703,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             access_sig,
             callee_refs,
             open: true,
+            deferred_faults: Vec::new(),
         }
     }
 
@@ -731,6 +737,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.switch_to_block(self.return_early);
         let zero = self.b.ins().iconst(I64, 0);
         self.b.ins().return_(&[zero]);
+        for (block, insn_idx, kind) in std::mem::take(&mut self.deferred_faults) {
+            self.b.switch_to_block(block);
+            self.fault(insn_idx, kind);
+        }
     }
 
     fn var(&mut self, reg: u8) -> Value {
@@ -785,7 +795,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
             return;
         }
         let left = self.b.use_var(self.budget);
-        let short = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, left, n as i64);
+        let short = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedLessThan, left, n as i64);
         let fault_block = self.b.create_block();
         let go_on = self.b.create_block();
         self.b.ins().brif(short, fault_block, &[], go_on, &[]);
@@ -809,34 +822,24 @@ impl<'a, 'b> Emitter<'a, 'b> {
             },
             Target::LddwTail(target) => RunErrorKind::JumpIntoLddw { target },
         };
-        let current = self.b.current_block();
-        let fault_block = self.b.create_block();
-        self.b.switch_to_block(fault_block);
-        self.b.set_cold_block(fault_block);
-        self.fault(pc, kind);
-        if let Some(current) = current {
-            self.b.switch_to_block(current);
-        }
-        self.open = true;
-        fault_block
+        self.deferred_fault(pc, kind)
     }
 
     /// The block execution falls into after `pc`, or a faulting one past the end.
     fn fall_block(&mut self, pc: usize) -> Block {
         let next = pc + self.insns[pc].n_slots();
-        if let Some(&block) = self.blocks.get(&next) {
-            return block;
+        match self.blocks.get(&next) {
+            Some(&block) => block,
+            None => self.deferred_fault(fell_off_end_idx(self.insns), RunErrorKind::FellOffEnd),
         }
-        let current = self.b.current_block();
-        let fault_block = self.b.create_block();
-        self.b.switch_to_block(fault_block);
-        let idx = fell_off_end_idx(self.insns);
-        self.fault(idx, RunErrorKind::FellOffEnd);
-        if let Some(current) = current {
-            self.b.switch_to_block(current);
-        }
-        self.open = true;
-        fault_block
+    }
+
+    /// A block, filled after the function's body, that raises `kind` at `insn_idx`.
+    fn deferred_fault(&mut self, insn_idx: usize, kind: RunErrorKind) -> Block {
+        let block = self.b.create_block();
+        self.b.set_cold_block(block);
+        self.deferred_faults.push((block, insn_idx, kind));
+        block
     }
 
     fn emit_slot(&mut self, pc: usize) {
@@ -950,18 +953,16 @@ impl<'a, 'b> Emitter<'a, 'b> {
             }
             Semantics::Call {
                 kind: CallKind::Local,
-            } => {
-                match resolve_target(self.insns, pc) {
-                    Some(Target::Slot(target)) => self.local_call(pc, target),
-                    other => {
-                        let target = other.unwrap_or(Target::Outside(-1));
-                        let block = self.target_block(pc, target);
-                        self.b.ins().jump(block, &[]);
-                        self.open = false;
-                        return;
-                    }
+            } => match resolve_target(self.insns, pc) {
+                Some(Target::Slot(target)) => self.local_call(pc, target),
+                other => {
+                    let target = other.unwrap_or(Target::Outside(-1));
+                    let block = self.target_block(pc, target);
+                    self.b.ins().jump(block, &[]);
+                    self.open = false;
+                    return;
                 }
-            }
+            },
             Semantics::Call { kind } => {
                 let id = match kind {
                     CallKind::Register => self.var(insn.dst),
@@ -1022,11 +1023,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
     fn local_call(&mut self, pc: usize, target: usize) {
         // A new frame needs 512 bytes below the current one: `fp - 1024 >= stack_bottom`.
         let room = self.b.ins().isub(self.fp, self.stack_bottom);
-        let too_deep = self.b.ins().icmp_imm_s(
-            IntCC::UnsignedLessThan,
-            room,
-            2 * STACK_PER_FRAME as i64,
-        );
+        let too_deep =
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedLessThan, room, 2 * STACK_PER_FRAME as i64);
         let fault_block = self.b.create_block();
         let go_on = self.b.create_block();
         self.b.ins().brif(too_deep, fault_block, &[], go_on, &[]);
@@ -1104,7 +1104,14 @@ impl<'a, 'b> Emitter<'a, 'b> {
 
     /// The address operands of an access of `size` at `base + off`: `(base, off)` for a plain
     /// access; in checked mode the access is checked first and `(base + off, 0)` returned.
-    fn address(&mut self, pc: usize, base: Value, off: i16, size: Size, kind: AccessKind) -> (Value, i32) {
+    fn address(
+        &mut self,
+        pc: usize,
+        base: Value,
+        off: i16,
+        size: Size,
+        kind: AccessKind,
+    ) -> (Value, i32) {
         if self.checked.is_none() {
             return (base, off as i32);
         }
@@ -1135,10 +1142,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.switch_to_block(try_region0);
         let offset = self.b.ins().isub(addr, values.region0_base);
         let limit = self.b.ins().iadd_imm_s(values.region0_len, -size);
-        let fits = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, values.region0_len, size);
+        let fits =
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, values.region0_len, size);
         let inside = self
             .b
             .ins()
@@ -1319,7 +1326,14 @@ impl<'a, 'b> Emitter<'a, 'b> {
 
     /// Division and modulo with RFC 9669's answers where hardware would trap: `x / 0 == 0`,
     /// `x % 0 == x`, `MIN / -1 == MIN`, `MIN % -1 == 0`.
-    fn divide(&mut self, op: AluOp, ty: Type, left: Value, right: Value, imm: Option<i64>) -> Value {
+    fn divide(
+        &mut self,
+        op: AluOp,
+        ty: Type,
+        left: Value,
+        right: Value,
+        imm: Option<i64>,
+    ) -> Value {
         let minus_one = if ty == I64 { -1 } else { u32::MAX as i64 };
         let signed = matches!(op, AluOp::SDiv | AluOp::SMod);
         if let Some(imm) = imm {

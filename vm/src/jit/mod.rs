@@ -2,7 +2,7 @@
 //! memory model, helpers and semantics as the checked interpreter ([`crate::checked`]).
 //!
 //! Module map:
-//! - [`compile`](self) (private `compile.rs`): BPF to Cranelift IR. The eleven BPF registers
+//! - `compile.rs`: BPF to Cranelift IR, and [`JitCompiler`], the reusable compiler. The eleven BPF registers
 //!   are Cranelift `Variable`s, so SSA form comes from cranelift-frontend (Braun et al.,
 //!   "Simple and Efficient Construction of Static Single Assignment Form", CC 2013); one
 //!   Cranelift block per BPF basic block; each BPF function (the entry and every target of a
@@ -39,8 +39,14 @@
 //!   current stack window and the first region (the input buffer or context); anything else
 //!   goes to [`crate::Memory`], which knows every region and builds the same [`RunError`] the
 //!   interpreter would. Instructions are counted per basic block against
-//!   [`JitConfig::max_insns`]. A checked program cannot touch memory outside its regions,
-//!   whatever its instructions, so [`JitProgram::compile_checked`] is safe.
+//!   [`JitConfig::max_insns`]: a block is charged on entry, and when fewer instructions are
+//!   left than it holds the run stops there, naming the instruction where the interpreter
+//!   stops, but without the effects of the block's instructions before it (the interpreter
+//!   performs them, and would report a memory fault among them first). A checked program
+//!   cannot touch memory outside its regions, whatever its instructions, so
+//!   [`JitProgram::compile_checked`] is safe. Known gap: an atomic on a shared (map value)
+//!   region that straddles an 8-byte word is refused by the interpreter and performed by
+//!   the checked JIT.
 //!
 //! Architecture Invariant: the only `unsafe` of the JIT lives in `code.rs` (calling the
 //! compiled code) and `runtime.rs` (the trampolines reading the run context); `compile.rs` is
@@ -112,10 +118,14 @@ pub enum JitError {
         n_insns: usize,
     },
     /// A jump or local call lands in the second slot of an `lddw` (unchecked mode).
-    #[error("instruction {insn_idx}: jump to instruction {target} lands in the second slot of an lddw")]
+    #[error(
+        "instruction {insn_idx}: jump to instruction {target} lands in the second slot of an lddw"
+    )]
     JumpIntoLddw { insn_idx: usize, target: usize },
     /// Execution can run past the last instruction (unchecked mode).
-    #[error("instruction {insn_idx}: execution can run past the last instruction without reaching exit")]
+    #[error(
+        "instruction {insn_idx}: execution can run past the last instruction without reaching exit"
+    )]
     FellOffEnd { insn_idx: usize },
     /// The configuration is out of range.
     #[error("bad JIT configuration: {reason}")]
@@ -130,11 +140,10 @@ pub enum JitError {
         message: String,
     },
     /// The generated code needs a relocation the linker does not handle.
-    #[error("the function at instruction {function_start} needs an unsupported relocation: {what}")]
-    Relocation {
-        function_start: usize,
-        what: String,
-    },
+    #[error(
+        "the function at instruction {function_start} needs an unsupported relocation: {what}"
+    )]
+    Relocation { function_start: usize, what: String },
     /// Executable memory could not be mapped.
     #[error("cannot map executable memory: {message}")]
     CodeMemory { message: String },
@@ -239,7 +248,11 @@ impl JitProgram {
     /// `r2` holds its length. Returns `r0`.
     pub fn run_mem(&self, mem: &mut [u8]) -> Result<u64, RunError> {
         let args = [mem.as_ptr() as u64, mem.len() as u64, 0, 0, 0];
-        runtime::run(self, args, runtime::PendingRegions::One(RegionKind::Input, mem))
+        runtime::run(
+            self,
+            args,
+            runtime::PendingRegions::One(RegionKind::Input, mem),
+        )
     }
 
     /// Runs the program with `r1`-`r5` set to `args` (other registers 0, `r10` at the top of

@@ -19,7 +19,7 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use super::{JitProgram, STACK_PER_FRAME};
 use crate::error::{RunError, RunErrorKind};
 use crate::helpers::{Helper, HelperError, Helpers};
-use crate::memory::{Memory, MemoryRegion, RegionKind};
+use crate::memory::{Access, Memory, MemoryRegion, RegionKind};
 
 /// `RunContext::status` while the program runs.
 pub(crate) const STATUS_RUNNING: u64 = 0;
@@ -34,7 +34,7 @@ pub(crate) const FAULT_BUDGET: u64 = u64::MAX;
 /// The access kinds `check_access` receives in bits 8 and up of its `size_kind` argument.
 pub(crate) const ACCESS_READ: u64 = 0;
 pub(crate) const ACCESS_WRITE: u64 = 1;
-/// An atomic read-modify-write: checked as a read, then as a write, as the interpreter does.
+/// An atomic read-modify-write: checked as a write, as the interpreter does.
 pub(crate) const ACCESS_ATOMIC: u64 = 2;
 
 /// What compiled code reads and writes during one run. `repr(C)`: the code addresses the
@@ -110,9 +110,7 @@ impl HelperTable {
     fn get(&self, id: u64) -> Option<&Helper> {
         match usize::try_from(id).ok().and_then(|idx| self.dense.get(idx)) {
             Some(entry) => entry.as_ref(),
-            None => u32::try_from(id)
-                .ok()
-                .and_then(|id| self.registry.get(id)),
+            None => u32::try_from(id).ok().and_then(|id| self.registry.get(id)),
         }
     }
 }
@@ -247,7 +245,14 @@ impl<'a> RunState<'a> {
         ctx.status = STATUS_FAULTED;
     }
 
-    fn call_helper(&mut self, ctx: &mut RunContext, insn_idx: u64, id: u64, fp: u64, args: [u64; 5]) -> u64 {
+    fn call_helper(
+        &mut self,
+        ctx: &mut RunContext,
+        insn_idx: u64,
+        id: u64,
+        fp: u64,
+        args: [u64; 5],
+    ) -> u64 {
         let helpers = self.helpers;
         let Some(helper) = helpers.get(id) else {
             self.fail(ctx, insn_idx, RunErrorKind::UnknownHelper { id });
@@ -279,16 +284,23 @@ impl<'a> RunState<'a> {
         }
     }
 
-    fn check_access(&mut self, ctx: &mut RunContext, insn_idx: u64, addr: u64, size_kind: u64, fp: u64) -> u64 {
+    fn check_access(
+        &mut self,
+        ctx: &mut RunContext,
+        insn_idx: u64,
+        addr: u64,
+        size_kind: u64,
+        fp: u64,
+    ) -> u64 {
         let size = size_kind & 0xff;
         let memory = self.memory(fp);
-        let result = match size_kind >> 8 {
-            ACCESS_READ => memory.read(addr, size).map(drop),
-            ACCESS_WRITE => memory.write_slice(addr, size).map(drop),
-            _ => memory
-                .load(addr, size)
-                .and_then(|_| memory.write_slice(addr, size).map(drop)),
+        // An atomic needs write permission even when it does not write (a failed cmpxchg),
+        // as in the interpreter.
+        let access = match size_kind >> 8 {
+            ACCESS_READ => Access::Read,
+            _ => Access::Write,
         };
+        let result = memory.check(addr, size, access);
         match result {
             Ok(()) => 0,
             Err(fault) => {

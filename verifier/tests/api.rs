@@ -1,0 +1,102 @@
+//! The public API beyond verdicts: what a `VerifiedProgram` reports, errors for programs
+//! the assembler cannot express, and the rendering of a diagnostic.
+
+use ringfence_isa::{assemble, Insn, Op};
+use ringfence_verifier::{
+    verify, ArgKind, HelperSig, ProgramType, RetKind, VerifierConfig, VerifyErrorKind,
+};
+
+fn mem(len: u64) -> ProgramType {
+    ProgramType::mem(len).with_helper(
+        5,
+        HelperSig::new("unwind", &[ArgKind::Scalar], RetKind::Scalar),
+    )
+}
+
+#[test]
+fn a_verified_program_reports_its_facts() {
+    let prog = assemble(
+        "t.s",
+        "r1 = 1\n*(u64 *)(r10 - 16) = r1\ncall f\nexit\nf:\n*(u64 *)(r10 - 40) = r1\nr0 = 0\nexit\n",
+    )
+    .unwrap();
+    let v = verify(&prog.insns, &mem(0), &VerifierConfig::default()).unwrap();
+    assert_eq!(v.insns(), &prog.insns[..]);
+    assert_eq!(v.n_insns(), 7);
+    assert_eq!(v.worst_case_insns(), 7);
+    assert_eq!(v.prog_type().name, "mem");
+    let usage: Vec<(usize, u32)> = v
+        .stack_usage()
+        .iter()
+        .map(|s| (s.func_start, s.bytes))
+        .collect();
+    assert_eq!(usage, vec![(0, 16), (4, 40)]);
+}
+
+#[test]
+fn the_worst_case_limit_is_enforced() {
+    let prog = assemble("t.s", "r0 = 0\nl:\nr0 += 1\nif r0 < 100 goto l\nexit\n").unwrap();
+    let config = VerifierConfig {
+        max_worst_case: Some(100),
+        ..VerifierConfig::default()
+    };
+    let e = verify(&prog.insns, &mem(0), &config).unwrap_err();
+    assert_eq!(e.kind, VerifyErrorKind::TooManyInsns { worst_case: 202 });
+}
+
+#[test]
+fn malformed_programs_are_rejected_with_typed_errors() {
+    let exit = Insn::new(Op::Exit);
+    let e = verify(&[], &mem(0), &VerifierConfig::default()).unwrap_err();
+    assert_eq!(e.kind, VerifyErrorKind::EmptyProgram);
+    // A local call out of the program.
+    let call = Insn::new(Op::CallLocal).imm(100);
+    let e = verify(&[call, exit], &mem(0), &VerifierConfig::default()).unwrap_err();
+    assert_eq!(e.kind, VerifyErrorKind::BadCallTarget { target: 101 });
+    assert_eq!(e.insn_idx, 0);
+    // A register that does not exist.
+    let bad = Insn::new(Op::Mov64Imm).dst(11);
+    let e = verify(&[bad, exit], &mem(0), &VerifierConfig::default()).unwrap_err();
+    assert_eq!(e.kind, VerifyErrorKind::InvalidInstruction);
+    // An lddw without its second slot.
+    let lddw = Insn::new(Op::Lddw).imm(5);
+    let e = verify(&[lddw], &mem(0), &VerifierConfig::default()).unwrap_err();
+    assert_eq!(e.kind, VerifyErrorKind::InvalidInstruction);
+}
+
+#[test]
+fn a_diagnostic_reads_in_one_go() {
+    let prog = assemble(
+        "t.s",
+        "r2 = *(u8 *)(r1 + 0)\nif r2 > 9 goto out\nr1 += r2\nr0 = *(u64 *)(r1 + 0)\nexit\nout:\nr0 = 0\nexit\n",
+    )
+    .unwrap();
+    let e = verify(&prog.insns, &mem(16), &VerifierConfig::default()).unwrap_err();
+    let text = e.to_string();
+    let expected = "\
+error[OutOfBounds]: memory access out of bounds
+  at slot 3: r0 = *(u64 *)(r1 + 0)
+  fact: r1: pointer to buffer, offset in [0, 9]
+  fact: access [0, 17) = offset 0 +0 .. 9 +0 + 8
+  fact: buffer is [0, 16)
+  path: 1 not taken
+  help: bound the offset with a comparison that excludes the out-of-range values";
+    assert_eq!(text, expected);
+}
+
+#[test]
+fn recursion_names_the_cycle() {
+    let prog = assemble(
+        "t.s",
+        "call f\nr0 = 0\nexit\nf:\ncall g\nexit\ng:\ncall f\nexit\n",
+    )
+    .unwrap();
+    let e = verify(&prog.insns, &mem(0), &VerifierConfig::default()).unwrap_err();
+    assert_eq!(
+        e.kind,
+        VerifyErrorKind::Recursion {
+            cycle: vec![3, 5, 3]
+        }
+    );
+    assert!(e.to_string().contains("f3 -> f5 -> f3"), "{e}");
+}

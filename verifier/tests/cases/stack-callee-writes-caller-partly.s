@@ -1,0 +1,11 @@
+# verdict: reject UninitStack at 3
+    r1 = r10
+    r1 += -8
+    call f
+    r0 = *(u64 *)(r10 - 8)
+    exit
+f:
+    r2 = 9
+    *(u32 *)(r1 + 0) = r2
+    r0 = 0
+    exit

@@ -1,0 +1,482 @@
+//! The fast interpreter against the checked interpreter (the oracle): same `r0` (or the same
+//! error) and the same final memory, on
+//!
+//! - every program of the bpf_conformance suite (`../shared/conformance/tests`), verified as
+//!   a `mem` program of its buffer's length with helper 5 (`unwind`); the programs the
+//!   verifier rejects cannot run in the fast interpreter and are listed in
+//!   [`REJECTED_BY_THE_VERIFIER`];
+//! - every program the verifier's own cases accept (`verifier/tests/cases/*.s` with
+//!   `# verdict: accept`), over seeded random buffers (and random events for `# type: event`),
+//!   with helpers that read and write program memory.
+//!
+//! The checked interpreter runs with a budget of exactly the verifier's worst case, so these
+//! tests also check that bound on every run.
+
+use std::path::{Path, PathBuf};
+
+use ringfence_isa::assemble;
+use ringfence_verifier::{
+    verify, Access as FieldAccess, ArgKind, ContextLayout, HelperSig, MapDef, ProgramType, RetKind,
+    ReturnRange, VerifiedProgram, VerifierConfig,
+};
+use ringfence_vm::{
+    conformance_program_type, CheckedInterpreter, Config, FastInterpreter, FastRegion,
+    FastRunError, Helper, HelperError, Helpers, MemoryRegion, RegionKind, RunError,
+};
+
+/// Conformance programs the verifier rejects, so that the fast interpreter never runs them.
+/// Update this list when the verifier changes (it is what the final report cites).
+const REJECTED_BY_THE_VERIFIER: &[&str] = &[];
+
+fn workspace_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+/// A section of a conformance file (`-- asm`, `-- mem`, `-- result`).
+fn section(text: &str, name: &str) -> Option<String> {
+    let mut lines = text
+        .lines()
+        .skip_while(|l| l.trim() != format!("-- {name}"));
+    lines.next()?;
+    Some(
+        lines
+            .take_while(|l| !l.starts_with("-- "))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
+/// The checked interpreter with a budget of exactly the verifier's worst case.
+fn oracle(program: &VerifiedProgram, helpers: &Helpers) -> CheckedInterpreter {
+    let config = Config {
+        max_insns: program.worst_case_insns(),
+        ..Config::default()
+    };
+    CheckedInterpreter::new(program.insns(), helpers, config)
+}
+
+/// Runs a `mem` program in both engines on copies of `mem`; `Err` describes a difference.
+fn compare_mem(
+    program: &VerifiedProgram,
+    helpers: &Helpers,
+    mem: &[u8],
+) -> Result<Result<u64, RunError>, String> {
+    let checked = oracle(program, helpers);
+    let fast = FastInterpreter::new(program, helpers);
+    let mut checked_mem = mem.to_vec();
+    let mut fast_mem = mem.to_vec();
+    let want = checked.run_mem(&mut checked_mem);
+    let got = fast.run_mem(&mut fast_mem).map_err(|error| match error {
+        FastRunError::Run(error) => error,
+        other => panic!("run_mem refused a buffer of the verified length: {other}"),
+    });
+    if want != got {
+        return Err(format!("checked: {want:?}\nfast:    {got:?}"));
+    }
+    if checked_mem != fast_mem {
+        return Err(format!(
+            "same result {want:?}, different memory:\nchecked: {checked_mem:02x?}\nfast:    {fast_mem:02x?}"
+        ));
+    }
+    Ok(want)
+}
+
+#[test]
+fn conformance_programs_give_the_checked_interpreters_results() {
+    let dir = workspace_dir().join("../shared/conformance/tests");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("../shared/conformance/tests is readable")
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "data"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 313, "the suite changed size");
+    let helpers = Helpers::conformance();
+    let mut rejected = Vec::new();
+    let mut failures = Vec::new();
+    let mut n_run = 0;
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(path).unwrap();
+        let asm = section(&text, "asm").unwrap_or_default();
+        let mem: Vec<u8> = section(&text, "mem")
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(|byte| u8::from_str_radix(byte, 16).unwrap())
+            .collect();
+        let program = assemble(&name, &asm).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let prog_type = conformance_program_type(mem.len() as u64);
+        let verified = match verify(&program.insns, &prog_type, &VerifierConfig::default()) {
+            Ok(verified) => verified,
+            Err(error) => {
+                rejected.push(format!("{name}: {}", error.kind.name()));
+                continue;
+            }
+        };
+        n_run += 1;
+        match compare_mem(&verified, &helpers, &mem) {
+            Err(why) => failures.push(format!("{name}: {why}")),
+            Ok(result) => {
+                let expected = section(&text, "result")
+                    .map(|r| u64::from_str_radix(r.trim().trim_start_matches("0x"), 16).unwrap());
+                if let (Ok(r0), Some(expected)) = (&result, expected) {
+                    if *r0 != expected {
+                        failures.push(format!("{name}: r0 {r0:#x}, the suite says {expected:#x}"));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{n_run} conformance programs run in both engines; {} rejected by the verifier:\n{}",
+        rejected.len(),
+        rejected.join("\n")
+    );
+    assert!(
+        failures.is_empty(),
+        "{} differ:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+    let rejected_names: Vec<&str> = rejected
+        .iter()
+        .map(|r| r.split(':').next().unwrap())
+        .collect();
+    assert_eq!(rejected_names, REJECTED_BY_THE_VERIFIER);
+}
+
+// ---- The verifier's accepted cases, on random inputs ---------------------------------------
+
+/// A small seeded generator (xorshift64*), so that failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn bytes(&mut self, len: usize) -> Vec<u8> {
+        (0..len).map(|_| self.next() as u8).collect()
+    }
+}
+
+/// The helpers the verifier's cases call (see verifier/tests/cases.rs), with deterministic
+/// bodies: 5 `unwind`, 6 `trace(mem, size)` (sums the bytes), 7 `prandom` (a constant), 100
+/// `fill(mem, size)` (writes a pattern). Number 1, `map_lookup_elem`, is missing: programs
+/// with maps fault at their map reference in both engines.
+fn case_helpers() -> Helpers {
+    Helpers::conformance()
+        .with(
+            6,
+            Helper::new("trace", |memory, [ptr, size, ..]| {
+                let bytes = memory.read(ptr, size)?;
+                Ok(bytes.iter().map(|&b| b as u64).sum())
+            }),
+        )
+        .with(7, Helper::new("prandom", |_, _| Ok(0x1234_5678)))
+        .with(
+            100,
+            Helper::new("fill", |memory, [ptr, size, ..]| {
+                let bytes = memory.write_slice(ptr, size)?;
+                for (i, byte) in bytes.iter_mut().enumerate() {
+                    *byte = (i as u8).wrapping_mul(37).wrapping_add(1);
+                }
+                if size == 0 {
+                    return Err(HelperError::Failed("empty".to_string()));
+                }
+                Ok(size)
+            }),
+        )
+}
+
+/// The program type of the verifier's cases, as verifier/tests/cases.rs declares it.
+fn case_prog_type(text: &str) -> ProgramType {
+    use ArgKind::*;
+    let base = match header(text, "type") {
+        Some("event") => {
+            let layout = ContextLayout::new(32)
+                .field("pid", 0, 4, FieldAccess::Read)
+                .field("uid", 4, 4, FieldAccess::Read)
+                .field("verdict", 8, 8, FieldAccess::ReadWrite)
+                .data_area(16, 24, 256);
+            ProgramType::with_context("event", layout, ReturnRange { min: 0, max: 1 })
+        }
+        _ => ProgramType::mem(header(text, "mem-len").map_or(0, |v| v.parse().unwrap())),
+    };
+    base.with_helper(
+        1,
+        HelperSig::new("map_lookup_elem", &[Map, MapKey], RetKind::NullableMapValue),
+    )
+    .with_helper(5, HelperSig::new("unwind", &[Scalar], RetKind::Scalar))
+    .with_helper(
+        6,
+        HelperSig::new("trace", &[MemRead, Size], RetKind::Scalar),
+    )
+    .with_helper(7, HelperSig::new("prandom", &[], RetKind::Scalar))
+    .with_helper(
+        100,
+        HelperSig::new("fill", &[MemWrite, Size], RetKind::Scalar),
+    )
+}
+
+fn case_config() -> VerifierConfig {
+    let map = |key_size, value_size, read_only| MapDef {
+        key_size,
+        value_size,
+        read_only,
+    };
+    VerifierConfig {
+        maps: vec![map(4, 16, false), map(4, 8, true)],
+        ..VerifierConfig::default()
+    }
+}
+
+fn header<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    text.lines()
+        .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
+        .find_map(|l| l.trim_start().strip_prefix('#')?.trim().strip_prefix(key))
+        .map(|v| v.trim_start_matches(':').trim())
+}
+
+/// An event of the cases' event type: a 32-byte context (pid, uid, verdict, then `data` and
+/// `data_end`, filled in per run) and a data area of up to 256 bytes.
+struct Event {
+    context: Vec<u8>,
+    data: Vec<u8>,
+}
+
+impl Event {
+    fn random(rng: &mut Rng) -> Event {
+        let data_len = (rng.next() % 257) as usize;
+        Event {
+            context: rng.bytes(32),
+            data: rng.bytes(data_len),
+        }
+    }
+}
+
+/// Runs an event program in both engines on copies of `event`.
+fn compare_event(
+    program: &VerifiedProgram,
+    helpers: &Helpers,
+    event: &Event,
+) -> Result<Result<u64, RunError>, String> {
+    let checked = oracle(program, helpers);
+    let fast = FastInterpreter::new(program, helpers);
+
+    let (mut checked_context, checked_data) = (event.context.clone(), event.data.clone());
+    let data = checked_data.as_ptr() as u64;
+    checked_context[16..24].copy_from_slice(&data.to_le_bytes());
+    checked_context[24..32].copy_from_slice(&(data + checked_data.len() as u64).to_le_bytes());
+    let context = checked_context.as_ptr() as u64;
+    let want = checked
+        .run(
+            [context, 0, 0, 0, 0],
+            vec![
+                MemoryRegion::read_write(RegionKind::Context, &mut checked_context),
+                MemoryRegion::read_only(RegionKind::ReadOnlyData, &checked_data),
+            ],
+        )
+        .map(|outcome| outcome.return_value);
+
+    let (mut fast_context, fast_data) = (event.context.clone(), event.data.clone());
+    let data_region = FastRegion::read_only(RegionKind::ReadOnlyData, &fast_data);
+    let data = data_region.addr();
+    fast_context[16..24].copy_from_slice(&data.to_le_bytes());
+    fast_context[24..32].copy_from_slice(&(data + fast_data.len() as u64).to_le_bytes());
+    let context_region = FastRegion::read_write(RegionKind::Context, &mut fast_context);
+    let args = [context_region.addr(), 0, 0, 0, 0];
+    // SAFETY: the program was verified for the event type above: `r1` is the address of a
+    // writable 32-byte context region, whose `data` and `data_end` fields delimit the whole
+    // data region (at most 256 bytes, read-only, as the program type declares).
+    let got = unsafe { fast.run(args, vec![context_region, data_region]) };
+
+    if want != got {
+        return Err(format!("checked: {want:?}\nfast:    {got:?}"));
+    }
+    // Bytes 16..32 hold each run's own pointers.
+    if checked_context[..16] != fast_context[..16] {
+        return Err(format!(
+            "same result {want:?}, different context:\nchecked: {checked_context:02x?}\nfast:    {fast_context:02x?}"
+        ));
+    }
+    Ok(want)
+}
+
+fn verifier_cases() -> Vec<(String, String)> {
+    let dir = workspace_dir().join("verifier/tests/cases");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "s"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|path: &PathBuf| {
+            let name = Path::new(path)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            (name, std::fs::read_to_string(path).unwrap())
+        })
+        .filter(|(_, text)| header(text, "verdict") == Some("accept"))
+        .collect()
+}
+
+#[test]
+fn the_verifiers_accepted_cases_agree_on_random_inputs() {
+    const RUNS_PER_CASE: usize = 24;
+    let helpers = case_helpers();
+    let cases = verifier_cases();
+    assert!(cases.len() >= 50, "only {} accepted cases", cases.len());
+    let mut rng = Rng(0x5eed_f457_1e7e_5eed);
+    let mut failures = Vec::new();
+    let (mut n_ok, mut n_err) = (0, 0);
+    for (name, text) in &cases {
+        let program = assemble(name, text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let prog_type = case_prog_type(text);
+        let verified = match verify(&program.insns, &prog_type, &case_config()) {
+            Ok(verified) => verified,
+            Err(error) => {
+                failures.push(format!("{name}: marked accept, but rejected: {error}"));
+                continue;
+            }
+        };
+        let is_event = header(text, "type") == Some("event");
+        let mem_len: usize = header(text, "mem-len").map_or(0, |v| v.parse().unwrap());
+        // Long-running cases (a million iterations) take seconds in the debug build.
+        let n_runs = if verified.worst_case_insns() > 100_000 {
+            3
+        } else {
+            RUNS_PER_CASE
+        };
+        for run in 0..n_runs {
+            let result = if is_event {
+                compare_event(&verified, &helpers, &Event::random(&mut rng))
+            } else {
+                // Some runs with edge bytes only, the rest random.
+                let mem = match run {
+                    0 => vec![0; mem_len],
+                    1 => vec![0xff; mem_len],
+                    2 => vec![0x80; mem_len],
+                    _ => rng.bytes(mem_len),
+                };
+                compare_mem(&verified, &helpers, &mem)
+            };
+            match result {
+                Ok(Ok(_)) => n_ok += 1,
+                Ok(Err(_)) => n_err += 1,
+                Err(why) => {
+                    failures.push(format!("{name} (run {run}): {why}"));
+                    break;
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{} accepted cases, {n_ok} runs with a result and {n_err} ending in the same error",
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} differ:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+// ---- The entry contract ------------------------------------------------------------------
+
+fn verified(source: &str, prog_type: &ProgramType) -> VerifiedProgram {
+    let program = assemble("t.s", source).unwrap();
+    verify(&program.insns, prog_type, &VerifierConfig::default()).unwrap()
+}
+
+#[test]
+fn run_mem_refuses_a_buffer_of_another_length() {
+    let program = verified("ldxb %r0, [%r1+7]\nexit", &ProgramType::mem(8));
+    let fast = FastInterpreter::new(&program, &Helpers::new());
+    let mut mem = [0u8, 1, 2, 3, 4, 5, 6, 7];
+    assert_eq!(fast.run_mem(&mut mem), Ok(7));
+    assert_eq!(
+        fast.run_mem(&mut mem[..4]),
+        Err(FastRunError::WrongMemLen {
+            verified_len: 8,
+            given_len: 4
+        })
+    );
+    let mut longer = [0u8; 9];
+    assert!(matches!(
+        fast.run_mem(&mut longer),
+        Err(FastRunError::WrongMemLen { .. })
+    ));
+}
+
+#[test]
+fn run_mem_refuses_a_program_of_another_type() {
+    let layout = ContextLayout::new(8).field("x", 0, 8, FieldAccess::Read);
+    let prog_type = ProgramType::with_context("ctx", layout, ReturnRange::ANY);
+    let program = verified("ldxdw %r0, [%r1]\nexit", &prog_type);
+    let fast = FastInterpreter::new(&program, &Helpers::new());
+    assert_eq!(
+        fast.run_mem(&mut [0u8; 8]),
+        Err(FastRunError::NotMem {
+            prog_type: "ctx".to_string()
+        })
+    );
+}
+
+#[test]
+fn the_interpreter_is_shared_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<FastInterpreter>();
+    let program = verified(
+        "mov %r0, 0\nmov %r2, 0\nloop:\nmov %r3, %r1\nadd %r3, %r2\nldxb %r4, [%r3]\nadd %r0, %r4\nadd %r2, 1\njlt %r2, 64, loop\nexit",
+        &ProgramType::mem(64),
+    );
+    let fast = FastInterpreter::new(&program, &Helpers::new());
+    std::thread::scope(|scope| {
+        for t in 0..4u8 {
+            let fast = &fast;
+            scope.spawn(move || {
+                let mut mem = [t; 64];
+                for _ in 0..100 {
+                    assert_eq!(fast.run_mem(&mut mem), Ok(64 * t as u64));
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn helpers_see_the_stack_window_of_the_calling_frame() {
+    // A local call writes its own frame through a helper, then reads it back directly; the
+    // caller's frame is untouched.
+    let source = "
+        stdw [%r10-8], 7
+        call local f
+        ldxdw %r1, [%r10-8]
+        add %r0, %r1
+        exit
+    f:
+        mov %r1, %r10
+        add %r1, -16
+        mov %r2, 16
+        call 100
+        ldxdw %r0, [%r10-8]
+        exit";
+    let program = assemble("t.s", source).unwrap();
+    let verified = verify(
+        &program.insns,
+        &case_prog_type("# mem-len: 0"),
+        &case_config(),
+    )
+    .unwrap();
+    let result = compare_mem(&verified, &case_helpers(), &[]).unwrap();
+    assert!(result.is_ok(), "{result:?}");
+}
