@@ -1089,12 +1089,28 @@ impl<'a> Analyzer<'a> {
             }
         };
         if lo < rlo || hi > rhi || p.off.smin() > p.off.smax() {
-            let what = match p.region {
+            let size = match p.region {
                 Region::Packet => format!(
-                    "the data area is proven {} bytes long here (compare data + n with data_end first)",
+                    "the {} proven readable",
                     st.pkt_ranges.get(&0).copied().unwrap_or(0)
                 ),
-                r => format!("{r} is [{rlo}, {rhi})"),
+                Region::Stack(_) => "the frame's 512".to_string(),
+                _ => format!("{} size {rhi}", p.region),
+            };
+            let what = if hi > rhi {
+                format!(
+                    "offset {} {} {} + {len} = {hi} > {size}",
+                    p.off.smax(),
+                    if lo_add < 0 { '-' } else { '+' },
+                    lo_add.unsigned_abs()
+                )
+            } else {
+                format!(
+                    "offset {} {} {} = {lo} < {rlo}, the start",
+                    p.off.smin(),
+                    if lo_add < 0 { '-' } else { '+' },
+                    lo_add.unsigned_abs()
+                )
             };
             let hint = match p.region {
                 Region::Packet => "compare data + end of access against data_end before the access",
@@ -1103,13 +1119,6 @@ impl<'a> Analyzer<'a> {
             };
             return Err(self
                 .error(st, K::OutOfBounds, slot, &[reg], hint)
-                .fact(format!(
-                    "access [{lo}, {hi}) = offset {} {:+} .. {} {:+} + {len}",
-                    p.off.smin(),
-                    lo_add,
-                    p.off.smax(),
-                    lo_add
-                ))
                 .fact(what));
         }
         Ok((lo as i64, hi as i64))

@@ -94,11 +94,13 @@ pub(crate) enum Slot {
     Bytes([ByteKind; 8]),
 }
 
-/// One stack frame: its slots (absent = uninitialised) and the caller's `r6`-`r9`.
+/// One stack frame: its slots (absent = uninitialised), the caller's `r6`-`r9`, and the
+/// copy ids of spilled scalars (see [`State::sids`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Frame {
     pub slots: BTreeMap<u8, Slot>,
     pub saved: [Value; 4],
+    pub sids: BTreeMap<u8, u32>,
 }
 
 /// The abstract state. See the module documentation.
@@ -106,6 +108,10 @@ pub(crate) struct Frame {
 pub(crate) struct State {
     pub regs: [Value; 11],
     pub frames: Vec<Frame>,
+    /// Copy ids of scalar registers: two locations (registers, or spilled slots in
+    /// [`Frame::sids`]) with the same nonzero id hold the same number, so a branch that
+    /// refines one refines all (the kernel's scalar ids). 0: no known copy.
+    pub sids: [u32; 11],
     /// Proven readable lengths of the data area: for each base id, `base + n <= data_end`
     /// (id 0 is `data` itself).
     pub pkt_ranges: BTreeMap<u32, i64>,
@@ -273,6 +279,7 @@ impl Frame {
         Frame {
             slots: BTreeMap::new(),
             saved: [Value::Uninit; 4],
+            sids: BTreeMap::new(),
         }
     }
 
@@ -283,7 +290,14 @@ impl Frame {
             .unwrap_or(Slot::Bytes([ByteKind::Uninit; 8]))
     }
 
+    /// Writes slot `i`; it is no longer a known copy of anything.
     pub fn set_slot(&mut self, i: u8, slot: Slot) {
+        self.sids.remove(&i);
+        self.set_slot_keep_sid(i, slot);
+    }
+
+    /// Replaces slot `i`'s abstract value by another description of the same number.
+    pub fn set_slot_keep_sid(&mut self, i: u8, slot: Slot) {
         if slot.is_uninit() {
             self.slots.remove(&i);
         } else {
@@ -307,6 +321,12 @@ impl Frame {
         Frame {
             slots,
             saved: std::array::from_fn(|i| self.saved[i].join(&other.saved[i])),
+            sids: self
+                .sids
+                .iter()
+                .filter(|(i, id)| other.sids.get(i) == Some(id))
+                .map(|(i, id)| (*i, *id))
+                .collect(),
         }
     }
 
@@ -314,7 +334,11 @@ impl Frame {
         if self == other {
             return true;
         }
-        (0..4).all(|i| self.saved[i].le(&other.saved[i]))
+        other
+            .sids
+            .iter()
+            .all(|(i, id)| self.sids.get(i) == Some(id))
+            && (0..4).all(|i| self.saved[i].le(&other.saved[i]))
             && other
                 .slots
                 .iter()
@@ -336,6 +360,7 @@ impl Frame {
         Frame {
             slots,
             saved: std::array::from_fn(|i| f(&self.saved[i])),
+            sids: self.sids.clone(),
         }
     }
 }
@@ -347,6 +372,13 @@ impl State {
     pub fn join(&self, other: &State, node: usize) -> State {
         let mut out = State {
             regs: std::array::from_fn(|i| self.regs[i].join(&other.regs[i])),
+            sids: std::array::from_fn(|i| {
+                if self.sids[i] == other.sids[i] {
+                    self.sids[i]
+                } else {
+                    0
+                }
+            }),
             frames: self
                 .frames
                 .iter()
@@ -433,6 +465,7 @@ impl State {
             .pkt_ranges
             .iter()
             .all(|(id, r)| self.pkt_ranges.get(id).is_some_and(|r2| r2 >= r))
+            && (0..11).all(|i| other.sids[i] == 0 || self.sids[i] == other.sids[i])
             && self.regs.iter().zip(&other.regs).all(|(a, b)| a.le(b))
             && self.frames.iter().zip(&other.frames).all(|(a, b)| a.le(b))
     }
@@ -452,6 +485,83 @@ impl State {
 
     pub fn depth(&self) -> u8 {
         (self.frames.len() - 1) as u8
+    }
+
+    /// Forgets that register `r` is a copy of anything (it was written).
+    pub fn clear_sid(&mut self, r: usize) {
+        self.sids[r] = 0;
+    }
+
+    /// A fresh copy id made at `slot`: no location keeps an older use of it.
+    fn fresh_sid(&mut self, slot: usize) -> u32 {
+        let id = (slot as u32 & 0x7fff_ffff) + 1;
+        for s in self.sids.iter_mut().filter(|s| **s == id) {
+            *s = 0;
+        }
+        for f in self.frames.iter_mut() {
+            f.sids.retain(|_, s| *s != id);
+        }
+        id
+    }
+
+    /// Register `dst` now holds a copy of register `src` (a 64-bit move of a scalar).
+    pub fn copy_reg(&mut self, dst: usize, src: usize, slot: usize) {
+        if self.sids[src] == 0 {
+            self.sids[src] = self.fresh_sid(slot);
+        }
+        self.sids[dst] = self.sids[src];
+    }
+
+    /// Slot `i` of frame `d` now holds a copy of register `src` (a spill of a scalar).
+    pub fn spill_copy(&mut self, d: usize, i: u8, src: usize, slot: usize) {
+        if self.sids[src] == 0 {
+            self.sids[src] = self.fresh_sid(slot);
+        }
+        let id = self.sids[src];
+        self.frames[d].sids.insert(i, id);
+    }
+
+    /// Register `dst` now holds a copy of slot `i` of frame `d` (a fill of a scalar).
+    pub fn fill_copy(&mut self, dst: usize, d: usize, i: u8, slot: usize) {
+        let id = match self.frames[d].sids.get(&i) {
+            Some(&id) => id,
+            None => {
+                let id = self.fresh_sid(slot);
+                self.frames[d].sids.insert(i, id);
+                id
+            }
+        };
+        self.sids[dst] = id;
+    }
+
+    /// Every location that is a copy of register `r` takes the refined value `v`; `None`
+    /// if some copy's own facts contradict it (the branch cannot be taken).
+    pub fn refine_copies(&mut self, r: usize, v: &Scalar) -> Option<()> {
+        let id = self.sids[r];
+        if id == 0 {
+            return Some(());
+        }
+        for k in 0..self.regs.len() {
+            if k != r && self.sids[k] == id {
+                if let Value::Scalar(s) = self.regs[k] {
+                    self.regs[k] = Value::Scalar(s.meet(v)?);
+                }
+            }
+        }
+        for f in self.frames.iter_mut() {
+            let ids: Vec<u8> = f
+                .sids
+                .iter()
+                .filter(|(_, s)| **s == id)
+                .map(|(i, _)| *i)
+                .collect();
+            for i in ids {
+                if let Slot::Spill(Value::Scalar(s)) = f.slot(i) {
+                    f.set_slot_keep_sid(i, Slot::Spill(Value::Scalar(s.meet(v)?)));
+                }
+            }
+        }
+        Some(())
     }
 }
 

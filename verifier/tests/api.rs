@@ -77,8 +77,7 @@ fn a_diagnostic_reads_in_one_go() {
 error[OutOfBounds]: memory access out of bounds
   at slot 3: r0 = *(u64 *)(r1 + 0)
   fact: r1: pointer to buffer, offset in [0, 9]
-  fact: access [0, 17) = offset 0 +0 .. 9 +0 + 8
-  fact: buffer is [0, 16)
+  fact: offset 9 + 0 + 8 = 17 > buffer size 16
   path: 1 not taken
   help: bound the offset with a comparison that excludes the out-of-range values";
     assert_eq!(text, expected);

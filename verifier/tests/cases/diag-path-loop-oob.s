@@ -1,7 +1,7 @@
 # verdict: reject OutOfBounds at 4
 # mem-len: 16
 # fact: r4: pointer to buffer, offset in [0, 16]
-# fact: access [0, 17)
+# fact: offset 16 + 0 + 1 = 17 > buffer size 16
     r0 = 0
     r3 = 0
 loop:

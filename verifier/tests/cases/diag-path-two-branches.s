@@ -2,7 +2,7 @@
 # mem-len: 16
 # path: 2 not taken, 3 not taken
 # fact: r1: pointer to buffer, offset in [1, 9]
-# fact: buffer is [0, 16)
+# fact: offset 9 + 0 + 8 = 17 > buffer size 16
 # The diagnostic lists the branches that lead to the access, and the facts.
     r2 = *(u8 *)(r1 + 0)
     r3 = *(u8 *)(r1 + 1)

@@ -1,0 +1,179 @@
+//! The bundled rules on their sample events: every rule in examples/rules loads, verifies and
+//! gives the expected verdict on every event of examples/events/<rule>.jsonl (evaluated in
+//! order, sharing the rule's maps, so stateful rules are tested as they run). Every negative
+//! case differs from a positive one in exactly one field (or none, for stateful rules): no
+//! rule is tested only with wildcards. And the two refused rules are refused, naming the
+//! C line or the field.
+
+use std::path::{Path, PathBuf};
+
+use ringfence_vm::event::{Encoder, EventBuf, SchemaSet};
+use ringfence_vm::rule::{load_rules, RuleConfig, RuleError};
+use ringfence_vm::RunState;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn cases(rule: &str) -> Vec<(bool, String, Value)> {
+    let path = root().join(format!("examples/events/{rule}.jsonl"));
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .map(|line| {
+            let case: Value = serde_json::from_str(line).unwrap();
+            let expect = match case["expect"].as_str() {
+                Some("match") => true,
+                Some("no match") => false,
+                other => panic!("{rule}: expect must be \"match\" or \"no match\", not {other:?}"),
+            };
+            (
+                expect,
+                case["why"].as_str().unwrap_or_default().to_string(),
+                case["event"].clone(),
+            )
+        })
+        .collect()
+}
+
+fn rules_with_events() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("examples/events"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_rule_gives_the_expected_verdict_on_its_sample_events() {
+    let schemas = SchemaSet::endpoint();
+    let encoder = Encoder::new(&schemas);
+    let names = rules_with_events();
+    assert!(names.len() >= 10, "{names:?}");
+    let mut failures = Vec::new();
+    for rule_name in &names {
+        let object_path = root().join(format!("examples/rules/{rule_name}.o"));
+        let bytes = std::fs::read(&object_path).unwrap();
+        let object = match load_rules(&bytes, &schemas, &RuleConfig::default()) {
+            Ok(object) => object,
+            Err(e) => {
+                failures.push(format!("{rule_name}: does not load: {e}"));
+                continue;
+            }
+        };
+        let rule = &object.rules[0];
+        let mut buf = EventBuf::new();
+        let mut state = RunState::default();
+        for (n, (expect, why, event)) in cases(rule_name).into_iter().enumerate() {
+            encoder.encode_into(&event, &mut buf).unwrap();
+            state.clear();
+            match rule.evaluate(&mut buf, &object.maps, &mut state) {
+                Ok(verdict) if (verdict == 1) == expect => {
+                    // A match raises exactly one alert, carrying the rule's id.
+                    assert_eq!(
+                        state.alerts.alerts().len(),
+                        usize::from(expect),
+                        "{rule_name} #{n}"
+                    );
+                }
+                Ok(verdict) => failures.push(format!(
+                    "{rule_name} case {n} ({why}): expected {}, got {verdict}\n  event: {event}",
+                    if expect { "match" } else { "no match" }
+                )),
+                Err(e) => failures.push(format!("{rule_name} case {n} ({why}): fault: {e}")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_negative_case_differs_from_a_positive_one_in_one_field() {
+    for rule_name in rules_with_events() {
+        let cases = cases(&rule_name);
+        let positives: Vec<&Value> = cases.iter().filter(|c| c.0).map(|c| &c.2).collect();
+        assert!(!positives.is_empty(), "{rule_name}: no positive case");
+        for (_, why, negative) in cases.iter().filter(|c| !c.0) {
+            let closest = positives
+                .iter()
+                .map(|p| differing_fields(p, negative))
+                .min_by_key(Vec::len)
+                .unwrap();
+            assert!(
+                closest.len() <= 1,
+                "{rule_name}: negative case `{why}` differs from every positive case in more than \
+                 one field ({closest:?}): make it a one-field variation"
+            );
+        }
+    }
+}
+
+fn differing_fields(a: &Value, b: &Value) -> Vec<String> {
+    let (a, b) = (a.as_object().unwrap(), b.as_object().unwrap());
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .cloned()
+        .collect()
+}
+
+fn load_refusal(object: &Path, schemas: &SchemaSet) -> RuleError {
+    let bytes = std::fs::read(object).unwrap();
+    load_rules(&bytes, schemas, &RuleConfig::default()).expect_err("the rule must be refused")
+}
+
+#[test]
+fn reading_an_event_string_without_a_bounds_check_is_refused_at_its_c_line() {
+    let error = load_refusal(
+        &root().join("examples/rules/refused/exe_first_byte_unchecked.o"),
+        &SchemaSet::endpoint(),
+    );
+    let RuleError::Rejected {
+        error,
+        source_lines,
+        ..
+    } = error
+    else {
+        panic!("{error}")
+    };
+    let line = source_lines[error.insn_idx]
+        .as_ref()
+        .expect("line info for the faulty instruction");
+    assert!(
+        line.file.ends_with("exe_first_byte_unchecked.c"),
+        "{line:?}"
+    );
+    assert!(line.text.contains("exe"), "{line:?}");
+}
+
+#[test]
+fn channel_file_291_is_refused_naming_the_21st_field() {
+    let text =
+        std::fs::read_to_string(root().join("examples/schemas/ipc_template_20.json")).unwrap();
+    let host = SchemaSet::from_json_str(&text).unwrap();
+    let error = load_refusal(&root().join("examples/rules/cf291/channel_291.o"), &host);
+    assert!(matches!(error, RuleError::LayoutMismatch { .. }), "{error}");
+    assert!(error.to_string().contains("value_21"), "{error}");
+    // Against the 21-field schema it was written for, the same object loads.
+    let text =
+        std::fs::read_to_string(root().join("examples/schemas/ipc_template_21.json")).unwrap();
+    let v2 = SchemaSet::from_json_str(&text).unwrap();
+    let bytes = std::fs::read(root().join("examples/rules/cf291/channel_291.o")).unwrap();
+    assert!(load_rules(&bytes, &v2, &RuleConfig::default()).is_ok());
+}
+
+#[test]
+fn the_cf291_header_is_generated_from_its_schema() {
+    let text =
+        std::fs::read_to_string(root().join("examples/schemas/ipc_template_21.json")).unwrap();
+    let set = SchemaSet::from_json_str(&text).unwrap();
+    let committed =
+        std::fs::read_to_string(root().join("examples/rules/cf291/ipc_template_v2.h")).unwrap();
+    assert_eq!(committed, ringfence_vm::event::c_header(&set), "regenerate with `ringfence schema --c-header --schema examples/schemas/ipc_template_21.json`");
+}
