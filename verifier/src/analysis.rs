@@ -250,6 +250,7 @@ impl<'a> Analyzer<'a> {
         State {
             regs,
             frames: vec![Frame::new()],
+            sids: [0; 11],
             pkt_ranges: BTreeMap::new(),
         }
     }
@@ -274,7 +275,7 @@ impl<'a> Analyzer<'a> {
                 Loc::Slot(i) => {
                     let frame = st.frames.last_mut().expect("a frame");
                     if let Slot::Spill(v) = frame.slot(i) {
-                        frame.set_slot(i, Slot::Spill(meet(&v)?));
+                        frame.set_slot_keep_sid(i, Slot::Spill(meet(&v)?));
                     }
                 }
             }
@@ -525,6 +526,7 @@ impl<'a> Analyzer<'a> {
                 st.frames.push(frame);
                 for r in [0, 6, 7, 8, 9] {
                     st.regs[r] = Value::Uninit;
+                    st.clear_sid(r);
                 }
                 st.regs[10] = stack_ptr(depth as u8);
                 let entry = self.cfg.funcs[callee].entry;
@@ -598,6 +600,9 @@ impl<'a> Analyzer<'a> {
                 st.regs[6..10].copy_from_slice(&frame.saved);
                 for r in 1..=5 {
                     st.regs[r] = Value::Uninit;
+                }
+                for r in 1..=9 {
+                    st.clear_sid(r);
                 }
                 st.regs[10] = stack_ptr(depth - 1);
                 st.map_values(|v| match v {
@@ -685,7 +690,31 @@ impl<'a> Analyzer<'a> {
 
     // ---- Instructions ------------------------------------------------------------------
 
+    /// Runs one instruction: its effect on values, then on copy ids (registers it writes
+    /// are no longer copies; moves, spills and fills of scalars make copies).
     fn exec_insn(
+        &self,
+        st: &mut State,
+        inst: usize,
+        slot: usize,
+        rec: Option<&mut Recorder>,
+    ) -> Result<(), VerifyError> {
+        let insn = self.insns[slot];
+        let copy = copy_effect(st, &insn);
+        self.exec_insn_values(st, inst, slot, rec)?;
+        for r in written_regs(&insn) {
+            st.clear_sid(r);
+        }
+        match copy {
+            Some(Copy::Reg { dst, src }) => st.copy_reg(dst, src, slot),
+            Some(Copy::Fill { dst, frame, index }) => st.fill_copy(dst, frame, index, slot),
+            Some(Copy::Spill { frame, index, src }) => st.spill_copy(frame, index, src, slot),
+            None => {}
+        }
+        Ok(())
+    }
+
+    fn exec_insn_values(
         &self,
         st: &mut State,
         inst: usize,
@@ -882,10 +911,13 @@ impl<'a> Analyzer<'a> {
         let arith_err =
             |st: &State, hint: &str| self.error(st, K::PointerArithmetic, slot, &regs, hint);
         match (dv, sv) {
-            // The same register on both sides: `x ^ x` and `x - x` are 0.
+            // The same number on both sides (one register, or copies): `x ^ x` and `x - x`
+            // are 0.
             (Value::Scalar(_), Value::Scalar(_))
                 if source == Source::Reg
-                    && insn.src == insn.dst
+                    && (insn.src == insn.dst
+                        || (st.sids[insn.src as usize] != 0
+                            && st.sids[insn.src as usize] == st.sids[insn.dst as usize]))
                     && matches!(op, IAlu::Xor | IAlu::Sub) =>
             {
                 Ok(Value::Scalar(Scalar::constant(0)))
@@ -1631,8 +1663,14 @@ impl<'a> Analyzer<'a> {
                     return Ok(None);
                 };
                 out.regs[dst as usize] = Value::Scalar(a2);
+                if out.refine_copies(dst as usize, &a2).is_none() {
+                    return Ok(None);
+                }
                 if source == Source::Reg && src != dst {
                     out.regs[src as usize] = Value::Scalar(b2);
+                    if out.refine_copies(src as usize, &b2).is_none() {
+                        return Ok(None);
+                    }
                 }
             }
             (Value::Ptr(p), Value::Scalar(z)) | (Value::Scalar(z), Value::Ptr(p))
@@ -1730,6 +1768,67 @@ impl<'a> Analyzer<'a> {
             )),
         }
         Ok(Some(out))
+    }
+}
+
+/// A copy an instruction makes, decided before it runs.
+enum Copy {
+    Reg { dst: usize, src: usize },
+    Fill { dst: usize, frame: usize, index: u8 },
+    Spill { frame: usize, index: u8, src: usize },
+}
+
+/// The aligned 8-byte stack slot an access through `base + off` hits exactly, if any.
+fn exact_slot(st: &State, base: &Value, off: i16) -> Option<(usize, u8)> {
+    let Value::Ptr(p) = base else { return None };
+    let Region::Stack(d) = p.region else {
+        return None;
+    };
+    let lo = (p.off.as_constant()? as i64).checked_add(off as i64)?;
+    ((-STACK_SIZE..0).contains(&lo) && lo.rem_euclid(8) == 0 && (d as usize) < st.frames.len())
+        .then(|| (d as usize, slot_index(lo)))
+}
+
+fn copy_effect(st: &State, insn: &Insn) -> Option<Copy> {
+    let (dst, src) = (insn.dst as usize, insn.src as usize);
+    match insn.semantics() {
+        Semantics::Alu {
+            op: IAlu::Mov,
+            width: IWidth::W64,
+            source: Source::Reg,
+        } if matches!(st.regs[src], Value::Scalar(_)) => Some(Copy::Reg { dst, src }),
+        Semantics::Load { size: Size::Dw, .. } => {
+            let (frame, index) = exact_slot(st, &st.regs[src], insn.off)?;
+            matches!(st.frames[frame].slot(index), Slot::Spill(Value::Scalar(_)))
+                .then_some(Copy::Fill { dst, frame, index })
+        }
+        Semantics::Store {
+            size: Size::Dw,
+            source: Source::Reg,
+        } if matches!(st.regs[src], Value::Scalar(_)) => {
+            let (frame, index) = exact_slot(st, &st.regs[dst], insn.off)?;
+            Some(Copy::Spill { frame, index, src })
+        }
+        _ => None,
+    }
+}
+
+/// The registers an instruction writes.
+fn written_regs(insn: &Insn) -> Vec<usize> {
+    match insn.semantics() {
+        Semantics::Alu { .. }
+        | Semantics::Neg { .. }
+        | Semantics::MovSx { .. }
+        | Semantics::Endian { .. }
+        | Semantics::Load { .. }
+        | Semantics::LoadImm64 { .. } => vec![insn.dst as usize],
+        Semantics::Atomic { op, .. } => match op {
+            AtomicOp::CmpXchg => vec![0],
+            AtomicOp::Add | AtomicOp::Or | AtomicOp::And | AtomicOp::Xor => vec![],
+            _ => vec![insn.src as usize],
+        },
+        Semantics::Call { .. } => (0..=5).collect(),
+        _ => vec![],
     }
 }
 

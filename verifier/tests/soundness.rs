@@ -304,7 +304,42 @@ fn generate(rng: &mut Rng, id: usize) -> (String, u64) {
         let x = 2 + rng.below(4);
         let y = 2 + rng.below(4);
         let label = format!("L{id}_{k}");
-        match rng.below(8) {
+        match rng.below(11) {
+            8 => {
+                // Copies, then a check on one copy and a use of another, maybe after one
+                // of them changed.
+                let z = 2 + rng.below(4);
+                out += &format!("r{y} = r{x}\n");
+                if rng.chance(50) {
+                    out += &format!("*(u64 *)(r10 - 24) = r{x}\n");
+                }
+                match rng.below(4) {
+                    0 => out += &format!("r{x} += 1\n"),
+                    1 if mem_len > 0 => out += &format!("r{y} = *(u8 *)(r1 + 0)\n"),
+                    2 => out += &format!("*(u8 *)(r10 - 24) = r{z}\n"),
+                    _ => {}
+                }
+                if rng.chance(50) {
+                    out += &format!("r{z} = *(u64 *)(r10 - 24)\n");
+                }
+                let k = rng.below(mem_len + 2);
+                out += &format!("if r{y} > {k} goto {label}\n");
+                out += &format!(
+                    "r6 = r1\nr6 += r{}\nr0 = *(u8 *)(r6 + 0)\n",
+                    *rng.pick(&[x, z])
+                );
+                out += &format!("{label}:\n");
+            }
+            9 | 10 => {
+                // A clang -O0 style loop: the counter on the stack, filled twice.
+                let limit = rng.below(mem_len + 2);
+                let cond = rng.pick(&[">", ">=", "=="]);
+                out += &format!("r7 = 0\n*(u64 *)(r10 - 32) = r7\n{label}:\n");
+                out += &format!("r7 = *(u64 *)(r10 - 32)\nif r7 {cond} {limit} goto {label}_out\n");
+                out +=
+                    "r8 = *(u64 *)(r10 - 32)\nr9 = r1\nr9 += r8\nr9 = *(u8 *)(r9 + 0)\nr0 += r9\n";
+                out += &format!("r8 += 1\n*(u64 *)(r10 - 32) = r8\ngoto {label}\n{label}_out:\n");
+            }
             0 => {
                 let op = rng.pick(&[
                     "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", "s>>=",
@@ -389,10 +424,17 @@ fn generate(rng: &mut Rng, id: usize) -> (String, u64) {
 
 #[test]
 fn accepted_programs_never_fault_nor_exceed_their_worst_case() {
-    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    // Longer runs: RINGFENCE_SOUNDNESS_PROGRAMS=100000 RINGFENCE_SOUNDNESS_SEED=7.
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let mut rng = Rng(0x5eed_1234_abcd_0001 ^ env("RINGFENCE_SOUNDNESS_SEED", 0));
     let config = VerifierConfig::default();
     let (mut accepted, mut runs) = (0, 0);
-    let total = 2000;
+    let total = env("RINGFENCE_SOUNDNESS_PROGRAMS", 2000) as usize;
     for id in 0..total {
         let (text, mem_len) = generate(&mut rng, id);
         let prog = assemble("gen.s", &text).unwrap_or_else(|e| panic!("{}\n{text}", e.render()));

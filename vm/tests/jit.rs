@@ -863,3 +863,24 @@ fn a_program_is_send_and_sync_and_runs_on_many_threads() {
         }
     });
 }
+
+#[test]
+fn zz_dump() {
+    let insns = insns(
+        "mov %r0, 0
+    mov %r2, 0
+loop:
+    ldxb %r3, [%r1+0]
+    add %r0, %r3
+    add %r1, 1
+    add %r2, 1
+    jne %r2, 256, loop
+    exit",
+    );
+    // SAFETY: test.
+    let jit =
+        unsafe { JitProgram::compile_unverified(&insns, &Helpers::new(), JitConfig::default()) }
+            .unwrap();
+    let mut m = vec![1u8; 256];
+    assert_eq!(jit.run_mem(&mut m), Ok(256));
+}

@@ -166,6 +166,11 @@ impl JitCompiler {
             func.params.user_named_funcs().values().cloned().collect();
         self.codegen_ctx.clear();
         self.codegen_ctx.func = func;
+        let dump = std::env::var_os("RINGFENCE_JIT_DUMP").is_some();
+        if dump {
+            eprintln!("{}", self.codegen_ctx.func.display());
+            self.codegen_ctx.set_disasm(true);
+        }
         let compiled = self
             .codegen_ctx
             .compile(&*self.isa, &mut ControlPlane::default())
@@ -173,6 +178,9 @@ impl JitCompiler {
                 function_start: plan.start,
                 message: format!("{:?}", error.inner),
             })?;
+        if dump {
+            eprintln!("{}", compiled.vcode.as_deref().unwrap_or(""));
+        }
         let bad = |what: String| JitError::Relocation {
             function_start: plan.start,
             what,
@@ -260,6 +268,9 @@ struct FunctionPlan {
     /// Reachable slots, in increasing order.
     slots: Vec<usize>,
     leaders: BTreeSet<usize>,
+    /// For each slot, the last slot (in slot order) with an edge into it; a leader's block is
+    /// sealed once that slot is emitted (the entry edge into `start` counts as slot 0).
+    last_pred: HashMap<usize, usize>,
     /// Indices of the functions it calls.
     callees: BTreeSet<usize>,
 }
@@ -371,6 +382,7 @@ impl Analysis {
             start,
             slots: Vec::new(),
             leaders: BTreeSet::from([start]),
+            last_pred: HashMap::new(),
             callees: BTreeSet::new(),
         });
         self.function_of_start.insert(start, idx);
@@ -390,6 +402,11 @@ impl Analysis {
         let mut visited = vec![false; n_insns];
         let mut leaders = BTreeSet::from([start]);
         let mut callees = BTreeSet::new();
+        let mut last_pred: HashMap<usize, usize> = HashMap::new();
+        let mut edge = |from: usize, to: usize| {
+            let last = last_pred.entry(to).or_insert(from);
+            *last = (*last).max(from);
+        };
         let mut work = vec![start];
         let target_error = |insn_idx: usize, target: Target| match target {
             Target::Outside(target) => JitError::JumpOutOfProgram {
@@ -429,6 +446,7 @@ impl Analysis {
                     match resolve_target(insns, pc) {
                         Some(Target::Slot(target)) => {
                             leaders.insert(target);
+                            edge(pc, target);
                             work.push(target);
                         }
                         Some(bad) if !checked => return Err(target_error(pc, bad)),
@@ -457,6 +475,7 @@ impl Analysis {
             }
             if falls_through {
                 if next < n_insns {
+                    edge(pc, next);
                     work.push(next);
                 } else if !checked {
                     return Err(JitError::FellOffEnd {
@@ -468,6 +487,7 @@ impl Analysis {
         let plan = &mut self.functions[function_idx];
         plan.slots = (0..n_insns).filter(|&slot| visited[slot]).collect();
         plan.leaders = leaders;
+        plan.last_pred = last_pred;
         plan.callees = callees;
         Ok(())
     }
@@ -623,18 +643,28 @@ impl<'a, 'b> Emitter<'a, 'b> {
             b.def_var(regs[reg + 1], value);
         }
         b.def_var(regs[FRAME_POINTER as usize], fp);
+        // A callee starts with its caller's r0 and r6-r9; the main function with zeros.
+        let is_callee = function_idx != 0 || analysis.entry_is_called;
         for reg in [0usize, 6, 7, 8, 9] {
-            let value = b.ins().load(
-                I64,
-                ctx_flags(),
-                ctx,
-                runtime::OFFSET_SCRATCH + 8 * reg as i32,
-            );
+            let value = if is_callee {
+                b.ins().load(
+                    I64,
+                    ctx_flags(),
+                    ctx,
+                    runtime::OFFSET_SCRATCH + 8 * reg as i32,
+                )
+            } else {
+                b.ins().iconst(I64, 0)
+            };
             b.def_var(regs[reg], value);
         }
-        let stack_bottom = b
-            .ins()
-            .load(I64, ctx_flags(), ctx, runtime::OFFSET_STACK_BOTTOM);
+        // Only local calls need the stack's bottom (for the depth check).
+        let stack_bottom = if plan.callees.is_empty() {
+            b.ins().iconst(I64, 0)
+        } else {
+            b.ins()
+                .load(I64, ctx_flags(), ctx, runtime::OFFSET_STACK_BOTTOM)
+        };
         let checked = config.checked.then(|| {
             let budget_value = b.ins().load(I64, ctx_flags(), ctx, runtime::OFFSET_BUDGET);
             b.def_var(budget, budget_value);
@@ -712,12 +742,24 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.ins().jump(start_block, &[]);
         self.open = false;
         let plan = self.plan;
+        // Leaders whose predecessors all come before them, keyed by the leader; and the
+        // others, keyed by their last predecessor (a backward jump).
+        let mut seal_after: HashMap<usize, Vec<Block>> = HashMap::new();
+        for (&leader, &block) in &self.blocks {
+            match plan.last_pred.get(&leader) {
+                Some(&last) if last >= leader => seal_after.entry(last).or_default().push(block),
+                _ => {}
+            }
+        }
         for &pc in &plan.slots {
             if let Some(&block) = self.blocks.get(&pc) {
                 if self.open {
                     self.b.ins().jump(block, &[]);
                 }
                 self.b.switch_to_block(block);
+                if plan.last_pred.get(&pc).is_none_or(|&last| last < pc) {
+                    self.b.seal_block(block);
+                }
                 self.open = true;
                 if self.checked.is_some() {
                     self.charge_budget(pc);
@@ -728,6 +770,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 continue;
             }
             self.emit_slot(pc);
+            for block in seal_after.remove(&pc).unwrap_or_default() {
+                self.b.seal_block(block);
+            }
         }
         if self.open {
             // Only possible if the last visited slot fell through into nothing emitted.
@@ -802,6 +847,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let fault_block = self.b.create_block();
         let go_on = self.b.create_block();
         self.b.ins().brif(short, fault_block, &[], go_on, &[]);
+        self.b.seal_block(fault_block);
+        self.b.seal_block(go_on);
         self.b.switch_to_block(fault_block);
         self.b.set_cold_block(fault_block);
         self.raise(runtime::FAULT_BUDGET as i64, leader as i64, Some(left));
@@ -1017,6 +1064,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let go_on = self.b.create_block();
         let return_early = self.return_early;
         self.b.ins().brif(status, return_early, &[], go_on, &[]);
+        self.b.seal_block(go_on);
         self.b.switch_to_block(go_on);
     }
 
@@ -1030,6 +1078,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let fault_block = self.b.create_block();
         let go_on = self.b.create_block();
         self.b.ins().brif(too_deep, fault_block, &[], go_on, &[]);
+        self.b.seal_block(fault_block);
+        self.b.seal_block(go_on);
         self.b.switch_to_block(fault_block);
         self.b.set_cold_block(fault_block);
         self.fault(
@@ -1138,6 +1188,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             .ins()
             .icmp(IntCC::UnsignedLessThanOrEqual, offset, limit);
         self.b.ins().brif(in_stack, access, &[], try_region0, &[]);
+        self.b.seal_block(try_region0);
         // The first region: `len >= size && addr - base <= len - size`, and writable if needed.
         self.b.switch_to_block(try_region0);
         let offset = self.b.ins().isub(addr, values.region0_base);
@@ -1155,6 +1206,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             ok = self.b.ins().band(ok, values.region0_writable);
         }
         self.b.ins().brif(ok, access, &[], slow, &[]);
+        self.b.seal_block(slow);
         // Anything else: ask `Memory`, which knows every region.
         self.b.switch_to_block(slow);
         self.b.set_cold_block(slow);
@@ -1174,6 +1226,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let refused = self.b.inst_results(call)[0];
         let return_early = self.return_early;
         self.b.ins().brif(refused, return_early, &[], access, &[]);
+        self.b.seal_block(access);
         self.b.switch_to_block(access);
     }
 
