@@ -23,7 +23,7 @@ fn n_programs() -> u64 {
 #[test]
 fn accepted_programs_never_fault_nor_exceed_their_bound() {
     let helpers = Helpers::conformance();
-    let mut rng = Rng::new(2024_07_19);
+    let mut rng = Rng::new(20_240_719);
     let (mut accepted, mut rejected) = (0u64, 0u64);
     let mut failures = Vec::new();
     for n in 0..n_programs() {

@@ -155,7 +155,7 @@ fn print_accepted(verified: &VerifiedProgram, micros: f64, format: Format) {
 }
 
 /// The source line an instruction came from, when the program was assembly.
-fn source_line<'a>(program: &'a Loaded, insn_idx: usize) -> Option<(usize, &'a str)> {
+fn source_line(program: &Loaded, insn_idx: usize) -> Option<(usize, &str)> {
     let line = *program.source_lines.as_ref()?.get(insn_idx)?;
     let text = program.source.as_ref()?.lines().nth(line - 1)?;
     Some((line, text))

@@ -534,11 +534,35 @@ fn survey() {
     println!("{both} of {} accepted by both", files.len());
 }
 
+/// Both verdicts on an assembly file for a buffer of `len` bytes (`VERIFY_BENCH_CHECK=file:len`).
+fn check(arg: &str) {
+    let (path, len) = arg
+        .rsplit_once(':')
+        .expect("VERIFY_BENCH_CHECK=<file.s>:<buffer bytes>");
+    let len: u64 = len.parse().expect("a buffer size in bytes");
+    let source = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let b = written(path, &source, len);
+    let show = |v: Result<(), String>| {
+        v.map_or_else(|e| format!("reject: {e}"), |()| "accept".to_string())
+    };
+    println!("ringfence: {}", show(ringfence_verdict(&b)));
+    let insts = prevail_insts(&b.insns);
+    println!("prevail: {}", show(Prevail::new(len, true).verify(&insts)));
+    println!(
+        "prevail-no-term: {}",
+        show(Prevail::new(len, false).verify(&insts))
+    );
+}
+
 criterion_group!(benches, peers, scaling);
 
 fn main() {
     if std::env::var_os("VERIFY_BENCH_SURVEY").is_some() {
         survey();
+        return;
+    }
+    if let Some(arg) = std::env::var_os("VERIFY_BENCH_CHECK") {
+        check(&arg.to_string_lossy());
         return;
     }
     benches();

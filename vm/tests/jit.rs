@@ -884,3 +884,31 @@ loop:
     let mut m = vec![1u8; 256];
     assert_eq!(jit.run_mem(&mut m), Ok(256));
 }
+
+#[test]
+fn zz_compile_scaling() {
+    for n in [1000usize, 2000, 4000] {
+        let mut src = String::new();
+        for i in 0..n {
+            let off = 8 * (1 + i % 60);
+            match i % 4 {
+                0 => src.push_str(&format!("stxdw [%r10-{off}], %r{}\n", i % 9)),
+                1 => src.push_str(&format!("ldxdw %r{}, [%r10-{off}]\n", i % 9)),
+                _ => src.push_str(&format!("add %r{}, %r{}\n", i % 9, (i + 3) % 9)),
+            }
+        }
+        src.push_str("exit\n");
+        let insns = insns(&src);
+        for checked in [false, true] {
+            let t = std::time::Instant::now();
+            let config = JitConfig {
+                checked,
+                ..JitConfig::default()
+            };
+            // SAFETY: never run.
+            let _ =
+                unsafe { JitProgram::compile_unverified(&insns, &Helpers::new(), config) }.unwrap();
+            eprintln!("n={n} checked={checked}: {:?}", t.elapsed());
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! Tests of the helper table and of each native implementation on encoded events.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::json;
 
