@@ -723,3 +723,76 @@ fn try_proof(
     };
     Ok(Proof { n, loc, invariant })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const U64: (i128, i128) = (0, u64::MAX as i128);
+    const U32: (i128, i128) = (0, u32::MAX as i128);
+
+    fn exact(v: i128) -> (i128, i128) {
+        (v, v)
+    }
+
+    #[test]
+    fn counting_up_to_a_limit() {
+        use ICond::*;
+        // for (i = 0; i < 10; i++), tested after the increment: y = i + 1.
+        let (n, range) = trip_bound(Lt, exact(0), exact(1), exact(1), exact(10), U64).unwrap();
+        assert_eq!((n, range), (9, (0, 9)));
+        let (n, _) = trip_bound(Le, exact(0), exact(1), exact(1), exact(10), U64).unwrap();
+        assert_eq!(n, 10);
+        // Tested before the increment: y = i.
+        let (n, range) = trip_bound(Lt, exact(0), exact(0), exact(1), exact(10), U64).unwrap();
+        assert_eq!((n, range), (10, (0, 10)));
+        // Never enters a second iteration.
+        let (n, _) = trip_bound(Lt, exact(20), exact(1), exact(1), exact(10), U64).unwrap();
+        assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn not_equal_needs_exact_strides() {
+        use ICond::*;
+        let (n, range) = trip_bound(Ne, exact(0), exact(1), exact(1), exact(20), U64).unwrap();
+        assert_eq!((n, range), (19, (0, 19)));
+        let (n, _) = trip_bound(Ne, exact(0), exact(8), exact(8), exact(32), U64).unwrap();
+        assert_eq!(n, 3);
+        assert!(trip_bound(Ne, exact(0), exact(8), exact(8), exact(28), U64).is_err());
+        assert!(trip_bound(Ne, (0, 3), exact(2), exact(2), exact(16), U64).is_err());
+        // Starting past the limit wraps all the way round.
+        assert!(trip_bound(Ne, exact(21), exact(1), exact(1), exact(20), U64).is_err());
+    }
+
+    #[test]
+    fn counting_down() {
+        use ICond::*;
+        // for (i = 10; i != 0; i--), tested after the decrement.
+        let (n, range) = trip_bound(Ne, exact(10), exact(-1), exact(-1), exact(0), U64).unwrap();
+        assert_eq!((n, range), (9, (1, 10)));
+        let (n, _) = trip_bound(
+            SGe,
+            exact(100),
+            exact(-3),
+            exact(-3),
+            exact(0),
+            domain_of(Interp::S64),
+        )
+        .unwrap();
+        assert_eq!(n, 33);
+        // Unsigned `>= 0` always holds: the count would wrap.
+        assert!(trip_bound(Ge, exact(100), exact(-3), exact(-3), exact(0), U64).is_err());
+    }
+
+    #[test]
+    fn wrap_around_is_refused() {
+        use ICond::*;
+        // A 32-bit counter compared with 2^32 never reaches it.
+        assert!(trip_bound(Lt, exact(0), exact(1), exact(1), exact(1 << 32), U32).is_err());
+        assert!(trip_bound(Lt, exact(0), exact(1), exact(1), exact(0xffff), U32).is_ok());
+        // Moving away from the limit.
+        assert!(trip_bound(Gt, exact(0), exact(1), exact(1), exact(10), U64).is_err());
+        // A step that may be zero.
+        assert!(trip_bound(Lt, exact(0), exact(0), (0, 1), exact(10), U64).is_err());
+    }
+}

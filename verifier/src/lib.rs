@@ -22,7 +22,9 @@
 //! - Relations where safety needs them: data-area pointers carry a base id and a constant
 //!   (`base + c`), and the state records, per base, how far past it `data_end` is proven to
 //!   be (`if p + k > data_end` proves `k` bytes from `p`'s base); nullable pointers carry
-//!   the id of the call that made them, so one null check clears every copy.
+//!   the id of the call that made them, so one null check clears every copy; scalars
+//!   copied by `mov` or spilled and filled share a copy id, so a branch that refines one
+//!   refines all (the kernel's scalar ids).
 //!
 //! Join: pointwise; scalars by [`domain::Scalar::join`], pointers of one region by joining
 //! offsets, anything else to the mixed value; stack bytes to the worse state; a data-area
@@ -49,9 +51,8 @@
 //!
 //! # Not checked
 //!
-//! - Relations between scalar registers (`r1 < r2` refines each alone; a refined register
-//!   does not refine its copies or the stack slot it was loaded from: FIXME, the kernel's
-//!   scalar ids).
+//! - Relations between scalar registers other than copies (`r1 < r2` refines each alone;
+//!   `r2 = r1 + 1` forgets that `r2` follows `r1`).
 //! - Loops whose induction variable moves by a register amount, or is compared through a
 //!   value derived by anything but adding constants: rejected as unbounded.
 //! - Values inside the buffer, the context's scalar fields, map values (all unknown).

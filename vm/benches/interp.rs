@@ -1,35 +1,43 @@
-//! The checked interpreter beside rbpf 0.4.1's interpreter, on the same bytecode (cpu v1
-//! instructions only, which rbpf supports): a counted loop summing a 256-byte buffer, a byte
-//! scan for a needle, and an ALU-heavy mixing loop. Each group holds both engines, so
-//! criterion reports them side by side.
+//! The interpreters side by side on the same bytecode: the checked interpreter (the oracle),
+//! the fast interpreter (verified programs only) and rbpf 0.4.1's interpreter
+//! (`EbpfVmRaw`). The workloads use cpu v1 instructions only, which rbpf supports, and are
+//! written so that the verifier accepts them as `mem` programs over a 256-byte buffer: a
+//! pointer walk summing the buffer, a byte scan for a needle, and an ALU-heavy mixing loop.
+//! Each group holds the three engines, so criterion reports them side by side.
 
 use std::time::Duration;
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
-use ringfence_vm::{CheckedInterpreter, Config, Helpers};
+use ringfence_verifier::{verify, ProgramType, VerifierConfig};
+use ringfence_vm::{CheckedInterpreter, Config, FastInterpreter, Helpers};
 
-/// Sums the 256 bytes at r1.
+/// The length of the buffer every workload runs over.
+const MEM_LEN: usize = 256;
+
+/// Sums the 256 bytes at r1, walking a pointer to an end pointer.
 const SUM_256: &str = "
     mov %r0, 0
-    mov %r2, 0
+    mov %r2, %r1
+    add %r2, 256
 loop:
     ldxb %r3, [%r1+0]
     add %r0, %r3
     add %r1, 1
-    add %r2, 1
-    jne %r2, 256, loop
+    jlt %r1, %r2, loop
     exit
 ";
 
 /// The index of the first byte 0xab among the 256 at r1, or -1.
 const SCAN_256: &str = "
     mov %r0, 0
+    mov %r2, %r1
+    add %r2, 256
 loop:
     ldxb %r3, [%r1+0]
     jeq %r3, 0xab, found
     add %r1, 1
     add %r0, 1
-    jne %r0, 256, loop
+    jlt %r1, %r2, loop
     mov %r0, -1
 found:
     exit
@@ -54,7 +62,7 @@ loop:
 ";
 
 fn buffer() -> Vec<u8> {
-    let mut buffer: Vec<u8> = (0..256u32).map(|i| (i * 7 % 171) as u8).collect();
+    let mut buffer: Vec<u8> = (0..MEM_LEN as u32).map(|i| (i * 7 % 171) as u8).collect();
     buffer[250] = 0xab;
     buffer
 }
@@ -62,15 +70,25 @@ fn buffer() -> Vec<u8> {
 fn bench_program(c: &mut Criterion, group_name: &str, source: &str) {
     let program = ringfence_isa::assemble(group_name, source).expect("the program assembles");
     let bytes = ringfence_isa::encode(&program.insns);
-    let checked = CheckedInterpreter::new(&program.insns, &Helpers::new(), Config::default());
-    let rbpf_vm = rbpf::EbpfVmMbuff::new(Some(&bytes)).expect("rbpf accepts the program");
+    let helpers = Helpers::new();
+    let verified = verify(
+        &program.insns,
+        &ProgramType::mem(MEM_LEN as u64),
+        &VerifierConfig::default(),
+    )
+    .unwrap_or_else(|error| panic!("{group_name} does not verify: {error}"));
+    let checked = CheckedInterpreter::new(&program.insns, &helpers, Config::default());
+    let fast = FastInterpreter::new(&verified, &helpers);
+    let rbpf_vm = rbpf::EbpfVmRaw::new(Some(&bytes)).expect("rbpf accepts the program");
     let mut mem = buffer();
 
     let ours = checked
         .run_mem(&mut mem)
         .expect("the checked interpreter runs it");
-    let theirs = rbpf_vm.execute_program(&mem, &[]).expect("rbpf runs it");
-    assert_eq!(ours, theirs, "{group_name}: the engines disagree");
+    let fast_result = fast.run_mem(&mut mem).expect("the fast interpreter runs it");
+    let theirs = rbpf_vm.execute_program(&mut mem).expect("rbpf runs it");
+    assert_eq!(ours, theirs, "{group_name}: checked and rbpf disagree");
+    assert_eq!(ours, fast_result, "{group_name}: checked and fast disagree");
 
     let mut group = c.benchmark_group(group_name);
     group
@@ -80,8 +98,11 @@ fn bench_program(c: &mut Criterion, group_name: &str, source: &str) {
     group.bench_function(BenchmarkId::new("checked", group_name), |b| {
         b.iter(|| checked.run_mem(black_box(&mut mem)).unwrap())
     });
+    group.bench_function(BenchmarkId::new("fast", group_name), |b| {
+        b.iter(|| fast.run_mem(black_box(&mut mem)).unwrap())
+    });
     group.bench_function(BenchmarkId::new("rbpf", group_name), |b| {
-        b.iter(|| rbpf_vm.execute_program(black_box(&mem), &[]).unwrap())
+        b.iter(|| rbpf_vm.execute_program(black_box(&mut mem)).unwrap())
     });
     group.finish();
 }

@@ -45,12 +45,14 @@ use std::ptr;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use ringfence_isa::{
-    AluOp, AtomicOp, ByteOrder, CallKind, Cond, Imm64Kind, Insn, Semantics, Size, Source, Width,
+    AluOp, AtomicOp, ByteOrder, CallKind, Cond, Insn, Semantics, Size, Source, Width,
     FRAME_POINTER, N_REGS,
 };
 use ringfence_verifier::{Context, VerifiedProgram};
 
+use crate::checked::resolve_map_reference;
 use crate::error::{RunError, RunErrorKind};
+use crate::maps::Maps;
 use crate::helpers::{Helper, HelperError, Helpers};
 use crate::memory::{Memory, MemoryRegion, RegionKind};
 
@@ -181,7 +183,7 @@ impl FastInterpreter {
             Context::Mem { len } => Some(*len),
             Context::Struct(_) => None,
         };
-        let mut interp = translate(program.insns(), helpers);
+        let mut interp = translate(program.insns(), helpers, &Maps::default());
         interp.mem_len = mem_len;
         interp.prog_type_name = program.prog_type().name.clone();
         interp
@@ -999,7 +1001,7 @@ unsafe fn atomic(addr: u64, wide: bool, op: AtomicOp, operand: u64, expected: u6
 
 /// Why the checked interpreter refuses to execute an instruction at all (its `prepare`), in
 /// the same words; the verifier rejects all of these except map references.
-fn bad_instruction(insns: &[Insn], slot: usize) -> Option<&'static str> {
+fn bad_instruction(insns: &[Insn], slot: usize, maps: &Maps) -> Option<&'static str> {
     let insn = insns[slot];
     let semantics = insn.semantics();
     if insn.dst as usize >= N_REGS || insn.src as usize >= N_REGS {
@@ -1033,8 +1035,8 @@ fn bad_instruction(insns: &[Insn], slot: usize) -> Option<&'static str> {
             if !insns.get(slot + 1).is_some_and(Insn::is_lddw_tail) {
                 return Some("an lddw lacks its second slot");
             }
-            if kind != Imm64Kind::Value {
-                return Some("map references in lddw need a loaded program with maps");
+            if let Err(reason) = resolve_map_reference(kind, insn.imm, maps) {
+                return Some(reason);
             }
         }
         Semantics::Endian { bits, .. } if !matches!(bits, 16 | 32 | 64) => {
@@ -1047,7 +1049,7 @@ fn bad_instruction(insns: &[Insn], slot: usize) -> Option<&'static str> {
 
 /// Builds the translated form of `insns` (one per slot), with `mem_len` and the program
 /// type's name left for the caller to fill in.
-fn translate(insns: &[Insn], helpers: &Helpers) -> FastInterpreter {
+fn translate(insns: &[Insn], helpers: &Helpers, maps: &Maps) -> FastInterpreter {
     // The code index of each slot; `lddw` tails have none.
     let mut index_of: Vec<Option<u32>> = vec![None; insns.len()];
     let mut n_code = 0u32;
@@ -1074,7 +1076,7 @@ fn translate(insns: &[Insn], helpers: &Helpers) -> FastInterpreter {
         if insn.is_lddw_tail() {
             continue;
         }
-        let code = match translate_one(insns, slot, &index_of, &mut interp, &mut trampolines) {
+        let code = match translate_one(insns, maps, slot, &index_of, &mut interp, &mut trampolines) {
             Ok(code) => code,
             Err(error) => {
                 let idx = interp.faults.len() as u32;
@@ -1108,6 +1110,7 @@ fn translate(insns: &[Insn], helpers: &Helpers) -> FastInterpreter {
 /// Translates the instruction at `slot`, or says which fault it raises when reached.
 fn translate_one(
     insns: &[Insn],
+    maps: &Maps,
     slot: usize,
     index_of: &[Option<u32>],
     interp: &mut FastInterpreter,
@@ -1118,7 +1121,7 @@ fn translate_one(
         insn_idx: slot,
         kind,
     };
-    if let Some(reason) = bad_instruction(insns, slot) {
+    if let Some(reason) = bad_instruction(insns, slot, maps) {
         return Err(fail(RunErrorKind::BadInstruction { reason }));
     }
     let (dst, src) = (insn.dst, insn.src);
@@ -1203,8 +1206,11 @@ fn translate_one(
             let op_idx = ATOMIC_OPS.iter().position(|&o| o == op).unwrap_or(0);
             code(kind, mem_off, op_idx as u64)
         }
-        // Only `Imm64Kind::Value` gets here (`bad_instruction` faults the others).
-        Semantics::LoadImm64 { .. } => code(Kind::Mov64Imm, 0, imm),
+        // `bad_instruction` faults the references it cannot resolve.
+        Semantics::LoadImm64 { kind } => {
+            let value = resolve_map_reference(kind, insn.imm, maps).unwrap_or(0);
+            code(Kind::Mov64Imm, 0, value)
+        }
         Semantics::Goto { .. } => code(Kind::Ja, target()?, 0),
         Semantics::Branch {
             cond,
@@ -1407,7 +1413,7 @@ mod tests {
                 insns.push(Insn::lddw_tail_of(insn));
             }
             insns.push(Insn::new(Op::Exit));
-            let interp = translate(&insns, &Helpers::conformance());
+            let interp = translate(&insns, &Helpers::conformance(), &Maps::default());
             assert!(interp.code.len() >= 2, "{op:?}");
         }
     }

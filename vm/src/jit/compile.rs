@@ -563,18 +563,6 @@ enum AccessKind {
     Atomic,
 }
 
-/// Values checked mode keeps for the whole function.
-#[derive(Clone, Copy, Debug)]
-struct CheckedValues {
-    /// `fp - 512`: the bottom of the visible stack window.
-    frame_lo: Value,
-    /// `stack_top - frame_lo`.
-    stack_span: Value,
-    region0_base: Value,
-    region0_len: Value,
-    region0_writable: Value,
-}
-
 struct Emitter<'a, 'b> {
     b: &'a mut FunctionBuilder<'b>,
     insns: &'a [Insn],
@@ -588,7 +576,8 @@ struct Emitter<'a, 'b> {
     ctx: Value,
     fp: Value,
     stack_bottom: Value,
-    checked: Option<CheckedValues>,
+    /// Checked mode: bounds checks and the budget.
+    checked: bool,
     blocks: HashMap<usize, Block>,
     return_early: Block,
     helper_sig: SigRef,
@@ -665,32 +654,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
             b.ins()
                 .load(I64, ctx_flags(), ctx, runtime::OFFSET_STACK_BOTTOM)
         };
-        let checked = config.checked.then(|| {
+        let checked = config.checked;
+        if checked {
             let budget_value = b.ins().load(I64, ctx_flags(), ctx, runtime::OFFSET_BUDGET);
             b.def_var(budget, budget_value);
-            let stack_top = b
-                .ins()
-                .load(I64, ctx_flags(), ctx, runtime::OFFSET_STACK_TOP);
-            let frame_lo = b.ins().iadd_imm_s(fp, -(STACK_PER_FRAME as i64));
-            let stack_span = b.ins().isub(stack_top, frame_lo);
-            let region0_base = b
-                .ins()
-                .load(I64, ctx_flags(), ctx, runtime::OFFSET_REGION0_BASE);
-            let region0_len = b
-                .ins()
-                .load(I64, ctx_flags(), ctx, runtime::OFFSET_REGION0_LEN);
-            let writable = b
-                .ins()
-                .load(I64, ctx_flags(), ctx, runtime::OFFSET_REGION0_WRITABLE);
-            let region0_writable = b.ins().icmp_imm_s(IntCC::NotEqual, writable, 0);
-            CheckedValues {
-                frame_lo,
-                stack_span,
-                region0_base,
-                region0_len,
-                region0_writable,
-            }
-        });
+        }
         let helper_sig = b.import_signature(helper_signature(call_conv));
         let access_sig = b.import_signature(access_signature(call_conv));
         let function_sig = b.import_signature(function_signature(call_conv));
@@ -761,7 +729,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     self.b.seal_block(block);
                 }
                 self.open = true;
-                if self.checked.is_some() {
+                if self.checked {
                     self.charge_budget(pc);
                 }
             } else if !self.open {
@@ -1044,7 +1012,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     runtime::OFFSET_SCRATCH + 8 * reg as i32,
                 );
             }
-            if self.checked.is_some() {
+            if self.checked {
                 let left = self.b.use_var(self.budget);
                 self.b
                     .ins()
@@ -1101,7 +1069,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 runtime::OFFSET_SCRATCH + 8 * reg as i32,
             );
         }
-        if self.checked.is_some() {
+        if self.checked {
             let left = self.b.use_var(self.budget);
             self.b
                 .ins()
@@ -1127,7 +1095,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             );
             self.set(reg, value);
         }
-        if self.checked.is_some() {
+        if self.checked {
             let left = self
                 .b
                 .ins()
@@ -1162,7 +1130,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         size: Size,
         kind: AccessKind,
     ) -> (Value, i32) {
-        if self.checked.is_none() {
+        if !self.checked {
             return (base, off as i32);
         }
         let addr = self.b.ins().iadd_imm_s(base, off as i64);
@@ -1173,38 +1141,57 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// Checked mode: continues only if `size` bytes at `addr` may be accessed; otherwise the
     /// run ends with the interpreter's fault.
     fn check_access(&mut self, pc: usize, addr: Value, size: u32, kind: AccessKind) {
-        let Some(values) = self.checked else {
+        if !self.checked {
             return;
-        };
+        }
         let size = size as i64;
-        let access = self.b.create_block();
-        let try_region0 = self.b.create_block();
-        let slow = self.b.create_block();
-        // The visible stack: [fp - 512, stack_top), always writable.
-        let offset = self.b.ins().isub(addr, values.frame_lo);
-        let limit = self.b.ins().iadd_imm_s(values.stack_span, -size);
+        let ctx = self.ctx;
+        // The visible stack, [fp - 512, stack_top), always writable: the access fits when
+        // `addr - (fp - 512) <= stack_top - (fp - 512) - size` (unsigned). The context is
+        // re-read at each access rather than kept in registers: values live across the whole
+        // function and every slow-path call make register allocation superlinear.
+        let frame_lo = self.b.ins().iadd_imm_s(self.fp, -(STACK_PER_FRAME as i64));
+        let stack_top = self
+            .b
+            .ins()
+            .load(I64, ctx_flags(), ctx, runtime::OFFSET_STACK_TOP);
+        let offset = self.b.ins().isub(addr, frame_lo);
+        let span = self.b.ins().isub(stack_top, frame_lo);
+        let limit = self.b.ins().iadd_imm_s(span, -size);
         let in_stack = self
             .b
             .ins()
             .icmp(IntCC::UnsignedLessThanOrEqual, offset, limit);
-        self.b.ins().brif(in_stack, access, &[], try_region0, &[]);
-        self.b.seal_block(try_region0);
-        // The first region: `len >= size && addr - base <= len - size`, and writable if needed.
-        self.b.switch_to_block(try_region0);
-        let offset = self.b.ins().isub(addr, values.region0_base);
-        let limit = self.b.ins().iadd_imm_s(values.region0_len, -size);
-        let fits =
-            self.b
-                .ins()
-                .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, values.region0_len, size);
+        // The first region: `len >= size && addr - base <= len - size`, writable if needed.
+        let base = self
+            .b
+            .ins()
+            .load(I64, ctx_flags(), ctx, runtime::OFFSET_REGION0_BASE);
+        let len = self
+            .b
+            .ins()
+            .load(I64, ctx_flags(), ctx, runtime::OFFSET_REGION0_LEN);
+        let offset = self.b.ins().isub(addr, base);
+        let limit = self.b.ins().iadd_imm_s(len, -size);
+        let fits = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, len, size);
         let inside = self
             .b
             .ins()
             .icmp(IntCC::UnsignedLessThanOrEqual, offset, limit);
-        let mut ok = self.b.ins().band(fits, inside);
+        let mut in_region0 = self.b.ins().band(fits, inside);
         if kind != AccessKind::Read {
-            ok = self.b.ins().band(ok, values.region0_writable);
+            let writable =
+                self.b
+                    .ins()
+                    .load(I8, ctx_flags(), ctx, runtime::OFFSET_REGION0_WRITABLE);
+            in_region0 = self.b.ins().band(in_region0, writable);
         }
+        let ok = self.b.ins().bor(in_stack, in_region0);
+        let access = self.b.create_block();
+        let slow = self.b.create_block();
         self.b.ins().brif(ok, access, &[], slow, &[]);
         self.b.seal_block(slow);
         // Anything else: ask `Memory`, which knows every region.

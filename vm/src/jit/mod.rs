@@ -48,6 +48,9 @@
 //!   region that straddles an 8-byte word is refused by the interpreter and performed by
 //!   the checked JIT.
 //!
+//! Setting `RINGFENCE_JIT_DUMP` in the environment prints each function's Cranelift IR and
+//! machine code (VCode) to standard error while compiling.
+//!
 //! Architecture Invariant: the only `unsafe` of the JIT lives in `code.rs` (calling the
 //! compiled code) and `runtime.rs` (the trampolines reading the run context); `compile.rs` is
 //! `#![forbid(unsafe_code)]`. Compilation never panics on any input: every problem is a
