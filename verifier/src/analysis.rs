@@ -1255,6 +1255,12 @@ impl<'a> Analyzer<'a> {
                 let field = self.context_field(st, slot, reg, &p, lo, hi)?;
                 match field.kind {
                     FieldKind::Scalar => Ok(unknown),
+                    FieldKind::Bounded { max }
+                        if n == field.size as u64 && lo == field.offset as i64 =>
+                    {
+                        Ok(Value::Scalar(Scalar::range(0, max)))
+                    }
+                    FieldKind::Bounded { .. } => Ok(unknown),
                     FieldKind::Data | FieldKind::DataEnd if n != 8 || lo != field.offset as i64 => {
                         Err(self.error(
                             st,

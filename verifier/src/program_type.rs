@@ -75,6 +75,14 @@ pub enum Access {
 pub enum FieldKind {
     /// A plain number (loads of any part of it give a scalar).
     Scalar,
+    /// A number the host guarantees is at most `max` (a load of the whole field gives a scalar
+    /// in `[0, max]`; a load of part of it, any scalar of that size). Offsets and lengths into
+    /// the data area are such fields: the event encoder never writes one above the data
+    /// area's largest length, so a rule may add them to `data` without a comparison first.
+    Bounded {
+        /// The largest value the field holds.
+        max: u64,
+    },
     /// A pointer to the start of the variable data area (8-byte loads only).
     Data,
     /// A pointer just past the end of the variable data area (8-byte loads only).
@@ -207,6 +215,18 @@ impl ContextLayout {
             size,
             access,
             kind: FieldKind::Scalar,
+        });
+        self
+    }
+
+    /// Adds a read-only field whose value the host guarantees is at most `max`.
+    pub fn bounded_field(mut self, name: &str, offset: u32, size: u32, max: u64) -> Self {
+        self.fields.push(Field {
+            name: name.to_string(),
+            offset,
+            size,
+            access: Access::Read,
+            kind: FieldKind::Bounded { max },
         });
         self
     }

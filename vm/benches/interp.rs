@@ -85,7 +85,9 @@ fn bench_program(c: &mut Criterion, group_name: &str, source: &str) {
     let ours = checked
         .run_mem(&mut mem)
         .expect("the checked interpreter runs it");
-    let fast_result = fast.run_mem(&mut mem).expect("the fast interpreter runs it");
+    let fast_result = fast
+        .run_mem(&mut mem)
+        .expect("the fast interpreter runs it");
     let theirs = rbpf_vm.execute_program(&mut mem).expect("rbpf runs it");
     assert_eq!(ours, theirs, "{group_name}: checked and rbpf disagree");
     assert_eq!(ours, fast_result, "{group_name}: checked and fast disagree");

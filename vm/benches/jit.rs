@@ -5,7 +5,8 @@
 //! - `sum_256`: a counted loop summing a 256-byte buffer;
 //! - `strcmp_64`: a byte-by-byte compare of two equal 64-byte strings;
 //! - `sieve_512`: a sieve of Eratosthenes over 512 flags on the stack (97 primes);
-//! - `switch_256`: a 16-way `jeq` dispatch chain on each of 256 bytes.
+//! - `switch_256`: a 16-way `jeq` dispatch chain on each of 256 bytes;
+//! - `empty`: `r0 = 0; exit`, the fixed cost of one run.
 //!
 //! Before the groups, it prints the JIT's compile time per 1,000 instructions, measured on
 //! a generated straight-line program of about 10,000 instructions.
@@ -248,7 +249,15 @@ fn bench_program(c: &mut Criterion, name: &str, source: &str, native: fn(&[u8]) 
     group.finish();
 }
 
+/// Nothing: the fixed cost of one run.
+const EMPTY: &str = "mov %r0, 0\nexit\n";
+
+fn empty_native(_: &[u8]) -> u64 {
+    0
+}
+
 fn workloads(c: &mut Criterion) {
+    bench_program(c, "empty", EMPTY, empty_native);
     bench_program(c, "sum_256", SUM_256, sum_256_native);
     bench_program(c, "strcmp_64", STRCMP_64, strcmp_64_native);
     bench_program(c, "sieve_512", SIEVE_512, sieve_512_native);
@@ -292,9 +301,15 @@ fn straight_line(n: usize) -> Vec<Insn> {
         .insns
 }
 
-/// Prints the compile time per 1,000 instructions, in both modes.
+/// Prints the compile time per 1,000 instructions, in both modes, for straight-line programs
+/// of about 1,000 and 10,000 instructions.
 fn report_compile_time() {
-    let insns = straight_line(10_000);
+    for n in [1_000, 10_000] {
+        report_compile_time_of(&straight_line(n));
+    }
+}
+
+fn report_compile_time_of(insns: &[Insn]) {
     let helpers = Helpers::new();
     let mut compiler = JitCompiler::new().unwrap();
     for checked in [false, true] {
@@ -302,16 +317,16 @@ fn report_compile_time() {
             checked,
             ..JitConfig::default()
         };
-        let rounds = 5;
+        let rounds = 7;
         let mut best = Duration::MAX;
         let mut code_size = 0;
         for _ in 0..rounds {
             let start = Instant::now();
             let program = if checked {
-                compiler.compile_checked(&insns, &helpers, config)
+                compiler.compile_checked(insns, &helpers, config)
             } else {
                 // SAFETY: the program is compiled to measure the compiler, and never run.
-                unsafe { compiler.compile_unverified(&insns, &helpers, config) }
+                unsafe { compiler.compile_unverified(insns, &helpers, config) }
             }
             .unwrap();
             let elapsed = start.elapsed();

@@ -52,8 +52,8 @@ use ringfence_verifier::{Context, VerifiedProgram};
 
 use crate::checked::resolve_map_reference;
 use crate::error::{RunError, RunErrorKind};
-use crate::maps::Maps;
 use crate::helpers::{Helper, HelperError, Helpers};
+use crate::maps::Maps;
 use crate::memory::{Memory, MemoryRegion, RegionKind};
 
 /// The size of one stack frame in bytes, as in the checked interpreter's default.
@@ -71,6 +71,8 @@ pub struct FastInterpreter {
     /// The translated program, ending with a fault (reached only by falling off the end,
     /// which the verifier excludes).
     code: Vec<Code>,
+    /// The number of translated instructions (before the faults appended to `code`).
+    n_code: usize,
     /// For each entry of `code`, the slot of the instruction it came from (for errors).
     slot_of: Vec<u32>,
     /// Helpers called by number (`call imm`), resolved at translation.
@@ -191,7 +193,7 @@ impl FastInterpreter {
 
     /// The number of instructions after translation (an `lddw` counts once).
     pub fn n_insns(&self) -> usize {
-        self.code.len() - 1
+        self.n_code
     }
 
     /// The number of 512-byte stack frames each run allocates.
@@ -224,7 +226,7 @@ impl FastInterpreter {
         // of exactly `verified_len` bytes and `r2` holds that length. `args[0]` is the
         // address of `region`, the writable region made from `mem`, whose length was just
         // checked to be `verified_len`, and `args[1]` is that length.
-        Ok(unsafe { self.run(args, vec![region]) }?)
+        Ok(unsafe { self.run(args, std::slice::from_ref(&region)) }?)
     }
 
     /// Runs the program with `r1`-`r5` set to `args` (other registers 0, `r10` at the top of
@@ -245,11 +247,7 @@ impl FastInterpreter {
     ///   maximum length apart, with `data <= data_end`;
     /// - every scalar the program type promises (the `mem` length in `r2`) has its promised
     ///   value.
-    pub unsafe fn run(
-        &self,
-        args: [u64; 5],
-        regions: Vec<FastRegion<'_>>,
-    ) -> Result<u64, RunError> {
+    pub unsafe fn run(&self, args: [u64; 5], regions: &[FastRegion<'_>]) -> Result<u64, RunError> {
         let n_words = self.n_frames * STACK_PER_FRAME / 8;
         // `u64` words, so that the stack is 8-byte aligned like the frames the verifier
         // reasons about (aligned atomics stay atomic).
@@ -270,9 +268,9 @@ impl FastInterpreter {
             interp: self,
             stack,
             stack_top,
-            regions: &regions,
+            regions,
         };
-        for region in &regions {
+        for region in regions {
             region.ptr.expose_provenance();
         }
         let mut regs = [0u64; 16];
@@ -309,12 +307,15 @@ impl Run<'_, '_> {
     /// The interpreter loop.
     #[inline(never)]
     fn execute(&self, mut regs: [u64; 16]) -> Result<u64, RunError> {
-        let code = &self.interp.code[..];
+        // The code's length is a power of two (padded with faults), so that `pc & mask` is
+        // always in bounds and indexing needs no check.
+        let mask = self.interp.code.len() - 1;
+        let code = &self.interp.code[..=mask];
         let mut frames = [Frame::default(); MAX_FRAMES];
         let mut depth = 0usize;
         let mut pc = 0usize;
         loop {
-            let c = code[pc];
+            let c = code[pc & mask];
             pc += 1;
             let d = (c.dst & 15) as usize;
             let s = (c.src & 15) as usize;
@@ -1061,6 +1062,7 @@ fn translate(insns: &[Insn], helpers: &Helpers, maps: &Maps) -> FastInterpreter 
     }
     let mut interp = FastInterpreter {
         code: Vec::with_capacity(n_code as usize + 1),
+        n_code: n_code as usize,
         slot_of: Vec::with_capacity(n_code as usize + 1),
         called: Vec::new(),
         faults: Vec::new(),
@@ -1076,7 +1078,8 @@ fn translate(insns: &[Insn], helpers: &Helpers, maps: &Maps) -> FastInterpreter 
         if insn.is_lddw_tail() {
             continue;
         }
-        let code = match translate_one(insns, maps, slot, &index_of, &mut interp, &mut trampolines) {
+        let code = match translate_one(insns, maps, slot, &index_of, &mut interp, &mut trampolines)
+        {
             Ok(code) => code,
             Err(error) => {
                 let idx = interp.faults.len() as u32;
@@ -1103,6 +1106,13 @@ fn translate(insns: &[Insn], helpers: &Helpers, maps: &Maps) -> FastInterpreter 
         interp.slot_of.push(error.insn_idx as u32);
         interp.faults.push(error);
         interp.code.push(Code::new(Kind::Fault, 0, 0, idx, 0));
+    }
+    // Pad to a power of two with copies of the fell-off-end fault (never reached: every
+    // target and fall-through is below the padding).
+    let fell_off_end = interp.code[n_code as usize];
+    while !interp.code.len().is_power_of_two() {
+        interp.code.push(fell_off_end);
+        interp.slot_of.push(last as u32);
     }
     interp
 }

@@ -299,7 +299,7 @@ fn compare_event(
     // SAFETY: the program was verified for the event type above: `r1` is the address of a
     // writable 32-byte context region, whose `data` and `data_end` fields delimit the whole
     // data region (at most 256 bytes, read-only, as the program type declares).
-    let got = unsafe { fast.run(args, vec![context_region, data_region]) };
+    let got = unsafe { fast.run(args, &[context_region, data_region]) };
 
     if want != got {
         return Err(format!("checked: {want:?}\nfast:    {got:?}"));

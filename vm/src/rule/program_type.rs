@@ -7,7 +7,7 @@ use ringfence_verifier::{
     Access, ArgKind, ContextLayout, HelperSig, ProgramType, RetKind, ReturnRange,
 };
 
-use crate::event::Schema;
+use crate::event::{FieldKind, Schema};
 use crate::rf_helpers::{RfArgKind, RF_HELPERS};
 
 /// Linux helper numbers that rules may call.
@@ -31,8 +31,21 @@ pub fn event_program_type(schema: &Schema) -> ProgramType {
         layout.data_end_offset,
         layout.max_data_len,
     );
+    let max = layout.max_data_len as u64;
     for field in &layout.fields {
-        context = context.field(&field.name, field.offset, field.size, Access::Read);
+        let (name, at) = (&field.name, field.offset);
+        context = match field.kind {
+            // The encoder keeps every offset and length within the data area, whose length it
+            // caps at `max_data_len`: rules may add them to `data` straight away.
+            FieldKind::Str => context
+                .bounded_field(&format!("{name}.off"), at, 4, max)
+                .bounded_field(&format!("{name}.len"), at + 4, 4, max),
+            FieldKind::StrList => context
+                .bounded_field(&format!("{name}.off"), at, 4, max)
+                .bounded_field(&format!("{name}.len"), at + 4, 4, max)
+                .bounded_field(&format!("{name}.count"), at + 8, 4, max + 1),
+            _ => context.field(name, at, field.size, Access::Read),
+        };
     }
     let mut prog_type = ProgramType::with_context(schema.name(), context, VERDICT_RANGE);
     for (id, sig) in linux_helpers() {
