@@ -177,3 +177,30 @@ fn the_cf291_header_is_generated_from_its_schema() {
         std::fs::read_to_string(root().join("examples/rules/cf291/ipc_template_v2.h")).unwrap();
     assert_eq!(committed, ringfence_vm::event::c_header(&set), "regenerate with `ringfence schema --c-header --schema examples/schemas/ipc_template_21.json`");
 }
+
+#[test]
+fn a_helper_given_the_id_of_a_field_of_the_wrong_kind_is_refused_at_load() {
+    use ringfence_verifier::{verify, VerifierConfig, VerifyErrorKind};
+    let schemas = SchemaSet::endpoint();
+    let (_, exec) = schemas.by_name("process_exec").unwrap();
+    let prog_type = ringfence_vm::rule::event_program_type(exec);
+    let program = |field: u32| {
+        let text = format!(
+            "*(u64 *)(r10 - 8) = 0\n r2 = {field}\n r3 = r10\n r3 += -8\n r4 = 1\n call 1000\n r0 = 0\n exit\n"
+        );
+        ringfence_isa::assemble("t.s", &text).unwrap().insns
+    };
+    let exe = exec.field_id("exe").unwrap();
+    assert!(verify(&program(exe), &prog_type, &VerifierConfig::default()).is_ok());
+    let pid = exec.field_id("pid").unwrap();
+    let error = verify(&program(pid), &prog_type, &VerifierConfig::default()).unwrap_err();
+    assert_eq!(
+        error.kind,
+        VerifyErrorKind::HelperArgument { arg: 2 },
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("pass one of the constants"),
+        "{error}"
+    );
+}

@@ -1513,6 +1513,24 @@ impl<'a> Analyzer<'a> {
                         return Err(bad("pass a number"));
                     }
                 }
+                ArgKind::OneOf { allowed } => {
+                    let constant = match &v {
+                        Value::Scalar(scalar) => scalar.as_constant(),
+                        _ => None,
+                    };
+                    let ok = constant.is_some_and(|c| c < 64 && allowed & (1 << c) != 0);
+                    if !ok {
+                        let choices: Vec<String> = (0..64)
+                            .filter(|n| allowed & (1u64 << n) != 0)
+                            .map(|n: u32| n.to_string())
+                            .collect();
+                        return Err(bad(&format!(
+                            "pass one of the constants {} (the ids of the fields this helper \
+                             takes)",
+                            choices.join(", ")
+                        )));
+                    }
+                }
                 ArgKind::Anything => {
                     if matches!(
                         v,

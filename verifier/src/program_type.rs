@@ -151,6 +151,12 @@ pub enum ArgKind {
     MapValue,
     /// Any initialised value that is not a pointer into the program's stack.
     Anything,
+    /// A constant from a set of small numbers: bit `n` of `allowed` set means `n` may be
+    /// passed (for instance the ids of the event's string fields).
+    OneOf {
+        /// The allowed values, as a bit set.
+        allowed: u64,
+    },
 }
 
 /// What a helper returns in `r0`.

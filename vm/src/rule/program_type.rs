@@ -52,7 +52,10 @@ pub fn event_program_type(schema: &Schema) -> ProgramType {
         prog_type = prog_type.with_helper(id, sig);
     }
     for helper in RF_HELPERS {
-        let args: Vec<ArgKind> = helper.arg_kinds().map(arg_kind).collect();
+        let args: Vec<ArgKind> = helper
+            .arg_kinds()
+            .map(|kind| arg_kind(kind, schema))
+            .collect();
         prog_type = prog_type.with_helper(
             helper.id as i32,
             HelperSig::new(helper.name, &args, RetKind::Scalar),
@@ -100,13 +103,21 @@ pub fn linux_helpers() -> Vec<(i32, HelperSig)> {
     ]
 }
 
-/// The verifier's view of an rf_* argument kind.
-fn arg_kind(kind: RfArgKind) -> ArgKind {
+/// The verifier's view of an rf_* argument kind, for rules on events of `schema`.
+fn arg_kind(kind: RfArgKind, schema: &Schema) -> ArgKind {
     match kind {
         RfArgKind::Context => ArgKind::Context,
-        // FIXME: the verifier does not yet require a constant id of a field of the listed
-        // kinds; a wrong id is refused by the helper at run time instead.
-        RfArgKind::FieldId { .. } | RfArgKind::Scalar => ArgKind::Scalar,
+        // A field id must be a constant naming a field of a kind the helper takes: a wrong
+        // id is refused at load time, never discovered at run time.
+        RfArgKind::FieldId { kinds } => ArgKind::OneOf {
+            allowed: schema
+                .fields()
+                .iter()
+                .enumerate()
+                .filter(|(id, field)| *id < 64 && kinds.contains(&field.kind))
+                .fold(0, |set, (id, _)| set | 1 << id),
+        },
+        RfArgKind::Scalar => ArgKind::Scalar,
         RfArgKind::ReadableMem { .. } => ArgKind::MemRead,
         RfArgKind::Size => ArgKind::Size,
     }
