@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Args;
 use ringfence_isa::decode;
 use ringfence_verifier::{verify, VerifierConfig};
-use ringfence_vm::{conformance_program_type, CheckedInterpreter, Config, Helpers};
+use ringfence_vm::{conformance_program_type, FastInterpreter, Helpers};
 
 use crate::exit::{Failure, Outcome};
 use crate::load::{first_elf_program, parse_hex};
@@ -41,9 +41,7 @@ pub fn plugin(args: &PluginArgs) -> Outcome {
     let prog_type = conformance_program_type(mem.len() as u64);
     let verified = verify(&insns, &prog_type, &VerifierConfig::default())
         .map_err(|e| Failure::rejected(anyhow::anyhow!("rejected by the verifier: {e}")))?;
-    // FIXME: the fast interpreter replaces this once it lands.
-    let interpreter =
-        CheckedInterpreter::new(verified.insns(), &Helpers::conformance(), Config::default());
+    let interpreter = FastInterpreter::new(&verified, &Helpers::conformance());
     let r0 = interpreter.run_mem(&mut mem).map_err(Failure::rejected)?;
     println!("{r0:x}");
     Ok(())

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use ringfence_verifier::{verify, VerifierConfig};
 use ringfence_vm::event::{Encoder, EventBuf};
-use ringfence_vm::{conformance_program_type, CheckedInterpreter, Config, Helpers, RunState};
+use ringfence_vm::{
+    conformance_program_type, CheckedInterpreter, Config, FastInterpreter, Helpers, RunState,
+};
 
 use crate::commands::rules::load_rule_object;
 use crate::commands::schema::load_schemas;
@@ -77,12 +79,7 @@ pub fn run(args: &RunArgs) -> Outcome {
                     render_rejection(&name, &program, &error)
                 ))
             })?;
-        // FIXME: the fast interpreter replaces this once it lands.
-        Engine::Fast(CheckedInterpreter::new(
-            verified.insns(),
-            &helpers,
-            Config::default(),
-        ))
+        Engine::Fast(FastInterpreter::new(&verified, &helpers))
     };
     let mut r0 = 0;
     for _ in 0..args.repeat.max(1) {
@@ -146,14 +143,14 @@ enum Engine {
     /// The checked interpreter, for programs that were not verified.
     Checked(CheckedInterpreter),
     /// The fast interpreter, for verified programs.
-    Fast(CheckedInterpreter),
+    Fast(FastInterpreter),
 }
 
 impl Engine {
-    fn run_mem(&self, mem: &mut [u8]) -> Result<u64, ringfence_vm::RunError> {
+    fn run_mem(&self, mem: &mut [u8]) -> Result<u64, String> {
         match self {
-            Engine::Checked(engine) => engine.run_mem(mem),
-            Engine::Fast(engine) => engine.run_mem(mem),
+            Engine::Checked(engine) => engine.run_mem(mem).map_err(|e| e.to_string()),
+            Engine::Fast(engine) => engine.run_mem(mem).map_err(|e| e.to_string()),
         }
     }
 }

@@ -2,14 +2,18 @@
 //! the fast interpreter (verified programs only) and rbpf 0.4.1's interpreter
 //! (`EbpfVmRaw`). The workloads use cpu v1 instructions only, which rbpf supports, and are
 //! written so that the verifier accepts them as `mem` programs over a 256-byte buffer: a
-//! pointer walk summing the buffer, a byte scan for a needle, and an ALU-heavy mixing loop.
+//! pointer walk summing the buffer, a byte scan for a needle, an ALU-heavy mixing loop, and a
+//! loop of helper calls.
 //! Each group holds the three engines, so criterion reports them side by side.
 
 use std::time::Duration;
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
-use ringfence_verifier::{verify, ProgramType, VerifierConfig};
-use ringfence_vm::{CheckedInterpreter, Config, FastInterpreter, Helpers};
+use ringfence_verifier::{verify, ArgKind, HelperSig, ProgramType, RetKind, VerifierConfig};
+use ringfence_vm::{CheckedInterpreter, Config, FastInterpreter, Helper, Helpers};
+
+/// The number of the helper `HELPER_100` calls.
+const MIX_HELPER_ID: u32 = 2;
 
 /// The length of the buffer every workload runs over.
 const MEM_LEN: usize = 256;
@@ -61,6 +65,25 @@ loop:
     exit
 ";
 
+/// 100 calls of a helper that mixes its argument (helper calls cost more than instructions).
+const HELPER_100: &str = "
+    mov %r6, 0
+    mov %r7, 0
+loop:
+    mov %r1, %r6
+    call 2
+    add %r7, %r0
+    add %r6, 1
+    jlt %r6, 100, loop
+    mov %r0, %r7
+    exit
+";
+
+/// The helper `HELPER_100` calls, number 2: `x ^ (x >> 3)` (for rbpf and for ringfence).
+fn mix_helper(x: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    x ^ (x >> 3)
+}
+
 fn buffer() -> Vec<u8> {
     let mut buffer: Vec<u8> = (0..MEM_LEN as u32).map(|i| (i * 7 % 171) as u8).collect();
     buffer[250] = 0xab;
@@ -70,16 +93,22 @@ fn buffer() -> Vec<u8> {
 fn bench_program(c: &mut Criterion, group_name: &str, source: &str) {
     let program = ringfence_isa::assemble(group_name, source).expect("the program assembles");
     let bytes = ringfence_isa::encode(&program.insns);
-    let helpers = Helpers::new();
-    let verified = verify(
-        &program.insns,
-        &ProgramType::mem(MEM_LEN as u64),
-        &VerifierConfig::default(),
-    )
+    let helpers = Helpers::new().with(
+        MIX_HELPER_ID,
+        Helper::new("mix", |_memory, [x, ..]| Ok(mix_helper(x, 0, 0, 0, 0))),
+    );
+    let prog_type = ProgramType::mem(MEM_LEN as u64).with_helper(
+        MIX_HELPER_ID as i32,
+        HelperSig::new("mix", &[ArgKind::Scalar], RetKind::Scalar),
+    );
+    let verified = verify(&program.insns, &prog_type, &VerifierConfig::default())
     .unwrap_or_else(|error| panic!("{group_name} does not verify: {error}"));
     let checked = CheckedInterpreter::new(&program.insns, &helpers, Config::default());
     let fast = FastInterpreter::new(&verified, &helpers);
-    let rbpf_vm = rbpf::EbpfVmRaw::new(Some(&bytes)).expect("rbpf accepts the program");
+    let mut rbpf_vm = rbpf::EbpfVmRaw::new(Some(&bytes)).expect("rbpf accepts the program");
+    rbpf_vm
+        .register_helper(MIX_HELPER_ID, mix_helper)
+        .expect("rbpf takes the helper");
     let mut mem = buffer();
 
     let ours = checked
@@ -113,6 +142,7 @@ fn interpreters(c: &mut Criterion) {
     bench_program(c, "sum_256", SUM_256);
     bench_program(c, "scan_256", SCAN_256);
     bench_program(c, "mix_1000", MIX_1000);
+    bench_program(c, "helper_100", HELPER_100);
 }
 
 criterion_group!(benches, interpreters);

@@ -10,9 +10,9 @@
 //! made absolute indices into that form, immediates sign-extended, helper numbers resolved,
 //! and instructions with a constant operand specialised (`sub` by a constant becomes `add`,
 //! shifts by a constant are masked, division and modulo by a constant zero become the moves
-//! RFC 9669 defines, `le64` disappears). Every jump target and every fall-through lands
-//! inside the translated code, which ends with a fault. The loop keeps the registers in a
-//! `[u64; 16]` indexed with `& 15`, so no register access needs a bounds check.
+//! RFC 9669 defines, `le64` disappears). The code is padded to a power of two with faults,
+//! so `code[pc & mask]` needs no bounds check, and the registers live in a `[u64; 16]`
+//! indexed with `& 15`: dispatch and register access are safe code without checks.
 //!
 //! # Memory
 //!
@@ -20,16 +20,26 @@
 //! stack of 512-byte frames (as many as the call graph can use: main plus the deepest chain
 //! of local calls, at most 8); `r10` is one past the current frame, and a local call moves
 //! it 512 bytes down after checking, once per call, that a frame is left. Loads, stores and
-//! atomics go straight to the address in the register plus the offset, through
-//! [`load`], [`store`] and [`atomic`]: these functions hold all of this module's raw memory
-//! accesses. Addresses live in registers as integers, so the pointers behind them are made
-//! with exposed provenance: the stack and every region are turned into raw pointers with
-//! write permission (`as_mut_ptr`) and exposed once when a run starts, and their owners are
-//! not touched again until it ends.
+//! atomics go straight to the address in the register plus the offset, through [`load`],
+//! [`store`] and the atomic functions: these hold all of this module's memory accesses.
 //!
-//! Helpers receive a [`Memory`] (the checked view, stack window included) built from those
-//! raw pointers at each helper call and dropped before the program continues, so that no
-//! reference to program memory is alive while the interpreter writes through raw pointers.
+//! Addresses live in registers as integers, so accesses use exposed provenance
+//! ([`ptr::with_exposed_provenance`]). Which pointers are exposed follows the aliasing rules:
+//! - until the first helper call of a [`FastInterpreter::run_mem`] run, the pointers come
+//!   straight from the buffer's and the stack's `&mut` borrows;
+//! - helpers receive the checked view, a [`Memory`] holding those borrows. It is built at
+//!   the first helper call (at the start for [`FastInterpreter::run`], whose regions are
+//!   already `MemoryRegion`s) and then kept for the run. Since a helper's use of a borrow
+//!   invalidates pointers derived from it earlier, every region's pointer is derived afresh
+//!   from the `Memory` (`write_slice` for writable regions, `read` for the others) and
+//!   exposed again after each helper call; the interpreter accesses memory only through
+//!   those.
+//!
+//! Shared memory (map values, `MemoryRegion::shared`) is out of reach: the program gets no
+//! map (map references fault as in the checked interpreter built without maps), so every
+//! byte it can touch is owned by the run (stack, `&mut` regions) or immutable for its
+//! duration (`&` regions), and plain accesses cannot race with another thread. Maps need
+//! atomic accesses to their values (see [`crate::maps`]) and a per-access region kind.
 //!
 //! Architecture Invariant: every memory access this interpreter makes on behalf of a program
 //! was proven in bounds by the verifier, for the program type the program was verified
@@ -37,10 +47,10 @@
 //! [`FastInterpreter::run_mem`] checks that the program was verified for a `mem` buffer of
 //! exactly the length it is given; [`FastInterpreter::run`], whose arguments no check can
 //! relate to a program type, is an `unsafe fn`. Each `unsafe` block states which verified
-//! fact makes it sound. Nothing else in this module is unsafe: dispatch, registers and jump
-//! targets are all safe code.
+//! fact makes it sound. Nothing else in this module is unsafe: translation, dispatch,
+//! registers, jump targets and helper calls are safe code.
 
-use std::marker::PhantomData;
+use std::borrow::Cow;
 use std::ptr;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -52,9 +62,9 @@ use ringfence_verifier::{Context, VerifiedProgram};
 
 use crate::checked::resolve_map_reference;
 use crate::error::{RunError, RunErrorKind};
-use crate::helpers::{Helper, HelperError, Helpers};
+use crate::helpers::{Helper, HelperError, Helpers, RunState};
 use crate::maps::Maps;
-use crate::memory::{Memory, MemoryRegion, RegionKind};
+use crate::memory::{Memory, MemoryRegion, Region, RegionKind};
 
 /// The size of one stack frame in bytes, as in the checked interpreter's default.
 pub const STACK_PER_FRAME: usize = 512;
@@ -68,8 +78,8 @@ pub const MAX_FRAMES: usize = 8;
 /// stack.
 #[derive(Clone, Debug)]
 pub struct FastInterpreter {
-    /// The translated program, ending with a fault (reached only by falling off the end,
-    /// which the verifier excludes).
+    /// The translated program, then the faults for falling off the end and for bad jump
+    /// targets, padded to a power of two.
     code: Vec<Code>,
     /// The number of translated instructions (before the faults appended to `code`).
     n_code: usize,
@@ -97,89 +107,15 @@ pub enum FastRunError {
     /// The buffer's length is not the one the program was verified for.
     #[error("the program was verified for a {verified_len}-byte buffer, not {given_len} bytes")]
     WrongMemLen { verified_len: u64, given_len: u64 },
-    /// The run itself failed (a helper failed or unwound with a fault, an unsupported
-    /// instruction was reached).
+    /// The run itself failed (a helper failed, an unsupported instruction was reached).
     #[error(transparent)]
     Run(#[from] RunError),
 }
 
-/// A region of host memory a run may touch besides its stack, for [`FastInterpreter::run`]:
-/// the bytes stay borrowed for `'a`, so they outlive the run.
-#[derive(Debug)]
-pub struct FastRegion<'a> {
-    kind: RegionKind,
-    /// Points to `len` bytes; derived from a `&mut` when `writable`.
-    ptr: *mut u8,
-    len: usize,
-    writable: bool,
-    borrow: PhantomData<&'a mut [u8]>,
-}
-
-impl<'a> FastRegion<'a> {
-    /// A region the program may read and write.
-    pub fn read_write(kind: RegionKind, bytes: &'a mut [u8]) -> FastRegion<'a> {
-        FastRegion {
-            kind,
-            ptr: bytes.as_mut_ptr(),
-            len: bytes.len(),
-            writable: true,
-            borrow: PhantomData,
-        }
-    }
-
-    /// A region the program may only read.
-    pub fn read_only(kind: RegionKind, bytes: &'a [u8]) -> FastRegion<'a> {
-        FastRegion {
-            kind,
-            ptr: bytes.as_ptr().cast_mut(),
-            len: bytes.len(),
-            writable: false,
-            borrow: PhantomData,
-        }
-    }
-
-    /// The host address of the first byte, as a register holds it. Its provenance is exposed,
-    /// so the interpreter can reach the bytes from the integer.
-    pub fn addr(&self) -> u64 {
-        self.ptr.expose_provenance() as u64
-    }
-
-    /// The length in bytes.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether the region is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The checked view of the region, for a helper.
-    ///
-    /// # Safety
-    ///
-    /// No other reference to the region's bytes may be used while the result lives, and no
-    /// access through raw pointers may happen meanwhile.
-    unsafe fn as_memory_region(&self) -> MemoryRegion<'_> {
-        if self.writable {
-            // SAFETY: `ptr` and `len` come from a `&'a mut [u8]` borrowed for longer than
-            // `self`, so the bytes are live and initialised; the caller guarantees that
-            // nothing else reaches them while the slice lives.
-            let bytes = unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) };
-            MemoryRegion::read_write(self.kind, bytes)
-        } else {
-            // SAFETY: `ptr` and `len` come from a `&'a [u8]` borrowed for longer than `self`;
-            // the slice is only read.
-            let bytes = unsafe { std::slice::from_raw_parts(self.ptr, self.len) };
-            MemoryRegion::read_only(self.kind, bytes)
-        }
-    }
-}
-
 impl FastInterpreter {
     /// Prepares `program` to run with `helpers`. A helper number the program calls but
-    /// `helpers` lacks faults with `UnknownHelper` when the call is reached, as in the
-    /// checked interpreter.
+    /// `helpers` lacks faults with `UnknownHelper` when the call is reached, and a map
+    /// reference faults as it does in the checked interpreter built without maps.
     pub fn new(program: &VerifiedProgram, helpers: &Helpers) -> FastInterpreter {
         let mem_len = match &program.prog_type().context {
             Context::Mem { len } => Some(*len),
@@ -218,15 +154,37 @@ impl FastInterpreter {
                 given_len,
             });
         }
-        let region = FastRegion::read_write(RegionKind::Input, mem);
-        let args = [region.addr(), given_len, 0, 0, 0];
-        // SAFETY: the program was verified for `ProgramType::mem(verified_len)` (a
-        // `VerifiedProgram` is only made by the verifier, and `mem_len` was read from its
-        // program type), whose entry contract is: `r1` points to a readable, writable buffer
-        // of exactly `verified_len` bytes and `r2` holds that length. `args[0]` is the
-        // address of `region`, the writable region made from `mem`, whose length was just
-        // checked to be `verified_len`, and `args[1]` is that length.
-        Ok(unsafe { self.run(args, std::slice::from_ref(&region)) }?)
+        let base = mem.as_mut_ptr().expose_provenance() as u64;
+        let input = Region {
+            kind: RegionKind::Input,
+            base,
+            len: given_len,
+            writable: true,
+        };
+        let args = [base, given_len, 0, 0, 0];
+        let mut inline_frame = InlineFrame([0; STACK_PER_FRAME]);
+        let mut heap_frames;
+        let stack: &mut [u8] = if self.n_frames <= 1 {
+            &mut inline_frame.0
+        } else {
+            heap_frames = vec![0u8; self.n_frames * STACK_PER_FRAME];
+            &mut heap_frames
+        };
+        let stack_base = stack.as_mut_ptr().expose_provenance() as u64;
+        let run = Run {
+            interp: self,
+            stack_top: stack_base + stack.len() as u64,
+            stack_base,
+            // `r1` points to the buffer, which the verified program type's contract says it
+            // may read and write: exactly `verified_len` bytes, as just checked.
+            memory: HelperMemory::Pending {
+                stack,
+                input: mem,
+                state: None,
+            },
+            regions: Regions::Input(input),
+        };
+        Ok(run.start(args)?)
     }
 
     /// Runs the program with `r1`-`r5` set to `args` (other registers 0, `r10` at the top of
@@ -239,60 +197,97 @@ impl FastInterpreter {
     /// was verified for, since the verifier proved accesses in bounds only under it:
     ///
     /// - every pointer the program type says a register holds at entry (`r1` for `mem` and
-    ///   context types) is the [`FastRegion::addr`] of a region in `regions` at least as long
-    ///   as the program type declares (exactly the `mem` length, the context struct's size),
-    ///   and writable if the program type lets the program write any of it;
-    /// - every pointer the program can load from memory at run time (a context's `data` and
-    ///   `data_end` fields) delimits bytes inside a region of `regions`, at most the declared
-    ///   maximum length apart, with `data <= data_end`;
-    /// - every scalar the program type promises (the `mem` length in `r2`) has its promised
-    ///   value.
-    pub unsafe fn run(&self, args: [u64; 5], regions: &[FastRegion<'_>]) -> Result<u64, RunError> {
-        let n_words = self.n_frames * STACK_PER_FRAME / 8;
-        // `u64` words, so that the stack is 8-byte aligned like the frames the verifier
-        // reasons about (aligned atomics stay atomic).
-        let mut inline = [0u64; STACK_PER_FRAME / 8];
-        let mut heap;
-        let words: &mut [u64] = if n_words <= inline.len() {
-            &mut inline
+    ///   context types) is the base address of a region of `regions` at least as long as the
+    ///   program type declares (exactly the `mem` length, the context struct's size), and
+    ///   writable if the program type lets the program write any of it;
+    /// - every pointer the program can load from memory (a context's `data` and `data_end`
+    ///   fields) delimits bytes inside one region of `regions`, at most the declared maximum
+    ///   length apart, with `data <= data_end`;
+    /// - every scalar the program type promises (the `mem` length in `r2`) has its value;
+    /// - no region is shared memory (`MemoryRegion::shared`): the interpreter's plain
+    ///   accesses could race with other threads there.
+    pub unsafe fn run(
+        &self,
+        args: [u64; 5],
+        regions: Vec<MemoryRegion<'_>>,
+    ) -> Result<u64, RunError> {
+        // SAFETY: forwarded from the caller.
+        unsafe { self.run_with_state(args, regions, None) }
+    }
+
+    /// Like [`FastInterpreter::run`], giving the helpers `state` to share, as the checked
+    /// interpreter's `run_with_state` does.
+    ///
+    /// # Safety
+    ///
+    /// As for [`FastInterpreter::run`].
+    pub unsafe fn run_with_state<'a>(
+        &self,
+        args: [u64; 5],
+        regions: Vec<MemoryRegion<'a>>,
+        state: Option<&'a mut RunState>,
+    ) -> Result<u64, RunError> {
+        let descriptors: Vec<Region> = regions.iter().map(MemoryRegion::region).collect();
+        let mut inline_frame = InlineFrame([0; STACK_PER_FRAME]);
+        let mut heap_frames;
+        let stack: &mut [u8] = if self.n_frames <= 1 {
+            &mut inline_frame.0
         } else {
-            heap = vec![0u64; n_words];
-            &mut heap
+            heap_frames = vec![0u8; self.n_frames * STACK_PER_FRAME];
+            &mut heap_frames
         };
-        let stack = RawStack {
-            ptr: words.as_mut_ptr().cast::<u8>(),
-            len: n_words * 8,
-        };
-        let stack_top = (stack.ptr.expose_provenance() + stack.len) as u64;
-        let run = Run {
-            interp: self,
-            stack,
-            stack_top,
-            regions,
-        };
-        for region in regions {
-            region.ptr.expose_provenance();
+        let stack_base = stack.as_ptr() as u64;
+        let stack_top = stack_base + stack.len() as u64;
+        let mut memory = Memory::with_stack(stack, STACK_PER_FRAME, regions);
+        if let Some(state) = state {
+            memory.set_run_state(state);
         }
-        let mut regs = [0u64; 16];
-        regs[1..6].copy_from_slice(&args);
-        regs[FRAME_POINTER as usize] = stack_top;
-        run.execute(regs)
+        let mut run = Run {
+            interp: self,
+            stack_top,
+            stack_base,
+            memory: HelperMemory::Built(memory),
+            regions: Regions::Many(descriptors),
+        };
+        run.expose();
+        run.start(args)
     }
 }
 
-/// The stack of a run as raw parts, derived from a `&mut` the run holds until it ends.
-#[derive(Clone, Copy, Debug)]
-struct RawStack {
-    ptr: *mut u8,
-    len: usize,
+/// A one-frame stack kept on the native stack, for programs without local calls.
+#[repr(C, align(16))]
+struct InlineFrame([u8; STACK_PER_FRAME]);
+
+/// The memory helpers see, built when first needed.
+#[derive(Debug)]
+enum HelperMemory<'a> {
+    /// A `run_mem` run before its first helper call: the borrows the `Memory` will hold.
+    Pending {
+        stack: &'a mut [u8],
+        input: &'a mut [u8],
+        state: Option<&'a mut RunState>,
+    },
+    Built(Memory<'a>),
+    /// Only while `Pending` turns into `Built`.
+    Moving,
+}
+
+/// The regions of a run besides the stack, whose pointers are exposed again after each
+/// helper call.
+#[derive(Debug)]
+enum Regions {
+    /// The buffer of `run_mem`.
+    Input(Region),
+    Many(Vec<Region>),
 }
 
 /// One run: what the loop needs besides the registers.
 struct Run<'r, 'a> {
     interp: &'r FastInterpreter,
-    stack: RawStack,
+    stack_base: u64,
     stack_top: u64,
-    regions: &'r [FastRegion<'a>],
+    memory: HelperMemory<'a>,
+    regions: Regions,
 }
 
 /// What a local call saves for its `exit`.
@@ -303,14 +298,23 @@ struct Frame {
     frame_pointer: u64,
 }
 
-impl Run<'_, '_> {
+impl<'a> Run<'_, 'a> {
+    /// Runs from the first instruction with `r1`-`r5 = args`.
+    fn start(mut self, args: [u64; 5]) -> Result<u64, RunError> {
+        let mut regs = [0u64; 16];
+        regs[1..6].copy_from_slice(&args);
+        regs[FRAME_POINTER as usize] = self.stack_top;
+        self.execute(regs)
+    }
+
     /// The interpreter loop.
     #[inline(never)]
-    fn execute(&self, mut regs: [u64; 16]) -> Result<u64, RunError> {
+    fn execute(&mut self, mut regs: [u64; 16]) -> Result<u64, RunError> {
         // The code's length is a power of two (padded with faults), so that `pc & mask` is
         // always in bounds and indexing needs no check.
-        let mask = self.interp.code.len() - 1;
-        let code = &self.interp.code[..=mask];
+        let interp = self.interp;
+        let mask = interp.code.len() - 1;
+        let code = &interp.code[..=mask];
         let mut frames = [Frame::default(); MAX_FRAMES];
         let mut depth = 0usize;
         let mut pc = 0usize;
@@ -542,7 +546,7 @@ impl Run<'_, '_> {
 
                 Kind::CallLocal => {
                     let new_depth = depth + 1;
-                    if new_depth >= self.interp.n_frames {
+                    if new_depth >= interp.n_frames {
                         return Err(self.error(
                             pc - 1,
                             RunErrorKind::CallDepthExceeded {
@@ -571,7 +575,7 @@ impl Run<'_, '_> {
                     pc = frame.return_pc;
                 }
                 Kind::CallHelper => {
-                    let (id, helper) = &self.interp.called[c.arg as usize];
+                    let (id, helper) = &interp.called[c.arg as usize];
                     match self.call_helper(pc - 1, *id as u64, helper, depth, &regs)? {
                         HelperOutcome::Return(value) => regs[0] = value,
                         HelperOutcome::Unwind(value) => return Ok(value),
@@ -581,7 +585,7 @@ impl Run<'_, '_> {
                     let id = regs[d];
                     let Some(helper) = u32::try_from(id)
                         .ok()
-                        .and_then(|id| self.interp.helpers.get(id))
+                        .and_then(|id| interp.helpers.get(id))
                     else {
                         return Err(self.error(pc - 1, RunErrorKind::UnknownHelper { id }));
                     };
@@ -590,7 +594,7 @@ impl Run<'_, '_> {
                         HelperOutcome::Unwind(value) => return Ok(value),
                     }
                 }
-                Kind::Fault => return Err(self.interp.faults[c.arg as usize].clone()),
+                Kind::Fault => return Err(interp.faults[c.arg as usize].clone()),
             }
         }
     }
@@ -600,7 +604,7 @@ impl Run<'_, '_> {
     #[cold]
     #[inline(never)]
     fn call_helper(
-        &self,
+        &mut self,
         at: usize,
         id: u64,
         helper: &Helper,
@@ -608,22 +612,10 @@ impl Run<'_, '_> {
         regs: &[u64; 16],
     ) -> Result<HelperOutcome, RunError> {
         let args = [regs[1], regs[2], regs[3], regs[4], regs[5]];
-        let result = {
-            // SAFETY: the stack's raw parts come from a `&mut [u64]` that `run` holds until
-            // the run ends, and the interpreter makes no raw access while `memory` lives (it
-            // is dropped at the end of this block, before the loop continues).
-            let stack = unsafe { std::slice::from_raw_parts_mut(self.stack.ptr, self.stack.len) };
-            let regions = self
-                .regions
-                .iter()
-                // SAFETY: as for the stack; the regions came from distinct borrows (`&mut`
-                // ones cannot overlap anything else), so no two slices alias mutably.
-                .map(|region| unsafe { region.as_memory_region() })
-                .collect();
-            let mut memory = Memory::with_stack(stack, STACK_PER_FRAME, regions);
-            memory.set_stack_depth(depth);
-            helper.call(&mut memory, args)
-        };
+        let memory = self.memory();
+        memory.set_stack_depth(depth);
+        let result = helper.call(memory, args);
+        self.expose();
         match result {
             Ok(value) => Ok(HelperOutcome::Return(value)),
             Err(HelperError::Unwind(value)) => Ok(HelperOutcome::Unwind(value)),
@@ -636,6 +628,62 @@ impl Run<'_, '_> {
                     message,
                 },
             )),
+        }
+    }
+
+    /// The memory helpers see, built on first use.
+    fn memory(&mut self) -> &mut Memory<'a> {
+        if let HelperMemory::Pending { .. } = self.memory {
+            let HelperMemory::Pending {
+                stack,
+                input,
+                state,
+            } = std::mem::replace(&mut self.memory, HelperMemory::Moving)
+            else {
+                unreachable!("just matched");
+            };
+            let regions = vec![MemoryRegion::read_write(RegionKind::Input, input)];
+            let mut memory = Memory::with_stack(stack, STACK_PER_FRAME, regions);
+            if let Some(state) = state {
+                memory.set_run_state(state);
+            }
+            self.memory = HelperMemory::Built(memory);
+        }
+        match &mut self.memory {
+            HelperMemory::Built(memory) => memory,
+            _ => unreachable!("built above"),
+        }
+    }
+
+    /// Makes the whole stack visible in the helpers' memory, derives a fresh pointer to the
+    /// stack and to every region from it, and exposes them: the pointers the interpreter's
+    /// accesses use from now on (see the module documentation).
+    fn expose(&mut self) {
+        let HelperMemory::Built(memory) = &mut self.memory else {
+            return;
+        };
+        let n_frames = self.interp.n_frames;
+        memory.set_stack_depth(n_frames - 1);
+        let stack = Region {
+            kind: RegionKind::Stack {
+                depth: n_frames - 1,
+            },
+            base: self.stack_base,
+            len: (n_frames * STACK_PER_FRAME) as u64,
+            writable: true,
+        };
+        let regions = match &self.regions {
+            Regions::Input(input) => std::slice::from_ref(input),
+            Regions::Many(regions) => regions,
+        };
+        for region in std::iter::once(&stack).chain(regions) {
+            if region.writable {
+                if let Ok(bytes) = memory.write_slice(region.base, region.len) {
+                    bytes.as_mut_ptr().expose_provenance();
+                }
+            } else if let Ok(Cow::Borrowed(bytes)) = memory.read(region.base, region.len) {
+                bytes.as_ptr().expose_provenance();
+            }
         }
     }
 

@@ -26,7 +26,7 @@ pub mod rule;
 pub use checked::{CheckedInterpreter, Config, Outcome};
 pub use elf::{load_object, ElfProgram, LoadError, Object};
 pub use error::{RunError, RunErrorKind};
-pub use fast::{FastInterpreter, FastRegion, FastRunError};
+pub use fast::{FastInterpreter, FastRunError};
 pub use helpers::{
     conformance_program_type, conformance_unwind, Helper, HelperError, Helpers, RunState,
 };

@@ -20,8 +20,7 @@ use ringfence_verifier::{
     ReturnRange, VerifiedProgram, VerifierConfig,
 };
 use ringfence_vm::{
-    conformance_program_type, CheckedInterpreter, Config, FastInterpreter, FastRegion,
-    FastRunError, Helper, HelperError, Helpers, MemoryRegion, RegionKind, RunError,
+    conformance_program_type, CheckedInterpreter, Config, FastInterpreter, FastRunError, Helper, HelperError, Helpers, MemoryRegion, RegionKind, RunError,
 };
 
 /// Conformance programs the verifier rejects, so that the fast interpreter never runs them.
@@ -290,16 +289,23 @@ fn compare_event(
         .map(|outcome| outcome.return_value);
 
     let (mut fast_context, fast_data) = (event.context.clone(), event.data.clone());
-    let data_region = FastRegion::read_only(RegionKind::ReadOnlyData, &fast_data);
-    let data = data_region.addr();
+    let data = fast_data.as_ptr() as u64;
     fast_context[16..24].copy_from_slice(&data.to_le_bytes());
     fast_context[24..32].copy_from_slice(&(data + fast_data.len() as u64).to_le_bytes());
-    let context_region = FastRegion::read_write(RegionKind::Context, &mut fast_context);
-    let args = [context_region.addr(), 0, 0, 0, 0];
+    let args = [fast_context.as_ptr() as u64, 0, 0, 0, 0];
     // SAFETY: the program was verified for the event type above: `r1` is the address of a
     // writable 32-byte context region, whose `data` and `data_end` fields delimit the whole
-    // data region (at most 256 bytes, read-only, as the program type declares).
-    let got = unsafe { fast.run(args, &[context_region, data_region]) };
+    // data region (at most 256 bytes, read-only, as the program type declares); no region
+    // is shared.
+    let got = unsafe {
+        fast.run(
+            args,
+            vec![
+                MemoryRegion::read_write(RegionKind::Context, &mut fast_context),
+                MemoryRegion::read_only(RegionKind::ReadOnlyData, &fast_data),
+            ],
+        )
+    };
 
     if want != got {
         return Err(format!("checked: {want:?}\nfast:    {got:?}"));
