@@ -102,7 +102,7 @@ fn bench_program(c: &mut Criterion, group_name: &str, source: &str) {
         HelperSig::new("mix", &[ArgKind::Scalar], RetKind::Scalar),
     );
     let verified = verify(&program.insns, &prog_type, &VerifierConfig::default())
-    .unwrap_or_else(|error| panic!("{group_name} does not verify: {error}"));
+        .unwrap_or_else(|error| panic!("{group_name} does not verify: {error}"));
     let checked = CheckedInterpreter::new(&program.insns, &helpers, Config::default());
     let fast = FastInterpreter::new(&verified, &helpers);
     let mut rbpf_vm = rbpf::EbpfVmRaw::new(Some(&bytes)).expect("rbpf accepts the program");

@@ -20,7 +20,8 @@ use ringfence_verifier::{
     ReturnRange, VerifiedProgram, VerifierConfig,
 };
 use ringfence_vm::{
-    conformance_program_type, CheckedInterpreter, Config, FastInterpreter, FastRunError, Helper, HelperError, Helpers, MemoryRegion, RegionKind, RunError,
+    conformance_program_type, CheckedInterpreter, Config, FastInterpreter, FastRunError, Helper,
+    HelperError, Helpers, MemoryRegion, RegionKind, RunError,
 };
 
 /// Conformance programs the verifier rejects, so that the fast interpreter never runs them.
@@ -349,7 +350,8 @@ fn the_verifiers_accepted_cases_agree_on_random_inputs() {
     assert!(cases.len() >= 50, "only {} accepted cases", cases.len());
     let mut rng = Rng(0x5eed_f457_1e7e_5eed);
     let mut failures = Vec::new();
-    let (mut n_ok, mut n_err) = (0, 0);
+    let mut n_ok = 0;
+    let mut errors: std::collections::BTreeMap<String, usize> = Default::default();
     for (name, text) in &cases {
         let program = assemble(name, text).unwrap_or_else(|e| panic!("{name}: {e}"));
         let prog_type = case_prog_type(text);
@@ -388,7 +390,7 @@ fn the_verifiers_accepted_cases_agree_on_random_inputs() {
             };
             match result {
                 Ok(Ok(_)) => n_ok += 1,
-                Ok(Err(_)) => n_err += 1,
+                Ok(Err(error)) => *errors.entry(error.kind.name().to_string()).or_default() += 1,
                 Err(why) => {
                     failures.push(format!("{name} (run {run}): {why}"));
                     break;
@@ -397,7 +399,7 @@ fn the_verifiers_accepted_cases_agree_on_random_inputs() {
         }
     }
     eprintln!(
-        "{} accepted cases, {n_ok} runs with a result and {n_err} ending in the same error",
+        "{} accepted cases: {n_ok} runs with the same result, runs ending in the same error: {errors:?}",
         cases.len()
     );
     assert!(
@@ -472,6 +474,23 @@ fn the_interpreter_is_shared_between_threads() {
 }
 
 #[test]
+fn runs_allocate_the_frames_the_call_graph_needs() {
+    let frames = |source: &str| {
+        FastInterpreter::new(&verified(source, &ProgramType::mem(0)), &Helpers::new()).n_frames()
+    };
+    assert_eq!(frames("mov %r0, 0\nexit"), 1);
+    assert_eq!(frames("call local f\nexit\nf:\nmov %r0, 1\nexit"), 2);
+    let chain = "call local f1\nexit\nf1:\ncall local f2\nexit\nf2:\ncall local f3\nexit\n\
+                 f3:\ncall local f4\nexit\nf4:\ncall local f5\nexit\nf5:\ncall local f6\nexit\n\
+                 f6:\ncall local f7\nexit\nf7:\nmov %r0, 7\nexit";
+    assert_eq!(frames(chain), 8);
+    // Two calls of one function from main, and a deeper chain behind a branch.
+    let branches = "mov %r0, 0\ncall local f\ncall local f\njeq %r0, 0, skip\ncall local g\n\
+                    skip:\nexit\nf:\nmov %r0, 1\nexit\ng:\ncall local f\nexit";
+    assert_eq!(frames(branches), 3);
+}
+
+#[test]
 fn helpers_see_the_stack_window_of_the_calling_frame() {
     // A local call writes its own frame through a helper, then reads it back directly; the
     // caller's frame is untouched.
@@ -497,4 +516,145 @@ fn helpers_see_the_stack_window_of_the_calling_frame() {
     .unwrap();
     let result = compare_mem(&verified, &case_helpers(), &[]).unwrap();
     assert!(result.is_ok(), "{result:?}");
+}
+
+// ---- Superinstructions -------------------------------------------------------------------
+
+/// Buffers of 16 bytes (two u64 operands) mixing edge values, for the programs below.
+fn edge_buffers() -> Vec<Vec<u8>> {
+    let edges: [u64; 9] = [
+        0,
+        1,
+        7,
+        0xff,
+        0xffff_ffff,
+        u64::MAX,
+        i64::MIN as u64,
+        i64::MAX as u64,
+        0x8000_0000,
+    ];
+    let mut rng = Rng(0x0123_4567_89ab_cdef);
+    let mut buffers = Vec::new();
+    for &a in &edges {
+        for &b in &edges {
+            let mut buffer = a.to_le_bytes().to_vec();
+            buffer.extend_from_slice(&b.to_le_bytes());
+            buffers.push(buffer);
+        }
+    }
+    buffers.extend((0..16).map(|_| rng.bytes(16)));
+    buffers
+}
+
+/// Runs `source` (verified as a 16-byte `mem` program) on every edge buffer in both engines.
+fn agree_on_edges(source: &str) {
+    let program = assemble("t.s", source).unwrap_or_else(|e| panic!("{source}\n{e}"));
+    let verified = verify(
+        &program.insns,
+        &ProgramType::mem(16),
+        &VerifierConfig::default(),
+    )
+    .unwrap_or_else(|e| panic!("{source}\n{e}"));
+    for mem in edge_buffers() {
+        let result = compare_mem(&verified, &Helpers::new(), &mem)
+            .unwrap_or_else(|why| panic!("{source}\non {mem:02x?}:\n{why}"));
+        assert!(result.is_ok(), "{source}: {result:?}");
+    }
+}
+
+#[test]
+fn loop_latch_superinstructions_agree() {
+    let conds = [
+        "jeq", "jne", "jgt", "jge", "jlt", "jle", "jsgt", "jsge", "jslt", "jsle", "jset",
+    ];
+    for cond in conds {
+        for (operand, add) in [
+            ("7", "1"),
+            ("-1", "-1"),
+            ("%r2", "0x7fffffff"),
+            ("%r2", "-8"),
+        ] {
+            // Also jump straight to the second half of the pair, past the `add`.
+            let source = format!(
+                "ldxdw %r2, [%r1+8]
+                ldxdw %r3, [%r1+0]
+                mov %r0, 0
+                jset %r2, 1, second
+                add %r3, {add}
+            second:
+                {cond} %r3, {operand}, taken
+                mov %r0, 2
+            taken:
+                add %r0, %r3
+                exit"
+            );
+            agree_on_edges(&source);
+        }
+    }
+    // A real loop, counting in r0.
+    agree_on_edges(
+        "mov %r0, 0
+        mov %r2, 0
+    loop:
+        add %r0, 3
+        add %r2, 1
+        jlt %r2, 100, loop
+        exit",
+    );
+}
+
+#[test]
+fn load_then_compare_superinstructions_agree() {
+    for load in ["ldxb", "ldxh", "ldxw", "ldxdw"] {
+        for cond in ["jeq", "jne", "jeq32", "jne32"] {
+            for constant in ["0", "7", "255", "-1", "0x7fffffff", "-0x80000000"] {
+                let source = format!(
+                    "mov %r0, 0
+                    ldxdw %r3, [%r1+8]
+                    jset %r3, 1, second
+                    {load} %r2, [%r1+0]
+                second:
+                    {cond} %r2, {constant}, taken
+                    mov %r0, 1
+                taken:
+                    add %r0, %r2
+                    exit"
+                );
+                agree_on_edges(&source);
+            }
+        }
+    }
+}
+
+#[test]
+fn mov_then_alu_superinstructions_agree() {
+    let ops = [
+        "add %r4, 5",
+        "add %r4, -5",
+        "sub %r4, 3",
+        "mul %r4, -3",
+        "or %r4, 0x70",
+        "and %r4, -16",
+        "xor %r4, -1",
+        "lsh %r4, 63",
+        "rsh %r4, 29",
+        "arsh %r4, 63",
+        "add %r4, %r5",
+        "sub %r4, %r5",
+        "add %r4, %r3",
+    ];
+    for op in ops {
+        let source = format!(
+            "ldxdw %r3, [%r1+0]
+            ldxdw %r5, [%r1+8]
+            mov %r4, 11
+            jset %r5, 1, second
+            mov %r4, %r3
+        second:
+            {op}
+            mov %r0, %r4
+            exit"
+        );
+        agree_on_edges(&source);
+    }
 }
