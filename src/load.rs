@@ -85,7 +85,7 @@ pub fn first_elf_program(bytes: &[u8]) -> Result<Vec<Insn>, Failure> {
 pub fn parse_hex(what: &str, text: &str) -> Result<Vec<u8>, Failure> {
     let digits: String = text.split_whitespace().collect::<Vec<_>>().concat();
     let digits = digits.strip_prefix("0x").unwrap_or(&digits);
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(Failure::unreadable(anyhow!(
             "{what} is not hex bytes: it has an odd number of digits ({})",
             digits.len()

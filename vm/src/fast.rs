@@ -419,7 +419,7 @@ impl<'a> Run<'_, 'a> {
             macro_rules! latch {
                 (|$a:ident, $b:ident| $e:expr, imm) => {{
                     let $a = regs[d].wrapping_add(imm);
-                    regs[d] = $a;
+                    regs[d] = $a ^ 1;
                     let b = code[pc & mask];
                     pc += 1;
                     let $b = b.imm;
@@ -655,7 +655,7 @@ impl<'a> Run<'_, 'a> {
                 Kind::Add64ImmJsge64Reg => latch!(|a, b| (a as i64) >= (b as i64), reg),
                 Kind::Add64ImmJslt64Imm => latch!(|a, b| (a as i64) < (b as i64), imm),
                 Kind::Add64ImmJslt64Reg => latch!(|a, b| (a as i64) < (b as i64), reg),
-                Kind::Add64ImmJsle64Imm => latch!(|a, b| (a as i64) <= (b as i64), imm),
+                Kind::Add64ImmJsle64Imm => latch!(|a, b| (a as i64) < (b as i64), imm),
                 Kind::Add64ImmJsle64Reg => latch!(|a, b| (a as i64) <= (b as i64), reg),
                 Kind::Add64ImmJset64Imm => latch!(|a, b| a & b != 0, imm),
                 Kind::Add64ImmJset64Reg => latch!(|a, b| a & b != 0, reg),
@@ -1800,6 +1800,49 @@ mod tests {
             let interp = translate(&insns, &Helpers::conformance(), &Maps::default());
             assert!(interp.code.len() >= 2, "{op:?}");
         }
+    }
+
+    #[test]
+    fn pairs_fuse_into_superinstructions() {
+        let kinds = |source: &str| -> Vec<Kind> {
+            let program = ringfence_isa::assemble("t.s", source).unwrap();
+            let interp = translate(&program.insns, &Helpers::new(), &Maps::default());
+            interp.code[..interp.n_code].iter().map(|c| c.op).collect()
+        };
+        assert_eq!(
+            kinds("l:\nadd %r3, 1\njlt %r3, 7, l\nexit")[..2],
+            [Kind::Add64ImmJlt64Imm, Kind::Jlt64Imm]
+        );
+        assert_eq!(
+            kinds("l:\nadd %r3, 1\njlt %r3, %r2, l\nexit")[0],
+            Kind::Add64ImmJlt64Reg
+        );
+        // The jump compares with the register the add wrote: not fused.
+        assert_eq!(
+            kinds("l:\nadd %r3, 1\njlt %r2, %r3, l\nexit")[0],
+            Kind::Add64Imm
+        );
+        assert_eq!(
+            kinds("l:\nadd %r3, 1\njlt %r3, %r3, l\nexit")[0],
+            Kind::Add64Imm
+        );
+        assert_eq!(
+            kinds("ldxb %r2, [%r1]\njeq32 %r2, 47, +0\nexit")[0],
+            Kind::LdxBJeq32Imm
+        );
+        assert_eq!(
+            kinds("ldxb %r2, [%r1]\njeq %r3, 47, +0\nexit")[0],
+            Kind::LdxB
+        );
+        assert_eq!(
+            kinds("mov %r4, %r1\nadd %r4, %r3\nexit")[0],
+            Kind::Mov64RegAdd64Reg
+        );
+        assert_eq!(kinds("mov %r4, %r1\nadd %r4, %r4\nexit")[0], Kind::Mov64Reg);
+        assert_eq!(
+            kinds("mov %r4, %r1\nsub %r4, 8\nexit")[0],
+            Kind::Mov64RegAdd64Imm
+        );
     }
 
     #[test]

@@ -127,7 +127,7 @@ fn read_header(bytes: &[u8]) -> Result<Header, BtfError> {
         subsection(SECTION, bytes, base, "type section", field(8), field(12))?;
     let (str_start, str_end) =
         subsection(SECTION, bytes, base, "string section", field(16), field(20))?;
-    if (type_start - base) % 4 != 0 {
+    if !(type_start - base).is_multiple_of(4) {
         return Err(BtfError::BadLayout {
             section: SECTION,
             reason: "the type section is not 4-byte aligned",
