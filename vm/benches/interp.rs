@@ -3,7 +3,9 @@
 //! (`EbpfVmRaw`). The workloads use cpu v1 instructions only, which rbpf supports, and are
 //! written so that the verifier accepts them as `mem` programs over a 256-byte buffer: a
 //! pointer walk summing the buffer, a byte scan for a needle, an ALU-heavy mixing loop, and a
-//! loop of helper calls.
+//! loop of helper calls. The byte loops walk a pointer to an end pointer (`r1 < r2`), the
+//! bound the verifier can see; each loop compares the register it increments last, as the
+//! original counted loops did.
 //! Each group holds the three engines, so criterion reports them side by side.
 
 use std::time::Duration;
@@ -39,8 +41,8 @@ const SCAN_256: &str = "
 loop:
     ldxb %r3, [%r1+0]
     jeq %r3, 0xab, found
-    add %r1, 1
     add %r0, 1
+    add %r1, 1
     jlt %r1, %r2, loop
     mov %r0, -1
 found:

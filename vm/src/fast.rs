@@ -40,8 +40,8 @@
 //!   already `MemoryRegion`s) and then kept for the run. Since a helper's use of a borrow
 //!   invalidates pointers derived from it earlier, every region's pointer is derived afresh
 //!   from the `Memory` (`write_slice` for writable regions, `read` for the others) and
-//!   exposed again after each helper call; the interpreter accesses memory only through
-//!   those.
+//!   exposed again after each helper call, before the next memory access (a flag checked
+//!   by every access); the interpreter accesses memory only through those.
 //!
 //! Shared memory (map values, `MemoryRegion::shared`) is out of reach: the program gets no
 //! map (map references fault as in the checked interpreter built without maps), so every
@@ -191,6 +191,7 @@ impl FastInterpreter {
                 state: None,
             },
             regions: Regions::Input(input),
+            stale: false,
         };
         Ok(run.start(args)?)
     }
@@ -250,14 +251,14 @@ impl FastInterpreter {
         if let Some(state) = state {
             memory.set_run_state(state);
         }
-        let mut run = Run {
+        let run = Run {
             interp: self,
             stack_top,
             stack_base,
             memory: HelperMemory::Built(memory),
             regions: Regions::Many(descriptors),
+            stale: true,
         };
-        run.expose();
         run.start(args)
     }
 }
@@ -296,6 +297,8 @@ struct Run<'r, 'a> {
     stack_top: u64,
     memory: HelperMemory<'a>,
     regions: Regions,
+    /// Whether a helper ran since the pointers were last exposed.
+    stale: bool,
 }
 
 /// The state of the interpreter loop besides memory.
@@ -419,7 +422,7 @@ impl<'a> Run<'_, 'a> {
             macro_rules! latch {
                 (|$a:ident, $b:ident| $e:expr, imm) => {{
                     let $a = regs[d].wrapping_add(imm);
-                    regs[d] = $a ^ 1;
+                    regs[d] = $a;
                     let b = code[pc & mask];
                     pc += 1;
                     let $b = b.imm;
@@ -482,11 +485,13 @@ impl<'a> Run<'_, 'a> {
             macro_rules! load {
                 ($t:ty) => {{
                     let addr = regs[s].wrapping_add(mem_off);
+                    self.ensure_exposed();
                     // SAFETY: see above.
                     regs[d] = unsafe { load::<$t>(addr) } as u64;
                 }};
                 ($t:ty, $signed:ty) => {{
                     let addr = regs[s].wrapping_add(mem_off);
+                    self.ensure_exposed();
                     // SAFETY: see above.
                     regs[d] = unsafe { load::<$t>(addr) } as $signed as i64 as u64;
                 }};
@@ -496,6 +501,7 @@ impl<'a> Run<'_, 'a> {
             macro_rules! load_branch {
                 ($t:ty, |$a:ident, $b:ident| $e:expr) => {{
                     let addr = regs[s].wrapping_add(mem_off);
+                    self.ensure_exposed();
                     // SAFETY: see above.
                     let $a = unsafe { load::<$t>(addr) } as u64;
                     regs[d] = $a;
@@ -510,6 +516,7 @@ impl<'a> Run<'_, 'a> {
             macro_rules! store {
                 ($t:ty, $value:expr) => {{
                     let addr = regs[d].wrapping_add(mem_off);
+                    self.ensure_exposed();
                     // SAFETY: see above.
                     unsafe { store::<$t>(addr, $value as $t) }
                 }};
@@ -624,6 +631,7 @@ impl<'a> Run<'_, 'a> {
                 Kind::StxDw => store!(u64, regs[s]),
                 Kind::Atomic32 | Kind::Atomic64 => {
                     let addr = regs[d].wrapping_add(mem_off);
+                    self.ensure_exposed();
                     let op = ATOMIC_OPS[(imm as usize) % ATOMIC_OPS.len()];
                     let wide = c.op == Kind::Atomic64;
                     // SAFETY: see above (the verifier checks an atomic as a read and a write
@@ -655,7 +663,7 @@ impl<'a> Run<'_, 'a> {
                 Kind::Add64ImmJsge64Reg => latch!(|a, b| (a as i64) >= (b as i64), reg),
                 Kind::Add64ImmJslt64Imm => latch!(|a, b| (a as i64) < (b as i64), imm),
                 Kind::Add64ImmJslt64Reg => latch!(|a, b| (a as i64) < (b as i64), reg),
-                Kind::Add64ImmJsle64Imm => latch!(|a, b| (a as i64) < (b as i64), imm),
+                Kind::Add64ImmJsle64Imm => latch!(|a, b| (a as i64) <= (b as i64), imm),
                 Kind::Add64ImmJsle64Reg => latch!(|a, b| (a as i64) <= (b as i64), reg),
                 Kind::Add64ImmJset64Imm => latch!(|a, b| a & b != 0, imm),
                 Kind::Add64ImmJset64Reg => latch!(|a, b| a & b != 0, reg),
@@ -778,7 +786,9 @@ impl<'a> Run<'_, 'a> {
         let memory = self.memory();
         memory.set_stack_depth(depth);
         let result = helper.call(memory, args);
-        self.expose();
+        // The helper may have used the regions' borrows, which invalidates the pointers
+        // derived from them before: derive fresh ones before the next access.
+        self.stale = true;
         match result {
             Ok(value) => Ok(HelperOutcome::Return(value)),
             Err(HelperError::Unwind(value)) => Ok(HelperOutcome::Unwind(value)),
@@ -818,10 +828,22 @@ impl<'a> Run<'_, 'a> {
         }
     }
 
+    /// Re-exposes the regions (see [`Run::expose`]) if a helper ran since they last were:
+    /// called before every memory access.
+    #[inline(always)]
+    fn ensure_exposed(&mut self) {
+        if self.stale {
+            self.expose();
+        }
+    }
+
     /// Makes the whole stack visible in the helpers' memory, derives a fresh pointer to the
     /// stack and to every region from it, and exposes them: the pointers the interpreter's
     /// accesses use from now on (see the module documentation).
+    #[cold]
+    #[inline(never)]
     fn expose(&mut self) {
+        self.stale = false;
         let HelperMemory::Built(memory) = &mut self.memory else {
             return;
         };
