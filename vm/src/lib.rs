@@ -1,14 +1,21 @@
-//! Runs BPF programs: the checked interpreter (the oracle, and the `--no-verify` engine),
-//! the memory regions it checks accesses against, helpers, and run-time faults.
+//! Runs BPF programs: loading them (ELF, BTF, maps, event schemas), the engines, helpers,
+//! and run-time faults.
 //!
 //! Module map:
-//! - [`checked`]: the checked interpreter, [`CheckedInterpreter`], and its [`Config`];
+//! - [`checked`]: the checked interpreter (the oracle, and the `--no-verify` engine);
+//! - [`fast`]: the fast interpreter, for `VerifiedProgram`s only, with no run-time checks;
+//! - [`jit`]: the Cranelift JIT;
 //! - [`memory`]: [`Region`]s of host memory and [`Memory`], which checks every access;
-//! - [`helpers`]: the helper registry [`Helpers`] and the bpf_conformance helpers;
-//! - [`error`]: [`RunError`], every way a run can fail.
+//! - [`helpers`]: the helper registry [`Helpers`], [`RunState`], the bpf_conformance helpers;
+//! - [`error`]: [`RunError`], every way a run can fail;
+//! - [`elf`], [`btf`]: loading clang's objects and their BTF;
+//! - [`maps`]: array and hash maps, shared between threads;
+//! - [`event`], [`rf_helpers`]: event schemas and ringfence's own helpers;
+//! - [`rule`]: rule objects checked against the host's schemas, verified and evaluated.
 //!
-//! Architecture Invariant: the modules above hold no `unsafe` (each is
-//! `#![forbid(unsafe_code)]`); only the fast engines, which accept verified programs, may.
+//! Architecture Invariant: `unsafe` lives only in [`fast`], [`jit`] and `maps::slab`, where an
+//! engine touches memory or native code without checks; the checked interpreter, memory,
+//! helpers and loaders are `#![forbid(unsafe_code)]`.
 
 pub mod btf;
 pub mod checked;
