@@ -12,6 +12,7 @@
 //! - [`encode`]: JSON events to binary ([`Encoder`]) and back ([`event_to_json`]);
 //! - [`header`]: the C header;
 //! - `schema_file`: [`SchemaSet::from_json_str`] and [`SchemaSet::to_json_string`];
+//! - [`stream`]: JSON Lines events streamed from disk ([`EventStream`]), bad lines by policy;
 //! - [`error`]: [`SchemaError`] and [`EventError`].
 //!
 //! # The schema file
@@ -68,6 +69,7 @@ pub mod header;
 pub mod layout;
 pub mod schema;
 mod schema_file;
+pub mod stream;
 
 pub use encode::{event_to_json, event_to_json_line, Encoder, EventBuf, EventView, FieldStrings};
 pub use error::{EventError, EventErrorKind, SchemaError};
@@ -76,4 +78,8 @@ pub use layout::{FieldLayout, Layout, LayoutMismatch, StructMember};
 pub use schema::{
     process_fields, Field, FieldKind, Schema, SchemaBuilder, SchemaSet, DEFAULT_MAX_DATA_LEN,
     MAX_FIELDS,
+};
+pub use stream::{
+    BadLinePolicy, EventStream, LineError, LineErrorKind, StreamConfig, StreamError, StreamItem,
+    StreamStats,
 };
