@@ -58,6 +58,30 @@ pub struct Outcome {
     pub n_insns_executed: u64,
 }
 
+/// Watches a run of the checked interpreter, one executed instruction at a time (for
+/// `ringfence trace` and test coverage). Called after each instruction that completed, with
+/// its slot and the registers before and after it; the first call's `before` holds the
+/// registers at entry. An instruction that faults is not reported (the [`RunError`] names
+/// it). Runs without an observer use [`NoObserver`], which compiles to nothing.
+pub trait Observer {
+    /// Whether the interpreter should report at all; `false` only for [`NoObserver`].
+    const ACTIVE: bool = true;
+
+    /// Slot `insn_idx` executed, changing the registers from `before` to `after`.
+    fn step(&mut self, insn_idx: usize, before: &[u64; N_REGS], after: &[u64; N_REGS]);
+}
+
+/// The observer of an unobserved run: reports nothing and costs nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoObserver;
+
+impl Observer for NoObserver {
+    const ACTIVE: bool = false;
+
+    #[inline(always)]
+    fn step(&mut self, _: usize, _: &[u64; N_REGS], _: &[u64; N_REGS]) {}
+}
+
 /// A program prepared for the checked interpreter. Immutable once built: one interpreter can
 /// run on many threads at once, each run with its own stack.
 #[derive(Clone, Debug)]
@@ -132,6 +156,18 @@ impl CheckedInterpreter {
         regions: Vec<MemoryRegion<'a>>,
         state: Option<&'a mut RunState>,
     ) -> Result<Outcome, RunError> {
+        self.run_observed(args, regions, state, &mut NoObserver)
+    }
+
+    /// Like [`CheckedInterpreter::run_with_state`], reporting every executed instruction to
+    /// `observer`.
+    pub fn run_observed<'a, O: Observer>(
+        &self,
+        args: [u64; 5],
+        regions: Vec<MemoryRegion<'a>>,
+        state: Option<&'a mut RunState>,
+        observer: &mut O,
+    ) -> Result<Outcome, RunError> {
         let stack_len = self
             .config
             .max_call_depth
@@ -144,14 +180,15 @@ impl CheckedInterpreter {
         let mut regs = [0u64; N_REGS];
         regs[1..6].copy_from_slice(&args);
         regs[FRAME_POINTER as usize] = memory.frame_pointer();
-        self.execute(&mut regs, &mut memory)
+        self.execute(&mut regs, &mut memory, observer)
     }
 
     /// The interpreter loop.
-    fn execute(
+    fn execute<O: Observer>(
         &self,
         regs: &mut [u64; N_REGS],
         memory: &mut Memory<'_>,
+        observer: &mut O,
     ) -> Result<Outcome, RunError> {
         let budget = self.config.max_insns;
         let mut budget_left = budget;
@@ -172,6 +209,11 @@ impl CheckedInterpreter {
                 });
             }
             budget_left -= 1;
+            let (slot, before) = if O::ACTIVE {
+                (pc, *regs)
+            } else {
+                (0, [0; N_REGS])
+            };
             let dst = step.dst as usize;
             let src = step.src as usize;
             let fail = |kind: RunErrorKind| RunError { insn_idx: pc, kind };
@@ -310,10 +352,11 @@ impl CheckedInterpreter {
                     match helper.call(memory, args) {
                         Ok(value) => regs[0] = value,
                         Err(HelperError::Unwind(value)) => {
+                            observer.step(slot, &before, regs);
                             return Ok(Outcome {
                                 return_value: value,
                                 n_insns_executed: budget - budget_left,
-                            })
+                            });
                         }
                         Err(HelperError::Memory(fault)) => return Err(fail(fault.into())),
                         Err(HelperError::Failed(message)) => {
@@ -334,13 +377,15 @@ impl CheckedInterpreter {
                         pc = frame.return_pc;
                     }
                     None => {
+                        observer.step(slot, &before, regs);
                         return Ok(Outcome {
                             return_value: regs[0],
                             n_insns_executed: budget - budget_left,
-                        })
+                        });
                     }
                 },
             }
+            observer.step(slot, &before, regs);
         }
     }
 
@@ -805,6 +850,40 @@ mod tests {
         assert_eq!(error.insn_idx, 1);
         let error = run("mov %r0, 0", &mut mem).unwrap_err();
         assert_eq!((error.insn_idx, error.kind), (0, RunErrorKind::FellOffEnd));
+    }
+
+    /// Records every step.
+    #[derive(Default)]
+    struct Recorder(Vec<(usize, u64, u64)>);
+
+    impl Observer for Recorder {
+        fn step(&mut self, insn_idx: usize, before: &[u64; N_REGS], after: &[u64; N_REGS]) {
+            self.0.push((insn_idx, before[0], after[0]));
+        }
+    }
+
+    #[test]
+    fn an_observer_sees_every_executed_instruction_with_its_registers() {
+        let source = "mov %r0, 1\njeq %r0, 1, +1\nmov %r0, 7\nadd %r0, 2\nexit";
+        let program = ringfence_isa::assemble("t.s", source).unwrap();
+        let interp = CheckedInterpreter::new(&program.insns, &Helpers::new(), Config::default());
+        let mut recorder = Recorder::default();
+        let outcome = interp
+            .run_observed([0; 5], Vec::new(), None, &mut recorder)
+            .unwrap();
+        assert_eq!(outcome.return_value, 3);
+        // Slot 2 is jumped over; the exit is reported too.
+        assert_eq!(recorder.0, vec![(0, 0, 1), (1, 1, 1), (3, 1, 3), (4, 3, 3)]);
+        // A faulting instruction is not reported; the ones before it are.
+        let program =
+            ringfence_isa::assemble("t.s", "mov %r0, 1\nldxw %r0, [%r0+0]\nexit").unwrap();
+        let interp = CheckedInterpreter::new(&program.insns, &Helpers::new(), Config::default());
+        let mut recorder = Recorder::default();
+        let error = interp
+            .run_observed([0; 5], Vec::new(), None, &mut recorder)
+            .unwrap_err();
+        assert_eq!(error.insn_idx, 1);
+        assert_eq!(recorder.0, vec![(0, 0, 1)]);
     }
 
     #[test]
