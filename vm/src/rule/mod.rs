@@ -230,6 +230,44 @@ impl Rule {
     }
 }
 
+impl Rule {
+    /// Like [`Rule::evaluate`], in the checked interpreter whatever the engine, reporting
+    /// every executed instruction to `observer` (`ringfence trace`, test coverage). `r1` at
+    /// entry (the first step's `before[1]`) is the context's address; the context is
+    /// `event.fixed_len()` bytes, and `data`/`data_end` in it bound the data area.
+    pub fn evaluate_observed<O: crate::checked::Observer>(
+        &self,
+        event: &mut EventBuf,
+        maps: &Maps,
+        state: &mut RunState,
+        observer: &mut O,
+    ) -> Result<u64, RunError> {
+        let fixed_len = event.fixed_len();
+        let bytes = event.prepare();
+        let (context, data) = bytes.split_at(fixed_len);
+        let mut regions = vec![
+            MemoryRegion::read_only(RegionKind::Context, context),
+            MemoryRegion::read_only(RegionKind::ReadOnlyData, data),
+        ];
+        for (map_idx, map) in maps.iter().enumerate() {
+            let region = map.value_region();
+            regions.push(MemoryRegion::shared(
+                RegionKind::MapValue {
+                    map_idx: map_idx as u32,
+                },
+                map.value_words(),
+                region.len as usize,
+                region.writable,
+            ));
+        }
+        let args = [context.as_ptr() as u64, 0, 0, 0, 0];
+        Ok(self
+            .engine
+            .run_observed(args, regions, Some(state), observer)?
+            .return_value)
+    }
+}
+
 /// The object's maps, their definitions from the legacy section, from BTF or from global data.
 fn build_maps(
     symbols: &[crate::elf::MapSymbol],
