@@ -11,7 +11,8 @@
 //! - [`elf`], [`btf`]: loading clang's objects and their BTF;
 //! - [`maps`]: array and hash maps, shared between threads;
 //! - [`event`], [`rf_helpers`]: event schemas and ringfence's own helpers;
-//! - [`rule`]: rule objects checked against the host's schemas, verified and evaluated.
+//! - [`rule`]: rule objects checked against the host's schemas, verified and evaluated;
+//! - [`synth`]: a deterministic generator of endpoint telemetry, for benches and replays.
 //!
 //! Architecture Invariant: `unsafe` lives only in [`fast`], [`jit`] and `maps::slab`, where an
 //! engine touches memory or native code without checks; the checked interpreter, memory,
@@ -29,6 +30,7 @@ pub mod maps;
 pub mod memory;
 pub mod rf_helpers;
 pub mod rule;
+pub mod synth;
 
 pub use checked::{CheckedInterpreter, Config, Outcome};
 pub use elf::{load_object, ElfProgram, LoadError, Object};
