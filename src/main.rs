@@ -45,9 +45,14 @@ enum Command {
     Run(commands::run::RunArgs),
     /// Print the event schemas, or (`--c-header`) the C header rule authors include.
     Schema(commands::schema::SchemaArgs),
+    /// Run rule test files (`*.test.jsonl`): one line per case, a summary, exit 1 on any
+    /// failure; `--coverage` shows what the tests never exercise.
+    Test(commands::test::TestArgs),
     /// The bpf_conformance runner's plugin: program bytes as hex on stdin, r0 in hex on stdout.
     #[command(name = "conformance-plugin")]
     ConformancePlugin(commands::conformance::PluginArgs),
+    /// Write synthetic endpoint events (JSON Lines) to stdout; the same seed, the same bytes.
+    Generate(commands::generate::GenerateArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -67,6 +72,8 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(&args),
         Command::Schema(args) => commands::schema::schema(&args),
         Command::ConformancePlugin(args) => commands::conformance::plugin(&args),
+        Command::Test(args) => commands::test::test(&args),
+        Command::Generate(args) => commands::generate::generate(&args),
     };
     exit::report(result)
 }

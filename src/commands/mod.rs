@@ -2,7 +2,10 @@
 
 pub mod asm;
 pub mod conformance;
+pub mod coverage;
+pub mod generate;
 pub mod rules;
 pub mod run;
 pub mod schema;
+pub mod test;
 pub mod verify;
