@@ -71,6 +71,11 @@ pub enum RunErrorKind {
     /// An instruction this interpreter cannot execute at all.
     #[error("cannot execute this instruction: {reason}")]
     BadInstruction { reason: &'static str },
+    /// The input breaks the entry contract the program was verified under (a `mem` buffer
+    /// of another length, an event of another type, a string offset above the schema's
+    /// bound): nothing ran, since the verifier's proof does not cover this input.
+    #[error("the input does not satisfy what the program was verified for: {reason}")]
+    BadInput { reason: String },
 }
 
 impl RunErrorKind {
@@ -87,6 +92,7 @@ impl RunErrorKind {
             RunErrorKind::JumpIntoLddw { .. } => "JumpIntoLddw",
             RunErrorKind::FellOffEnd => "FellOffEnd",
             RunErrorKind::BadInstruction { .. } => "BadInstruction",
+            RunErrorKind::BadInput { .. } => "BadInput",
         }
     }
 }

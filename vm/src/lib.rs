@@ -2,6 +2,8 @@
 //! and run-time faults.
 //!
 //! Module map:
+//! - [`backend`]: [`Backend`] (the engine choice), [`Scratch`] (per-thread run memory), the
+//!   entry contract every unchecked run's input is checked against;
 //! - [`checked`]: the checked interpreter (the oracle, and the `--no-verify` engine);
 //! - [`fast`]: the fast interpreter, for `VerifiedProgram`s only, with no run-time checks;
 //! - [`jit`]: the Cranelift JIT;
@@ -18,6 +20,7 @@
 //! engine touches memory or native code without checks; the checked interpreter, memory,
 //! helpers and loaders are `#![forbid(unsafe_code)]`.
 
+pub mod backend;
 pub mod btf;
 pub mod checked;
 pub mod elf;
@@ -32,6 +35,7 @@ pub mod rf_helpers;
 pub mod rule;
 pub mod synth;
 
+pub use backend::{Backend, Scratch};
 pub use checked::{CheckedInterpreter, Config, Outcome};
 pub use elf::{load_object, ElfProgram, LoadError, Object};
 pub use error::{RunError, RunErrorKind};

@@ -319,6 +319,12 @@ impl<'a> MemoryRegion<'a> {
         }
     }
 
+    /// Whether other threads may use the bytes at the same time ([`MemoryRegion::shared`]):
+    /// an engine accessing them without [`Memory`] must do so atomically.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.bytes, RegionBytes::Shared { .. })
+    }
+
     /// The region's descriptor.
     pub fn region(&self) -> Region {
         Region {
@@ -349,6 +355,15 @@ pub struct Memory<'a> {
 struct Window {
     region: Region,
     start: usize,
+}
+
+/// The vectors behind a [`Memory`], kept between runs so that building the next one
+/// allocates nothing ([`Memory::with_stack_in`], [`Memory::into_buffers`]). Always empty
+/// between runs: only the allocations are kept.
+#[derive(Debug, Default)]
+pub struct MemoryBuffers {
+    windows: Vec<Window>,
+    backing: Vec<RegionBytes<'static>>,
 }
 
 impl<'a> Memory<'a> {
@@ -388,6 +403,57 @@ impl<'a> Memory<'a> {
             memory.push(region);
         }
         memory
+    }
+
+    /// Like [`Memory::with_stack`], built in `buffers` (from [`Memory::into_buffers`]), so
+    /// that no allocation happens once they have grown to the largest run.
+    pub fn with_stack_in(
+        buffers: MemoryBuffers,
+        stack: &'a mut [u8],
+        stack_per_frame: usize,
+        regions: impl IntoIterator<Item = MemoryRegion<'a>>,
+    ) -> Memory<'a> {
+        let MemoryBuffers {
+            mut windows,
+            backing,
+        } = buffers;
+        windows.clear();
+        // `RegionBytes` is covariant in its lifetime: the empty `'static` vector is one of
+        // `'a` regions.
+        let mut backing: Vec<RegionBytes<'a>> = backing;
+        backing.clear();
+        let mut memory = Memory {
+            windows,
+            backing,
+            stack_idx: Some(0),
+            stack_per_frame: stack_per_frame as u64,
+            run_state: None,
+        };
+        memory.push(MemoryRegion::read_write(
+            RegionKind::Stack { depth: 0 },
+            stack,
+        ));
+        memory.set_stack_depth(0);
+        for region in regions {
+            memory.push(region);
+        }
+        memory
+    }
+
+    /// Ends the memory, keeping its vectors' allocations for the next
+    /// [`Memory::with_stack_in`].
+    pub fn into_buffers(self) -> MemoryBuffers {
+        let mut windows = self.windows;
+        windows.clear();
+        // Emptied, the vector holds no borrow: collecting it in place (the standard library
+        // reuses the allocation of an in-place `into_iter().filter_map().collect()` between
+        // types of the same size and alignment) gives it back its `'static` type.
+        let backing = self
+            .backing
+            .into_iter()
+            .filter_map(|_| None::<RegionBytes<'static>>)
+            .collect();
+        MemoryBuffers { windows, backing }
     }
 
     /// Gives the run's helpers `state` (alerts, trace output, randomness, the clock).
@@ -720,6 +786,31 @@ mod tests {
             memory.store(base, 4, 1),
             Err(MemoryFault::ReadOnly { .. })
         ));
+    }
+
+    #[test]
+    fn memory_buffers_keep_their_allocations_between_runs() {
+        let mut buffers = MemoryBuffers::default();
+        let mut capacity = (0, 0);
+        for round in 0..3 {
+            let mut stack = vec![0u8; 64];
+            let mut input = [round as u8; 8];
+            let base = input.as_ptr() as u64;
+            let memory = Memory::with_stack_in(
+                buffers,
+                &mut stack,
+                16,
+                [MemoryRegion::read_write(RegionKind::Input, &mut input)],
+            );
+            assert_eq!(memory.load(base, 1).unwrap(), round);
+            buffers = memory.into_buffers();
+            let now = (buffers.windows.capacity(), buffers.backing.capacity());
+            assert!(now.0 >= 2 && now.1 >= 2);
+            if round > 0 {
+                assert_eq!(now, capacity, "the allocations are reused");
+            }
+            capacity = now;
+        }
     }
 
     #[test]

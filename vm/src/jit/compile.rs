@@ -131,6 +131,9 @@ impl JitCompiler {
                 .iter()
                 .map(|insn| !insn.is_lddw_tail() && insn.n_slots() == 2)
                 .collect(),
+            // The public entries (`mod.rs`) set what runs must satisfy and the maps.
+            entry: super::Entry::Unverified,
+            maps: crate::maps::Maps::default(),
         })
     }
 

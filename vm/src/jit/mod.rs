@@ -60,11 +60,15 @@ mod code;
 mod compile;
 mod runtime;
 
-use ringfence_isa::Insn;
+use ringfence_isa::{Imm64Kind, Insn, Op, Semantics};
+use ringfence_verifier::VerifiedProgram;
 
+use crate::backend::{EntryContract, Scratch};
+use crate::checked::resolve_map_reference;
 use crate::error::{RunError, RunErrorKind};
-use crate::helpers::Helpers;
-use crate::memory::{MemoryRegion, RegionKind};
+use crate::helpers::{Helpers, RunState};
+use crate::maps::Maps;
+use crate::memory::MemoryRegion;
 
 pub use compile::JitCompiler;
 
@@ -150,6 +154,9 @@ pub enum JitError {
     /// Executable memory could not be mapped.
     #[error("cannot map executable memory: {message}")]
     CodeMemory { message: String },
+    /// The maps given are not the ones the program was verified against.
+    #[error("the maps do not match the ones the program was verified against: {reason}")]
+    MapMismatch { reason: String },
 }
 
 /// A compiled program: immutable native code plus what its runs need. `Send + Sync`: many
@@ -166,9 +173,60 @@ pub struct JitProgram {
     /// For each slot, whether it starts an instruction of two slots (`lddw`); used to name the
     /// instruction where the budget ran out.
     lddw_heads: Vec<bool>,
+    /// What a run's input must satisfy, by how the program was compiled.
+    entry: Entry,
+    /// The maps the program's `lddw`s point into: kept alive as long as the code that holds
+    /// their addresses, and shown to helpers as regions.
+    maps: Maps,
+}
+
+/// What the input of a run must satisfy, by how the program was compiled.
+#[derive(Debug)]
+pub(crate) enum Entry {
+    /// [`JitProgram::compile_unverified`]: the caller promised, at compile time, that every
+    /// run is in bounds.
+    Unverified,
+    /// Checked mode: any input; the contract, when compiled from a `VerifiedProgram`, to lay
+    /// out contexts for [`JitProgram::run_context`].
+    Checked(Option<EntryContract>),
+    /// [`JitProgram::compile`] in unchecked mode: every run's input is checked against the
+    /// verifier's entry contract before the code runs.
+    Verified(EntryContract),
 }
 
 impl JitCompiler {
+    /// [`JitProgram::compile`], reusing this compiler's scratch state.
+    pub fn compile(
+        &mut self,
+        program: &VerifiedProgram,
+        helpers: &Helpers,
+        config: &JitConfig,
+    ) -> Result<JitProgram, JitError> {
+        self.compile_with_maps(program, helpers, &Maps::default(), config)
+    }
+
+    /// [`JitProgram::compile_with_maps`], reusing this compiler's scratch state.
+    pub fn compile_with_maps(
+        &mut self,
+        program: &VerifiedProgram,
+        helpers: &Helpers,
+        maps: &Maps,
+        config: &JitConfig,
+    ) -> Result<JitProgram, JitError> {
+        check_maps(program, maps)?;
+        let insns = resolve_map_references(program.insns(), maps)?;
+        let mut jit = self.compile_insns(&insns, helpers, *config)?;
+        let contract = EntryContract::of(program.prog_type());
+        jit.entry = if config.checked {
+            Entry::Checked(Some(contract))
+        } else {
+            Entry::Verified(contract)
+        };
+        jit.helpers.check_returns(program.prog_type(), maps);
+        jit.maps = maps.clone();
+        Ok(jit)
+    }
+
     /// [`JitProgram::compile_unverified`], reusing this compiler's scratch state.
     ///
     /// # Safety
@@ -194,11 +252,109 @@ impl JitCompiler {
             checked: true,
             ..config
         };
-        self.compile_insns(insns, helpers, config)
+        let mut jit = self.compile_insns(insns, helpers, config)?;
+        jit.entry = Entry::Checked(None);
+        Ok(jit)
     }
 }
 
+/// Refuses `maps` unless they are, in number, key and value sizes and writability, the maps
+/// `program` was verified against: the verifier proved map value accesses in bounds for
+/// those sizes.
+fn check_maps(program: &VerifiedProgram, maps: &Maps) -> Result<(), JitError> {
+    let verified = program.maps();
+    if verified.len() != maps.len() {
+        return Err(JitError::MapMismatch {
+            reason: format!(
+                "the program was verified against {} maps, {} given",
+                verified.len(),
+                maps.len()
+            ),
+        });
+    }
+    for (idx, (def, map)) in verified.iter().zip(maps.iter()).enumerate() {
+        let given = map.def();
+        let read_only = !given.writable_by_programs();
+        if (def.key_size, def.value_size, def.read_only)
+            != (given.key_size, given.value_size, read_only)
+        {
+            return Err(JitError::MapMismatch {
+                reason: format!(
+                    "map {idx} (`{}`) has {}-byte keys, {}-byte values{}; the program was \
+                     verified for {}-byte keys, {}-byte values{}",
+                    map.name(),
+                    given.key_size,
+                    given.value_size,
+                    if read_only { ", read-only" } else { "" },
+                    def.key_size,
+                    def.value_size,
+                    if def.read_only { ", read-only" } else { "" },
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `insns` with every map reference (`lddw` with `src` 1 or 2) replaced by the plain `lddw`
+/// of what the interpreter loads ([`resolve_map_reference`]): a map's handle (its index) or
+/// the host address of a byte of its first value. The addresses stay valid as long as the
+/// [`JitProgram`] keeps `maps`.
+fn resolve_map_references(insns: &[Insn], maps: &Maps) -> Result<Vec<Insn>, JitError> {
+    let mut resolved = insns.to_vec();
+    for (insn_idx, insn) in resolved.iter_mut().enumerate() {
+        if insn.is_lddw_tail() {
+            continue;
+        }
+        let Semantics::LoadImm64 { kind } = insn.semantics() else {
+            continue;
+        };
+        if kind == Imm64Kind::Value {
+            continue;
+        }
+        let value = resolve_map_reference(kind, insn.imm, maps)
+            .map_err(|reason| JitError::BadInstruction { insn_idx, reason })?;
+        insn.op = Op::Lddw;
+        insn.src = 0;
+        insn.imm = value as i64;
+    }
+    Ok(resolved)
+}
+
 impl JitProgram {
+    /// Compiles a verified program to native code calling `helpers`. Safe: holding a
+    /// [`VerifiedProgram`] is the proof that the code stays in bounds and terminates, and
+    /// every run checks its input against the entry contract the proof assumed
+    /// ([`JitProgram::run_mem`], [`JitProgram::run_context`]). A program verified against
+    /// maps needs [`JitProgram::compile_with_maps`].
+    pub fn compile(
+        program: &VerifiedProgram,
+        helpers: &Helpers,
+        config: &JitConfig,
+    ) -> Result<JitProgram, JitError> {
+        JitCompiler::new()?.compile(program, helpers, config)
+    }
+
+    /// Like [`JitProgram::compile`], for a program verified against `maps` (the same number,
+    /// sizes and writability, else [`JitError::MapMismatch`]): `r1 = map_fd(N) ll` loads map
+    /// N's handle (its index, which the map helpers take) and `r1 = map_value(N, off) ll` the
+    /// address of byte `off` of its first value, as in the interpreter. The program keeps
+    /// the maps alive. Map values are read and written with plain native loads and stores
+    /// (each in bounds, as verified; other threads may use the same value at once, and an
+    /// aligned access of up to 8 bytes is single-copy atomic on every host the JIT supports,
+    /// which is all the kernel promises too), and atomic instructions compile to the host's
+    /// atomic instructions (`lock xadd`, `lock cmpxchg`, ...). A helper the program type says
+    /// returns a map value (`map_lookup_elem`) has its result checked at run time: 0 or the
+    /// start of a value of the map it was given, else the run fails with `HelperFailed`.
+    pub fn compile_with_maps(
+        program: &VerifiedProgram,
+        helpers: &Helpers,
+        maps: &Maps,
+        config: &JitConfig,
+    ) -> Result<JitProgram, JitError> {
+        JitCompiler::new()?.compile_with_maps(program, helpers, maps, config)
+    }
+
     /// Compiles `insns` (one per slot, see [`Insn`]) to native code calling `helpers`.
     ///
     /// # Safety
@@ -247,14 +403,70 @@ impl JitProgram {
         self.lddw_heads.len()
     }
 
+    /// The maps the program was compiled with.
+    pub fn maps(&self) -> &Maps {
+        &self.maps
+    }
+
     /// Runs a `mem` program: `r1` points to `mem`, which the program may read and write, and
-    /// `r2` holds its length. Returns `r0`.
+    /// `r2` holds its length. Returns `r0`. A program compiled from a [`VerifiedProgram`] in
+    /// unchecked mode runs only on a buffer of exactly the length it was verified for (the
+    /// proof covers no other); anything else is a [`RunErrorKind::BadInput`] error and
+    /// nothing runs.
     pub fn run_mem(&self, mem: &mut [u8]) -> Result<u64, RunError> {
+        if let Entry::Verified(contract) = &self.entry {
+            contract.check_mem(mem.len())?;
+        }
         let args = [mem.as_ptr() as u64, mem.len() as u64, 0, 0, 0];
+        runtime::run_mem(self, args, mem)
+    }
+
+    /// Runs a program of a context program type (an event type) on the context `fixed` and
+    /// the data area `data`, with a reusable `scratch` (one per thread; a warmed-up run
+    /// allocates nothing) and `state` for the helpers (alerts, trace output). Returns `r0`.
+    ///
+    /// The run gets the verifier's entry contract whatever the bytes: `fixed` is copied into
+    /// the scratch and `r1` points to the copy, whose `data` and `data_end` fields are set to
+    /// the bounds of `data`; a `fixed` of another size than the context, a `data` longer than
+    /// the program type's maximum or a bounded field (a string offset or length) above its
+    /// bound is a [`RunErrorKind::BadInput`] error, and nothing runs. The context and the data
+    /// area are read-only.
+    pub fn run_context(
+        &self,
+        fixed: &[u8],
+        data: &[u8],
+        scratch: &mut Scratch,
+        state: Option<&mut RunState>,
+    ) -> Result<u64, RunError> {
+        let contract = match &self.entry {
+            Entry::Verified(contract) | Entry::Checked(Some(contract)) => contract.context()?,
+            Entry::Unverified | Entry::Checked(None) => {
+                return Err(RunError {
+                    insn_idx: 0,
+                    kind: RunErrorKind::BadInput {
+                        reason: "the program was compiled from instructions, not from a \
+                                 VerifiedProgram, so it has no context layout: use `run`"
+                            .to_string(),
+                    },
+                })
+            }
+        };
+        let Scratch {
+            stack,
+            context,
+            memory,
+        } = scratch;
+        let context = contract.prepare_context(fixed, data, context)?;
+        let context: &[u8] = context;
+        let args = [context.as_ptr() as u64, 0, 0, 0, 0];
+        let stack = stack.zeroed(self.n_frames * STACK_PER_FRAME);
         runtime::run(
             self,
             args,
-            runtime::PendingRegions::One(RegionKind::Input, mem),
+            stack,
+            runtime::PendingRegions::Context { context, data },
+            memory,
+            state,
         )
     }
 
@@ -262,8 +474,33 @@ impl JitProgram {
     /// a zeroed stack) and `regions` as the memory it may touch besides the stack, as the
     /// checked interpreter's `run` does. Returns `r0`. In checked mode the first region is
     /// checked inline and the others through [`crate::Memory`], so put the hottest first.
+    ///
+    /// No check can relate arbitrary arguments to a program type, so a program compiled from
+    /// a [`VerifiedProgram`] in unchecked mode refuses this entry with
+    /// [`RunErrorKind::BadInput`]: run it with [`JitProgram::run_mem`] or
+    /// [`JitProgram::run_context`], or compile it in checked mode.
     pub fn run(&self, args: [u64; 5], regions: Vec<MemoryRegion<'_>>) -> Result<u64, RunError> {
-        runtime::run(self, args, runtime::PendingRegions::Many(regions))
+        if let Entry::Verified(_) = &self.entry {
+            return Err(RunError {
+                insn_idx: 0,
+                kind: RunErrorKind::BadInput {
+                    reason: "a program compiled from a VerifiedProgram without checks runs \
+                             only through run_mem or run_context, whose inputs are checked \
+                             against its program type"
+                        .to_string(),
+                },
+            });
+        }
+        let mut stack = vec![0u8; self.n_frames * STACK_PER_FRAME];
+        let mut buffers = crate::memory::MemoryBuffers::default();
+        runtime::run(
+            self,
+            args,
+            &mut stack,
+            runtime::PendingRegions::Many(regions),
+            &mut buffers,
+            None,
+        )
     }
 
     /// The error for a fault the compiled code recorded itself (`code` from the context).

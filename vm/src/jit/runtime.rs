@@ -16,10 +16,13 @@ use std::any::Any;
 use std::mem::offset_of;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 
+use ringfence_verifier::{ArgKind, ProgramType, RetKind};
+
 use super::{JitProgram, STACK_PER_FRAME};
 use crate::error::{RunError, RunErrorKind};
-use crate::helpers::{Helper, HelperError, Helpers};
-use crate::memory::{Access, Memory, MemoryRegion, RegionKind};
+use crate::helpers::{Helper, HelperError, Helpers, RunState as HelperState};
+use crate::maps::{Maps, ValueRegion};
+use crate::memory::{Access, Memory, MemoryBuffers, MemoryRegion, RegionKind};
 
 /// `RunContext::status` while the program runs.
 pub(crate) const STATUS_RUNNING: u64 = 0;
@@ -85,6 +88,12 @@ pub(crate) const OFFSET_SCRATCH: i32 = offset_of!(RunContext, scratch) as i32;
 pub(crate) struct HelperTable {
     dense: Vec<Option<Helper>>,
     registry: Helpers,
+    /// Helpers whose result the program type says is 0 or a pointer to a value of the map
+    /// passed in an argument: (helper number, index of that argument), checked after each
+    /// call (see [`HelperTable::check_returns`]).
+    returns_map_value: Vec<(u64, usize)>,
+    /// The value slabs of the program's maps, by index.
+    map_values: Vec<ValueRegion>,
 }
 
 const DENSE_LIMIT: u32 = 1024;
@@ -103,6 +112,57 @@ impl HelperTable {
         HelperTable {
             dense,
             registry: helpers.clone(),
+            returns_map_value: Vec::new(),
+            map_values: Vec::new(),
+        }
+    }
+
+    /// Checks the result of every helper `prog_type` declares as returning a map value
+    /// ([`RetKind::NullableMapValue`]) against `maps`: the verifier lets the program use a
+    /// non-zero result as a pointer to a whole value of the map passed as the helper's
+    /// `Map` argument, so a helper that returned anything else would let the unchecked code
+    /// access memory out of bounds. Helpers are host code, trusted to honour their
+    /// signatures; this check makes the one that produces pointers unable to break the JIT.
+    pub(crate) fn check_returns(&mut self, prog_type: &ProgramType, maps: &Maps) {
+        self.returns_map_value = prog_type
+            .helpers
+            .iter()
+            .filter(|(_, sig)| sig.ret == RetKind::NullableMapValue)
+            .map(|(&id, sig)| {
+                let map_arg = sig.args.iter().position(|kind| *kind == ArgKind::Map);
+                // Without a `Map` argument no result can be a valid pointer: an index past
+                // the five argument registers makes every non-zero result fail the check.
+                (id as u32 as u64, map_arg.unwrap_or(usize::MAX))
+            })
+            .collect();
+        self.map_values = maps.iter().map(|map| map.value_region()).collect();
+    }
+
+    /// Whether `value`, returned by helper `id` called with `args`, is what its signature
+    /// promises; the reason if not.
+    #[inline]
+    fn check_return(&self, id: u64, value: u64, args: &[u64; 5]) -> Result<(), String> {
+        let Some(&(_, map_arg)) = self.returns_map_value.iter().find(|(i, _)| *i == id) else {
+            return Ok(());
+        };
+        if value == 0 {
+            return Ok(());
+        }
+        let handle = args.get(map_arg).copied();
+        let region = handle
+            .and_then(|handle| usize::try_from(handle).ok())
+            .and_then(|idx| self.map_values.get(idx));
+        let is_value_start = region.is_some_and(|region| {
+            let offset = value.wrapping_sub(region.base);
+            value >= region.base && offset < region.len && offset % region.stride == 0
+        });
+        if is_value_start {
+            Ok(())
+        } else {
+            Err(format!(
+                "returned {value:#x}, which is neither 0 nor the start of a value of map {}",
+                handle.map_or_else(|| "?".to_string(), |h| h.to_string())
+            ))
         }
     }
 
@@ -115,13 +175,18 @@ impl HelperTable {
     }
 }
 
-/// The regions of a run, before [`Memory`] is built from them (it is built only when a
-/// helper or a checked access needs it).
+/// The regions of a run besides the stack and the maps, before [`Memory`] is built from them
+/// (it is built only when a helper or a checked access needs it).
 #[derive(Debug)]
 pub(crate) enum PendingRegions<'a> {
     /// One read+write region.
     One(RegionKind, &'a mut [u8]),
     Many(Vec<MemoryRegion<'a>>),
+    /// An event: the context (read-only) and its data area (read-only).
+    Context {
+        context: &'a [u8],
+        data: &'a [u8],
+    },
 }
 
 impl PendingRegions<'_> {
@@ -133,6 +198,9 @@ impl PendingRegions<'_> {
                 let region = region.region();
                 (region.base, region.len, region.writable as u64)
             }),
+            PendingRegions::Context { context, .. } => {
+                (context.as_ptr() as u64, context.len() as u64, 0)
+            }
         }
     }
 }
@@ -140,23 +208,32 @@ impl PendingRegions<'_> {
 /// Everything of a run the compiled code does not see.
 struct RunState<'a> {
     helpers: &'a HelperTable,
-    /// The stack and regions, until `memory` is built from them.
-    pending: Option<(&'a mut [u8], PendingRegions<'a>)>,
+    /// What `memory` is built from, until it is.
+    pending: Option<Pending<'a>>,
     memory: Option<Memory<'a>>,
     stack_top: u64,
     error: Option<RunError>,
     panic: Option<Box<dyn Any + Send>>,
 }
 
+/// The parts of the helpers' [`Memory`] before it is built.
+struct Pending<'a> {
+    stack: &'a mut [u8],
+    regions: PendingRegions<'a>,
+    maps: &'a Maps,
+    buffers: MemoryBuffers,
+    state: Option<&'a mut HelperState>,
+}
+
 /// A one-frame stack kept on the native stack, for programs without local calls.
 #[repr(C, align(16))]
 struct InlineFrame([u8; STACK_PER_FRAME]);
 
-/// Runs `program` with `r1`-`r5 = args` over a fresh zeroed stack and `regions`.
-pub(crate) fn run(
+/// Runs `program` on the `mem` buffer (`args` point to it) over a fresh zeroed stack.
+pub(crate) fn run_mem(
     program: &JitProgram,
     args: [u64; 5],
-    regions: PendingRegions<'_>,
+    mem: &mut [u8],
 ) -> Result<u64, RunError> {
     let n_frames = program.n_frames;
     let mut inline_frame;
@@ -168,12 +245,40 @@ pub(crate) fn run(
         heap_frames = vec![0u8; n_frames * STACK_PER_FRAME];
         &mut heap_frames
     };
+    let mut buffers = MemoryBuffers::default();
+    run(
+        program,
+        args,
+        stack,
+        PendingRegions::One(RegionKind::Input, mem),
+        &mut buffers,
+        None,
+    )
+}
+
+/// Runs `program` with `r1`-`r5 = args` over `stack` (zeroed, `n_frames` frames) and
+/// `regions`, the program's maps and `state` for the helpers. The helpers' [`Memory`] is
+/// built in `buffers` when first needed, and its vectors go back there after the run.
+pub(crate) fn run<'a>(
+    program: &'a JitProgram,
+    args: [u64; 5],
+    stack: &'a mut [u8],
+    regions: PendingRegions<'a>,
+    buffers: &mut MemoryBuffers,
+    state: Option<&'a mut HelperState>,
+) -> Result<u64, RunError> {
     let stack_bottom = stack.as_mut_ptr() as u64;
     let stack_top = stack_bottom + stack.len() as u64;
     let (region0_base, region0_len, region0_writable) = regions.first();
-    let mut state = RunState {
+    let mut run = RunState {
         helpers: &program.helpers,
-        pending: Some((stack, regions)),
+        pending: Some(Pending {
+            stack,
+            regions,
+            maps: &program.maps,
+            buffers: std::mem::take(buffers),
+            state,
+        }),
         memory: None,
         stack_top,
         error: None,
@@ -192,23 +297,31 @@ pub(crate) fn run(
         fault_insn: 0,
         fault_arg: 0,
         scratch: [0; 11],
-        state: (&mut state as *mut RunState<'_>).cast(),
+        state: (&mut run as *mut RunState<'_>).cast(),
     };
     // SAFETY: `ctx` is a context prepared for `program` and lives on this frame for the whole
-    // call; `state`, which it points to, owns the borrows of the stack and of every region
-    // and outlives the call, so every address the program can reach stays valid. Nothing
-    // else touches `ctx`, `state` or those bytes until the call returns (the trampolines
-    // reach them only through `ctx`, from inside the call). Whether the accesses stay inside
-    // those bytes is checked (checked mode) or was promised by the caller of
-    // `JitProgram::compile_unverified` (unchecked mode).
+    // call; `run`, which it points to, owns the borrows of the stack and of every region
+    // and outlives the call, and `program` (borrowed for as long) keeps the maps alive, so
+    // every address the program can reach stays valid. Nothing else touches `ctx`, `run` or
+    // those bytes until the call returns (the trampolines reach them only through `ctx`,
+    // from inside the call). Whether the accesses stay inside those bytes is checked (checked
+    // mode), was checked against the verifier's entry contract by the caller (`run_mem`,
+    // `run_context` of a program compiled from a `VerifiedProgram`) or was promised by the
+    // caller of `JitProgram::compile_unverified`.
     let r0 = unsafe { program.code.call(&mut ctx, stack_top, args) };
-    if let Some(payload) = state.panic.take() {
+    // Keep the vectors of the helpers' memory for the next run.
+    *buffers = match (run.memory.take(), run.pending.take()) {
+        (Some(memory), _) => memory.into_buffers(),
+        (None, Some(pending)) => pending.buffers,
+        (None, None) => MemoryBuffers::default(),
+    };
+    if let Some(payload) = run.panic.take() {
         resume_unwind(payload);
     }
     match ctx.status {
         STATUS_RUNNING => Ok(r0),
         STATUS_UNWOUND => Ok(ctx.return_value),
-        _ => Err(state.error.take().unwrap_or_else(|| {
+        _ => Err(run.error.take().unwrap_or_else(|| {
             program.static_fault(ctx.fault_code, ctx.fault_insn, ctx.fault_arg)
         })),
     }
@@ -220,15 +333,7 @@ impl<'a> RunState<'a> {
     fn memory(&mut self, fp: u64) -> &mut Memory<'a> {
         let pending = &mut self.pending;
         let memory = self.memory.get_or_insert_with(|| match pending.take() {
-            Some((stack, regions)) => {
-                let regions = match regions {
-                    PendingRegions::One(kind, bytes) => {
-                        vec![MemoryRegion::read_write(kind, bytes)]
-                    }
-                    PendingRegions::Many(regions) => regions,
-                };
-                Memory::with_stack(stack, STACK_PER_FRAME, regions)
-            }
+            Some(pending) => build_memory(pending),
             // `pending` is taken only here, when `memory` is set.
             None => Memory::new(Vec::new()),
         });
@@ -259,7 +364,21 @@ impl<'a> RunState<'a> {
             return 0;
         };
         match helper.call(self.memory(fp), args) {
-            Ok(value) => value,
+            Ok(value) => match helpers.check_return(id, value, &args) {
+                Ok(()) => value,
+                Err(message) => {
+                    self.fail(
+                        ctx,
+                        insn_idx,
+                        RunErrorKind::HelperFailed {
+                            id: id as u32,
+                            name: helper.name,
+                            message,
+                        },
+                    );
+                    0
+                }
+            },
             Err(HelperError::Unwind(value)) => {
                 ctx.return_value = value;
                 ctx.status = STATUS_UNWOUND;
@@ -364,4 +483,56 @@ pub(crate) extern "C" fn check_access(
         ctx.status = STATUS_FAULTED;
         1
     })
+}
+
+/// The helpers' view of a run: the stack, the run's regions, then every map's values (shared
+/// memory, accessed atomically), in `pending.buffers`.
+fn build_memory(pending: Pending<'_>) -> Memory<'_> {
+    let Pending {
+        stack,
+        regions,
+        maps,
+        buffers,
+        state,
+    } = pending;
+    let map_regions = maps.iter().enumerate().map(|(map_idx, map)| {
+        let region = map.value_region();
+        MemoryRegion::shared(
+            RegionKind::MapValue {
+                map_idx: map_idx as u32,
+            },
+            map.value_words(),
+            region.len as usize,
+            region.writable,
+        )
+    });
+    let mut memory = match regions {
+        PendingRegions::One(kind, bytes) => Memory::with_stack_in(
+            buffers,
+            stack,
+            STACK_PER_FRAME,
+            std::iter::once(MemoryRegion::read_write(kind, bytes)).chain(map_regions),
+        ),
+        PendingRegions::Many(regions) => Memory::with_stack_in(
+            buffers,
+            stack,
+            STACK_PER_FRAME,
+            regions.into_iter().chain(map_regions),
+        ),
+        PendingRegions::Context { context, data } => Memory::with_stack_in(
+            buffers,
+            stack,
+            STACK_PER_FRAME,
+            [
+                MemoryRegion::read_only(RegionKind::Context, context),
+                MemoryRegion::read_only(RegionKind::ReadOnlyData, data),
+            ]
+            .into_iter()
+            .chain(map_regions),
+        ),
+    };
+    if let Some(state) = state {
+        memory.set_run_state(state);
+    }
+    memory
 }

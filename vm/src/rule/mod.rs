@@ -17,6 +17,7 @@
 pub mod host_helpers;
 pub mod program_type;
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 
@@ -24,12 +25,15 @@ use ringfence_verifier::{
     verify, MapDef as VerifierMapDef, VerifiedProgram, VerifierConfig, VerifyError,
 };
 
+use crate::backend::{Backend, ContextContract, EntryContract, Scratch};
 use crate::btf::{read_object, BtfError, BtfExt, ObjectBtf};
 use crate::checked::{CheckedInterpreter, Config};
 use crate::elf::{load_object, ElfProgram, LoadError};
-use crate::error::RunError;
+use crate::error::{RunError, RunErrorKind};
 use crate::event::{EventBuf, Layout, LayoutMismatch, SchemaSet, StructMember};
+use crate::fast::FastInterpreter;
 use crate::helpers::{Helpers, RunState};
+use crate::jit::{JitCompiler, JitConfig, JitError, JitProgram};
 use crate::maps::{MapDef, MapDefError, Maps};
 use crate::memory::{MemoryRegion, RegionKind};
 
@@ -41,6 +45,9 @@ pub use program_type::{event_program_type, VERDICT_RANGE};
 pub struct RuleConfig {
     /// Refuse a rule whose worst-case instruction count per event exceeds this.
     pub max_worst_case: Option<u64>,
+    /// The engine rules run on; the default is the JIT where the host has one, else the
+    /// fast interpreter ([`Backend::host_default`]).
+    pub backend: Backend,
 }
 
 /// The rules of one object, sharing its maps.
@@ -61,7 +68,24 @@ pub struct Rule {
     verified: VerifiedProgram,
     /// For each slot, the C source line it was compiled from, when the object has line info.
     pub source_lines: Vec<Option<SourceLine>>,
-    engine: CheckedInterpreter,
+    engine: Engine,
+    /// The program in the checked interpreter: the `Checked` engine, and the engine of
+    /// [`Rule::evaluate_observed`] whatever the backend.
+    checked: CheckedInterpreter,
+    /// What an event must satisfy for the verifier's proof to hold.
+    contract: ContextContract,
+    /// The object's maps (shared with the other rules of the object).
+    maps: Maps,
+}
+
+/// A rule's engine.
+#[derive(Debug)]
+enum Engine {
+    Jit(JitProgram),
+    /// The fast interpreter (rules without maps).
+    Fast(FastInterpreter),
+    /// `Rule::checked`.
+    Checked,
 }
 
 /// A line of C source, from the object's BTF line info.
@@ -116,6 +140,10 @@ pub enum RuleError {
         /// The C source line of each slot (for rendering the diagnostic in C terms).
         source_lines: Vec<Option<SourceLine>>,
     },
+    /// The JIT could not compile a verified program (or the host has no JIT: choose the
+    /// interpreter with `RuleConfig::backend`).
+    #[error("program `{program}` cannot be compiled by the JIT: {error}")]
+    Compile { program: String, error: JitError },
 }
 
 /// Loads, checks and verifies every rule in the ELF object `bytes` against `schemas`.
@@ -146,6 +174,7 @@ pub fn load_rules(
         ..VerifierConfig::default()
     };
     let mut rules = Vec::with_capacity(object.programs.len());
+    let mut compiler = None;
     for program in &object.programs {
         let Some((event_type, schema)) = schemas.by_name(&program.section) else {
             return Err(RuleError::UnknownEventType {
@@ -172,12 +201,17 @@ pub fn load_rules(
             }
         })?;
         let helpers: Helpers = rule_helpers(&maps, layout);
-        let engine_config = Config {
-            max_insns: verified.worst_case_insns().saturating_add(1),
-            ..Config::default()
+        let engine = build_engine(&verified, &helpers, &maps, config.backend, &mut compiler)
+            .map_err(|error| RuleError::Compile {
+                program: program.name.clone(),
+                error,
+            })?;
+        let checked = checked_engine(&verified, &helpers, &maps);
+        let contract = match EntryContract::of(verified.prog_type()) {
+            EntryContract::Context(contract) => contract,
+            // `event_program_type` always declares a context.
+            EntryContract::Mem { .. } => unreachable!("an event program type has a context"),
         };
-        let engine =
-            CheckedInterpreter::with_maps(verified.insns(), &helpers, &maps, engine_config);
         rules.push(Rule {
             name: program.name.clone(),
             event: schema.name().to_string(),
@@ -185,9 +219,59 @@ pub fn load_rules(
             verified,
             source_lines,
             engine,
+            checked,
+            contract,
+            maps: maps.clone(),
         });
     }
     Ok(RuleObject { rules, maps })
+}
+
+/// The engine for `verified` on `backend`; `compiler` is the JIT compiler shared by the rules
+/// of one object, made on first use.
+fn build_engine(
+    verified: &VerifiedProgram,
+    helpers: &Helpers,
+    maps: &Maps,
+    backend: Backend,
+    compiler: &mut Option<JitCompiler>,
+) -> Result<Engine, JitError> {
+    Ok(match backend {
+        Backend::Jit => {
+            let compiler = match compiler {
+                Some(compiler) => compiler,
+                None => compiler.insert(JitCompiler::new()?),
+            };
+            Engine::Jit(compiler.compile_with_maps(
+                verified,
+                helpers,
+                maps,
+                &JitConfig::default(),
+            )?)
+        }
+        Backend::Interpreter if maps.is_empty() => {
+            Engine::Fast(FastInterpreter::new(verified, helpers))
+        }
+        Backend::Interpreter | Backend::Checked => Engine::Checked,
+    })
+}
+
+/// `verified` in the checked interpreter, with a budget of its worst case.
+fn checked_engine(
+    verified: &VerifiedProgram,
+    helpers: &Helpers,
+    maps: &Maps,
+) -> CheckedInterpreter {
+    let engine_config = Config {
+        max_insns: verified.worst_case_insns().saturating_add(1),
+        ..Config::default()
+    };
+    CheckedInterpreter::with_maps(verified.insns(), helpers, maps, engine_config)
+}
+
+thread_local! {
+    /// The scratch of [`Rule::evaluate`], one per thread.
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::new());
 }
 
 impl Rule {
@@ -196,37 +280,112 @@ impl Rule {
         &self.verified
     }
 
-    /// Evaluates the rule on `event` (which must be of the rule's event type): returns the
-    /// verdict (0 or 1); alerts and trace output go to `state`.
+    /// The engine the rule runs on.
+    pub fn backend(&self) -> Backend {
+        match self.engine {
+            Engine::Jit(_) => Backend::Jit,
+            Engine::Fast(_) => Backend::Interpreter,
+            Engine::Checked => Backend::Checked,
+        }
+    }
+
+    /// Evaluates the rule on `event`: returns the verdict (0 or 1); alerts and trace output
+    /// go to `state`. The rule uses the maps of its object (`maps` is not consulted; it is
+    /// kept so that callers written before [`Rule::evaluate_with`] compile). Uses a scratch
+    /// kept per thread: like [`Rule::evaluate_with`], it allocates nothing once warmed up.
     pub fn evaluate(
         &self,
         event: &mut EventBuf,
         maps: &Maps,
         state: &mut RunState,
     ) -> Result<u64, RunError> {
-        let fixed_len = event.fixed_len();
-        let bytes = event.prepare();
-        let (context, data) = bytes.split_at(fixed_len);
-        let mut regions = vec![
-            MemoryRegion::read_only(RegionKind::Context, context),
-            MemoryRegion::read_only(RegionKind::ReadOnlyData, data),
-        ];
-        for (map_idx, map) in maps.iter().enumerate() {
-            let region = map.value_region();
-            regions.push(MemoryRegion::shared(
-                RegionKind::MapValue {
-                    map_idx: map_idx as u32,
+        let _ = maps;
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => self.evaluate_with(event, &mut scratch, Some(state)),
+            // A helper evaluating a rule inside a rule: a scratch of its own.
+            Err(_) => self.evaluate_with(event, &mut Scratch::new(), Some(state)),
+        })
+    }
+
+    /// Evaluates the rule on `event` with `scratch` (one per thread, reused for every event
+    /// and every rule): returns the verdict (0 or 1); alerts and trace output go to `state`
+    /// when given. The hot path: once `scratch` has grown, nothing is allocated (unless a
+    /// helper records an alert or a trace line in `state`).
+    ///
+    /// The event's bytes are never trusted: whatever built the [`EventBuf`] (the encoder, or
+    /// `put_fixed` by hand), the rule runs on a copy of its fixed part whose `data` and
+    /// `data_end` are set from the buffer's data area, after checking what the verifier
+    /// assumed (see [`crate::backend`]). An event of another type, a data area above the
+    /// schema's maximum, or a string offset, length or count above its bound is a
+    /// [`RunErrorKind::BadInput`] error and the rule does not run.
+    pub fn evaluate_with(
+        &self,
+        event: &EventBuf,
+        scratch: &mut Scratch,
+        state: Option<&mut RunState>,
+    ) -> Result<u64, RunError> {
+        if event.type_id() != self.event_type {
+            return Err(RunError {
+                insn_idx: 0,
+                kind: RunErrorKind::BadInput {
+                    reason: format!(
+                        "the event is of type id {}, the rule `{}` takes `{}` events (id {})",
+                        event.type_id(),
+                        self.name,
+                        self.event,
+                        self.event_type
+                    ),
                 },
-                map.value_words(),
-                region.len as usize,
-                region.writable,
-            ));
+            });
         }
-        let args = [context.as_ptr() as u64, 0, 0, 0, 0];
-        Ok(self
-            .engine
-            .run_with_state(args, regions, Some(state))?
-            .return_value)
+        let (fixed, data) = (event.fixed(), event.data());
+        match &self.engine {
+            Engine::Jit(jit) => jit.run_context(fixed, data, scratch, state),
+            Engine::Fast(fast) => {
+                let context = self
+                    .contract
+                    .prepare_context(fixed, data, &mut scratch.context)?;
+                let context: &[u8] = context;
+                let args = [context.as_ptr() as u64, 0, 0, 0, 0];
+                let regions = vec![
+                    MemoryRegion::read_only(RegionKind::Context, context),
+                    MemoryRegion::read_only(RegionKind::ReadOnlyData, data),
+                ];
+                // SAFETY: the entry contract of the rule's program type holds:
+                // `prepare_context` checked the context's size, the data area's length and
+                // every bounded field, and pointed `data`/`data_end` at `data`; `r1` is the
+                // base of the context region, both regions are read-only as the program type
+                // declares, and none is shared (this engine is used only for rules without
+                // maps).
+                unsafe { fast.run_with_state(args, regions, state) }
+            }
+            Engine::Checked => {
+                let context = self
+                    .contract
+                    .prepare_context(fixed, data, &mut scratch.context)?;
+                let context: &[u8] = context;
+                let args = [context.as_ptr() as u64, 0, 0, 0, 0];
+                let mut regions = vec![
+                    MemoryRegion::read_only(RegionKind::Context, context),
+                    MemoryRegion::read_only(RegionKind::ReadOnlyData, data),
+                ];
+                for (map_idx, map) in self.maps.iter().enumerate() {
+                    let region = map.value_region();
+                    regions.push(MemoryRegion::shared(
+                        RegionKind::MapValue {
+                            map_idx: map_idx as u32,
+                        },
+                        map.value_words(),
+                        region.len as usize,
+                        region.writable,
+                    ));
+                }
+                Ok(self
+                    .checked
+                    .run_with_state(args, regions, state)?
+                    .return_value)
+            }
+        }
     }
 }
 
@@ -262,7 +421,7 @@ impl Rule {
         }
         let args = [context.as_ptr() as u64, 0, 0, 0, 0];
         Ok(self
-            .engine
+            .checked
             .run_observed(args, regions, Some(state), observer)?
             .return_value)
     }

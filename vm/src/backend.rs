@@ -1,0 +1,338 @@
+//! What the engines share at their entry: [`Backend`], the choice of engine (the JIT where the
+//! host has one, else the fast interpreter; the checked interpreter on request), [`Scratch`],
+//! the per-thread memory a run needs besides the program (stack frames, the copy of an event
+//! context, the vectors of the helpers' memory view) so that a warmed-up run allocates
+//! nothing, and [`EntryContract`], which checks an input against what the verifier assumed of
+//! it before any unchecked engine runs on it.
+//!
+//! # The entry contract
+//!
+//! The verifier proves a program safe for a [`ProgramType`], *assuming* its input is what the
+//! program type describes. The unchecked engines (the JIT, the fast interpreter) rely on that
+//! proof, so the runtime must make the assumption true for every input, whoever built it:
+//! - `mem` programs: `r1` points to exactly `len` readable and writable bytes, `r2 = len`;
+//! - context programs: `r1` points to `size` bytes laid out as the context; the `data` and
+//!   `data_end` fields hold the bounds of a readable data area of at most `max_data_len`
+//!   bytes; every `Bounded { max }` field holds at most `max` (the verifier lets a program add
+//!   such a field to `data` without comparing it first).
+//!
+//! [`EntryContract::prepare_context`] establishes the second for bytes from anywhere (an
+//! `EventBuf` filled by hand with `put_fixed` included): it copies the fixed part into the
+//! scratch, writes `data` and `data_end` itself from the data slice it is given, and refuses
+//! (with [`RunErrorKind::BadInput`]) a fixed part of another size, a data area longer than the
+//! maximum or a bounded field above its bound. Nothing ran when it refuses.
+#![forbid(unsafe_code)]
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use ringfence_verifier::{Context, FieldKind, ProgramType};
+
+use crate::error::{RunError, RunErrorKind};
+use crate::memory::MemoryBuffers;
+
+/// The engine a program runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// Native code compiled with Cranelift ([`crate::jit`]), no run-time checks.
+    Jit,
+    /// The fast interpreter ([`crate::fast`]), no run-time checks.
+    Interpreter,
+    /// The checked interpreter ([`crate::checked`]): every access checked, the oracle.
+    Checked,
+}
+
+impl Backend {
+    /// Every backend, in the order the CLI lists them.
+    pub const ALL: [Backend; 3] = [Backend::Jit, Backend::Interpreter, Backend::Checked];
+
+    /// Whether the JIT generates code for this host (asked once, then remembered).
+    pub fn jit_available() -> bool {
+        static AVAILABLE: OnceLock<bool> = OnceLock::new();
+        *AVAILABLE.get_or_init(|| crate::jit::JitCompiler::new().is_ok())
+    }
+
+    /// The default engine: the JIT where the host has one, else the fast interpreter.
+    pub fn host_default() -> Backend {
+        if Backend::jit_available() {
+            Backend::Jit
+        } else {
+            Backend::Interpreter
+        }
+    }
+
+    /// The name the CLI uses: `jit`, `interp`, `checked`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Jit => "jit",
+            Backend::Interpreter => "interp",
+            Backend::Checked => "checked",
+        }
+    }
+}
+
+impl Default for Backend {
+    /// [`Backend::host_default`].
+    fn default() -> Backend {
+        Backend::host_default()
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name that is no [`Backend`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown engine `{name}`: choose jit, interp or checked")]
+pub struct UnknownBackend {
+    pub name: String,
+}
+
+impl FromStr for Backend {
+    type Err = UnknownBackend;
+
+    fn from_str(name: &str) -> Result<Backend, UnknownBackend> {
+        match name {
+            "jit" => Ok(Backend::Jit),
+            "interp" | "interpreter" | "fast" => Ok(Backend::Interpreter),
+            "checked" => Ok(Backend::Checked),
+            _ => Err(UnknownBackend {
+                name: name.to_string(),
+            }),
+        }
+    }
+}
+
+/// What runs need besides the program, reused from run to run: give each thread its own and
+/// pass it to every run ([`crate::rule::Rule::evaluate_with`],
+/// [`crate::jit::JitProgram::run_context`]). It grows to the largest run it has served and
+/// then never allocates again. Holds no data between runs that a run could observe: stacks
+/// and contexts are zeroed or overwritten before each run.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// The stack frames of a run.
+    pub(crate) stack: AlignedBuf,
+    /// The copy of the event context a run's `r1` points to.
+    pub(crate) context: AlignedBuf,
+    /// The vectors of the helpers' [`crate::Memory`].
+    pub(crate) memory: MemoryBuffers,
+}
+
+impl Scratch {
+    /// An empty scratch; it grows on first use.
+    pub fn new() -> Scratch {
+        Scratch::default()
+    }
+}
+
+/// Bytes whose start is 16-aligned, in a vector that only grows.
+#[derive(Debug, Default)]
+pub(crate) struct AlignedBuf {
+    bytes: Vec<u8>,
+}
+
+/// The alignment of [`AlignedBuf`] slices.
+const ALIGN: usize = 16;
+
+impl AlignedBuf {
+    /// `len` zeroed bytes starting at a multiple of 16.
+    pub(crate) fn zeroed(&mut self, len: usize) -> &mut [u8] {
+        let slice = self.uninit(len);
+        slice.fill(0);
+        slice
+    }
+
+    /// `len` bytes starting at a multiple of 16, holding whatever the last run left.
+    fn uninit(&mut self, len: usize) -> &mut [u8] {
+        let need = len + ALIGN - 1;
+        if self.bytes.len() < need {
+            self.bytes.resize(need, 0);
+        }
+        let start = (self.bytes.as_ptr() as usize).wrapping_neg() % ALIGN;
+        &mut self.bytes[start..start + len]
+    }
+}
+
+/// What a program's input must be for the verifier's proof to hold, derived from the
+/// [`ProgramType`] it was verified against. See the module documentation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryContract {
+    /// `r1` points to exactly `len` readable and writable bytes, `r2 = len`.
+    Mem { len: u64 },
+    /// `r1` points to a context struct.
+    Context(ContextContract),
+}
+
+/// The entry contract of a context program type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContextContract {
+    /// The program type's name, for errors.
+    name: String,
+    /// The context's size in bytes.
+    size: usize,
+    /// The offsets of the `data` and `data_end` fields, if the context has a data area.
+    data: Option<(usize, usize)>,
+    max_data_len: u64,
+    /// Every bounded field: offset, size, largest value, name.
+    bounded: Vec<BoundedField>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct BoundedField {
+    offset: usize,
+    size: usize,
+    max: u64,
+    name: String,
+}
+
+impl EntryContract {
+    /// The contract of inputs of `prog_type`.
+    pub fn of(prog_type: &ProgramType) -> EntryContract {
+        let layout = match &prog_type.context {
+            Context::Mem { len } => return EntryContract::Mem { len: *len },
+            Context::Struct(layout) => layout,
+        };
+        let field_at = |kind: FieldKind| {
+            layout
+                .fields
+                .iter()
+                .find(|field| field.kind == kind)
+                .map(|field| field.offset as usize)
+        };
+        let data = field_at(FieldKind::Data).zip(field_at(FieldKind::DataEnd));
+        let bounded = layout
+            .fields
+            .iter()
+            .filter_map(|field| match field.kind {
+                FieldKind::Bounded { max } => Some(BoundedField {
+                    offset: field.offset as usize,
+                    size: field.size as usize,
+                    max,
+                    name: field.name.clone(),
+                }),
+                _ => None,
+            })
+            .collect();
+        EntryContract::Context(ContextContract {
+            name: prog_type.name.clone(),
+            size: layout.size as usize,
+            data,
+            max_data_len: layout.max_data_len as u64,
+            bounded,
+        })
+    }
+
+    /// Checks that a `mem` buffer of `len` bytes is what the program was verified for.
+    pub fn check_mem(&self, len: usize) -> Result<(), RunError> {
+        match self {
+            EntryContract::Mem { len: verified } if *verified == len as u64 => Ok(()),
+            EntryContract::Mem { len: verified } => Err(bad_input(format!(
+                "the program was verified for a {verified}-byte buffer, not {len} bytes"
+            ))),
+            EntryContract::Context(contract) => Err(bad_input(format!(
+                "the program was verified as a `{}` program, which takes a context, not a \
+                 `mem` buffer",
+                contract.name
+            ))),
+        }
+    }
+
+    /// The context contract, or the error for running a `mem` program on a context.
+    pub fn context(&self) -> Result<&ContextContract, RunError> {
+        match self {
+            EntryContract::Context(contract) => Ok(contract),
+            EntryContract::Mem { len } => Err(bad_input(format!(
+                "the program was verified as a `mem` program (a {len}-byte buffer), not for a \
+                 context"
+            ))),
+        }
+    }
+}
+
+impl ContextContract {
+    /// The context's size in bytes.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// The largest data area.
+    pub fn max_data_len(&self) -> u64 {
+        self.max_data_len
+    }
+
+    /// Copies the context `fixed` into `scratch`, points its `data` and `data_end` fields at
+    /// `data`, and checks everything the verifier assumed: `fixed` is exactly the context's
+    /// size, `data` is at most `max_data_len` bytes, every bounded field is within its bound.
+    /// Returns the copy, which the run's `r1` must point to.
+    pub(crate) fn prepare_context<'s>(
+        &self,
+        fixed: &[u8],
+        data: &[u8],
+        scratch: &'s mut AlignedBuf,
+    ) -> Result<&'s mut [u8], RunError> {
+        if fixed.len() != self.size {
+            return Err(bad_input(format!(
+                "a `{}` context is {} bytes, not {} (is the event of another type?)",
+                self.name,
+                self.size,
+                fixed.len()
+            )));
+        }
+        let context = scratch.uninit(self.size);
+        context.copy_from_slice(fixed);
+        if let Some((data_at, data_end_at)) = self.data {
+            if data.len() as u64 > self.max_data_len {
+                return Err(bad_input(format!(
+                    "the data area is {} bytes, above the {} bytes a `{}` event may have",
+                    data.len(),
+                    self.max_data_len,
+                    self.name
+                )));
+            }
+            let start = data.as_ptr() as u64;
+            let end = start + data.len() as u64;
+            put_u64(context, data_at, start);
+            put_u64(context, data_end_at, end);
+        }
+        for field in &self.bounded {
+            let value = get_uint(context, field.offset, field.size);
+            if value > field.max {
+                return Err(bad_input(format!(
+                    "field `{}` holds {value}, above its bound {} (the encoder never writes \
+                     such a value; was the event built by hand?)",
+                    field.name, field.max
+                )));
+            }
+        }
+        Ok(context)
+    }
+}
+
+/// The `BadInput` error (nothing ran, so no instruction is to blame: index 0).
+fn bad_input(reason: String) -> RunError {
+    RunError {
+        insn_idx: 0,
+        kind: RunErrorKind::BadInput { reason },
+    }
+}
+
+fn put_u64(bytes: &mut [u8], at: usize, value: u64) {
+    if let Some(slot) = bytes.get_mut(at..at + 8) {
+        slot.copy_from_slice(&value.to_le_bytes());
+    }
+}
+
+/// The little-endian unsigned value of `size` bytes at `at` (0 past the end, which a
+/// well-formed program type never declares).
+fn get_uint(bytes: &[u8], at: usize, size: usize) -> u64 {
+    let Some(slice) = bytes.get(at..at + size.min(8)) else {
+        return 0;
+    };
+    let mut word = [0u8; 8];
+    word[..slice.len()].copy_from_slice(slice);
+    u64::from_le_bytes(word)
+}
