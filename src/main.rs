@@ -48,6 +48,9 @@ enum Command {
     /// Run rule test files (`*.test.jsonl`): one line per case, a summary, exit 1 on any
     /// failure; `--coverage` shows what the tests never exercise.
     Test(commands::test::TestArgs),
+    /// Step through one evaluation of a rule on an event: each instruction with its C line,
+    /// the registers it changed, helper calls, and the verdict ("why did my rule not fire").
+    Trace(commands::trace::TraceArgs),
     /// The bpf_conformance runner's plugin: program bytes as hex on stdin, r0 in hex on stdout.
     #[command(name = "conformance-plugin")]
     ConformancePlugin(commands::conformance::PluginArgs),
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Schema(args) => commands::schema::schema(&args),
         Command::ConformancePlugin(args) => commands::conformance::plugin(&args),
         Command::Test(args) => commands::test::test(&args),
+        Command::Trace(args) => commands::trace::trace(&args),
         Command::Generate(args) => commands::generate::generate(&args),
     };
     exit::report(result)

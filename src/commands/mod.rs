@@ -8,4 +8,5 @@ pub mod rules;
 pub mod run;
 pub mod schema;
 pub mod test;
+pub mod trace;
 pub mod verify;
