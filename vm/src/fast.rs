@@ -46,30 +46,53 @@
 //! `miri_every_kind_of_access_around_helper_calls` in `vm/tests/fast.rs` checks this under
 //! Miri, with Stacked Borrows and with Tree Borrows (and fails without the re-exposure).
 //!
-//! Shared memory (map values, `MemoryRegion::shared`) is out of reach: the program gets no
-//! map (map references fault as in the checked interpreter built without maps), so every
-//! byte it can touch is owned by the run (stack, `&mut` regions) or immutable for its
-//! duration (`&` regions), and plain accesses cannot race with another thread. Maps need
-//! atomic accesses to their values (see [`crate::maps`]) and a per-access region kind.
+//! # Maps and shared memory
+//!
+//! [`FastInterpreter::with_maps`] resolves `lddw` map references as the checked interpreter
+//! does (a map's handle is its index; `map_value(N, off)` is the address of byte `off` of
+//! map `N`'s first value) and keeps the maps alive for the interpreter's life, after checking
+//! that they are the maps the program was verified against. Map values are memory other
+//! threads read and write at the same time (`MemoryRegion::shared`, atomic words, see
+//! [`crate::maps`]): a plain access there would be a data race. So a run with shared regions
+//! (the interpreter's maps, or a shared region the caller passes) executes a second copy of
+//! the loop in which every load, store and atomic first asks whether its address lies in the
+//! *shared hull*, the smallest address range covering every shared region (one subtraction
+//! and one comparison; when a region that is not shared lies inside the hull, a precise
+//! check follows). Outside it, the access is plain, as in a run without shared memory.
+//! Inside it:
+//! - an aligned load or store is a relaxed atomic access of its size (a plain `mov` on
+//!   x86-64 and aarch64), and an aligned atomic instruction a hardware atomic;
+//! - an unaligned one goes through the run's [`Memory`], exactly as in the checked
+//!   interpreter (word-wise atomic copies; an atomic that straddles two 8-byte words is
+//!   refused there, and so here: hardware has no such atomic).
+//!
+//! The program's 1-, 2- and 4-byte atomic accesses to words the host accesses 8 bytes at a
+//! time are the mixed-size accesses [`crate::maps`] discusses and accepts (point 4). Regions
+//! that are not shared are only ever reached plainly: an atomic reference to memory borrowed
+//! through `&[u8]` would claim write permission it does not have.
 //!
 //! Architecture Invariant: every memory access this interpreter makes on behalf of a program
 //! was proven in bounds by the verifier, for the program type the program was verified
 //! against. A [`FastInterpreter`] can only be built from a [`VerifiedProgram`];
 //! [`FastInterpreter::run_mem`] checks that the program was verified for a `mem` buffer of
 //! exactly the length it is given; [`FastInterpreter::run`], whose arguments no check can
-//! relate to a program type, is an `unsafe fn`. Each `unsafe` block states which verified
+//! relate to a program type, is an `unsafe fn`; [`FastInterpreter::run_context`] establishes
+//! a context program type's entry contract ([`crate::backend::EntryContract`]) before it
+//! runs. Each `unsafe` block states which verified
 //! fact makes it sound. Nothing else in this module is unsafe: translation, dispatch,
 //! registers, jump targets and helper calls are safe code.
 
 use std::borrow::Cow;
 use std::ptr;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering};
 
 use ringfence_isa::{
     AluOp, AtomicOp, ByteOrder, CallKind, Cond, Insn, Semantics, Size, Source, Width,
     FRAME_POINTER, N_REGS,
 };
-use ringfence_verifier::{Context, VerifiedProgram};
+use ringfence_verifier::{Access as FieldAccess, Context, VerifiedProgram};
+
+use crate::backend::{EntryContract, Scratch};
 
 use crate::checked::resolve_map_reference;
 use crate::error::{RunError, RunErrorKind};
@@ -102,10 +125,14 @@ pub struct FastInterpreter {
     faults: Vec<RunError>,
     /// Every registered helper, for `callx`.
     helpers: Helpers,
+    /// The maps `lddw` refers to: kept alive as long as the code holds their addresses.
+    maps: Maps,
     /// Stack frames a run allocates: 1 + the deepest chain of local calls, at most 8.
     n_frames: usize,
-    /// The program type's `mem` length, if it is a `mem` program.
-    mem_len: Option<u64>,
+    /// The program type's context.
+    context: Context,
+    /// What its inputs must be (see [`crate::backend`]).
+    contract: EntryContract,
     prog_type_name: String,
 }
 
@@ -123,17 +150,91 @@ pub enum FastRunError {
     Run(#[from] RunError),
 }
 
+/// Why [`FastInterpreter::with_maps`] refused the maps: they are not the ones the program was
+/// verified against, so the verifier's proof says nothing about accesses to them.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MapsMismatch {
+    #[error("the program was verified against {verified} maps, but {given} were given")]
+    Count { verified: usize, given: usize },
+    #[error(
+        "map {map_idx} (`{name}`) has {what} {given}, but the program was verified for \
+         {verified}; verify it against the maps it runs with"
+    )]
+    Def {
+        map_idx: usize,
+        name: String,
+        what: &'static str,
+        verified: u64,
+        given: u64,
+    },
+}
+
+/// Checks that `maps` are, index for index, of the key size, value size and program write
+/// permission `program` was verified against: what makes the verifier's proof about map
+/// values hold for them.
+pub fn check_maps(program: &VerifiedProgram, maps: &Maps) -> Result<(), MapsMismatch> {
+    let verified = program.maps();
+    if verified.len() != maps.len() {
+        return Err(MapsMismatch::Count {
+            verified: verified.len(),
+            given: maps.len(),
+        });
+    }
+    for (map_idx, (want, map)) in verified.iter().zip(maps.iter()).enumerate() {
+        let def = map.def();
+        let checks = [
+            ("key size", want.key_size as u64, def.key_size as u64),
+            ("value size", want.value_size as u64, def.value_size as u64),
+            (
+                "read-only (1) or writable (0) by programs",
+                want.read_only as u64,
+                !def.writable_by_programs() as u64,
+            ),
+        ];
+        for (what, verified, given) in checks {
+            if verified != given {
+                return Err(MapsMismatch::Def {
+                    map_idx,
+                    name: map.name().to_string(),
+                    what,
+                    verified,
+                    given,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 impl FastInterpreter {
     /// Prepares `program` to run with `helpers`. A helper number the program calls but
     /// `helpers` lacks faults with `UnknownHelper` when the call is reached, and a map
     /// reference faults as it does in the checked interpreter built without maps.
     pub fn new(program: &VerifiedProgram, helpers: &Helpers) -> FastInterpreter {
-        let mem_len = match &program.prog_type().context {
-            Context::Mem { len } => Some(*len),
-            Context::Struct(_) => None,
-        };
-        let mut interp = translate(program.insns(), helpers, &Maps::default());
-        interp.mem_len = mem_len;
+        FastInterpreter::build(program, helpers, Maps::default())
+    }
+
+    /// Prepares `program` to run with `helpers` and `maps`, which must be the maps it was
+    /// verified against ([`check_maps`]). `lddw` map references resolve as in the checked
+    /// interpreter's `with_maps`: `map_fd(N)` loads `N`, the handle the map helpers take, and
+    /// `map_value(N, off)` the address of byte `off` of map `N`'s first value. Every run sees
+    /// the maps' values as shared regions (accessed atomically, see the module doc), whether
+    /// or not the caller passes them; the helpers should be bound to the same maps (as
+    /// `rule::rule_helpers` is).
+    pub fn with_maps(
+        program: &VerifiedProgram,
+        helpers: &Helpers,
+        maps: &Maps,
+    ) -> Result<FastInterpreter, MapsMismatch> {
+        check_maps(program, maps)?;
+        Ok(FastInterpreter::build(program, helpers, maps.clone()))
+    }
+
+    fn build(program: &VerifiedProgram, helpers: &Helpers, maps: Maps) -> FastInterpreter {
+        let mut interp = translate(program.insns(), helpers, &maps);
+        interp.maps = maps;
+        interp.context = program.prog_type().context.clone();
+        interp.contract = EntryContract::of(program.prog_type());
         interp.prog_type_name = program.prog_type().name.clone();
         interp
     }
@@ -148,12 +249,18 @@ impl FastInterpreter {
         self.n_frames
     }
 
+    /// The maps the program refers to (empty for [`FastInterpreter::new`]).
+    pub fn maps(&self) -> &Maps {
+        &self.maps
+    }
+
     /// Runs a `mem` program: `r1` points to `mem`, which the program may read and write, and
     /// `r2` holds its length. Returns `r0`. The program must have been verified for
     /// `ProgramType::mem(mem.len())`: any other length is refused before the run, since the
-    /// accesses were proven in bounds only for that length.
+    /// accesses were proven in bounds only for that length. The interpreter's maps are
+    /// shared regions of the run.
     pub fn run_mem(&self, mem: &mut [u8]) -> Result<u64, FastRunError> {
-        let Some(verified_len) = self.mem_len else {
+        let Context::Mem { len: verified_len } = self.context else {
             return Err(FastRunError::NotMem {
                 prog_type: self.prog_type_name.clone(),
             });
@@ -166,13 +273,20 @@ impl FastInterpreter {
             });
         }
         let base = mem.as_ptr() as u64;
+        let args = [base, given_len, 0, 0, 0];
+        if !self.maps.is_empty() {
+            let regions = vec![MemoryRegion::read_write(RegionKind::Input, mem)];
+            // SAFETY: `r1` is the base of a writable region of exactly the verified length
+            // and `r2` that length, the `mem` program type's whole entry contract; the map
+            // values are the interpreter's own maps, checked against the verified ones.
+            return Ok(unsafe { self.run_regions(args, regions, None) }?);
+        }
         let input = Region {
             kind: RegionKind::Input,
             base,
             len: given_len,
             writable: true,
         };
-        let args = [base, given_len, 0, 0, 0];
         let mut inline_frame = InlineFrame([0; STACK_PER_FRAME]);
         let mut heap_frames;
         let stack: &mut [u8] = if self.n_frames <= 1 {
@@ -195,13 +309,60 @@ impl FastInterpreter {
             },
             regions: Regions::Input(input),
             stale: true,
+            hull: SharedHull::NONE,
         };
         Ok(run.start(args)?)
     }
 
+    /// Runs a program of a context program type (an event type) on the context `fixed` and
+    /// the data area `data`, with `scratch` (one per thread) and `state` for the helpers
+    /// (alerts, trace output). Returns `r0`. The same entry as the JIT's
+    /// `JitProgram::run_context`, with the same guarantee: `fixed` is copied into the
+    /// scratch and `r1` points to the copy, whose `data` and `data_end` fields are set to the
+    /// bounds of `data`; a `fixed` of another size than the context, a `data` longer than
+    /// the program type's maximum or a bounded field above its bound is a
+    /// [`RunErrorKind::BadInput`] error, and nothing runs. The data area is read-only, and
+    /// so is the context unless the layout lets the program write a field. Helpers see the
+    /// context, the data area and the interpreter's maps.
+    pub fn run_context(
+        &self,
+        fixed: &[u8],
+        data: &[u8],
+        scratch: &mut Scratch,
+        state: Option<&mut RunState>,
+    ) -> Result<u64, RunError> {
+        let contract = self.contract.context()?;
+        let context = contract.prepare_context(fixed, data, &mut scratch.context)?;
+        let args = [context.as_ptr() as u64, 0, 0, 0, 0];
+        let writable = match &self.context {
+            Context::Struct(layout) => layout
+                .fields
+                .iter()
+                .any(|field| field.access == FieldAccess::ReadWrite),
+            Context::Mem { .. } => false,
+        };
+        let context = if writable {
+            MemoryRegion::read_write(RegionKind::Context, context)
+        } else {
+            MemoryRegion::read_only(RegionKind::Context, context)
+        };
+        let regions = vec![
+            context,
+            MemoryRegion::read_only(RegionKind::ReadOnlyData, data),
+        ];
+        // SAFETY: `prepare_context` established the program type's entry contract: `r1` is
+        // the base of a region of exactly the context's size (writable if any field is),
+        // whose `data`/`data_end` fields delimit the read-only data region, at most
+        // `max_data_len` bytes, and whose bounded fields are within their bounds. The maps
+        // are the interpreter's own, checked against the verified ones.
+        unsafe { self.run_regions(args, regions, state) }
+    }
+
     /// Runs the program with `r1`-`r5` set to `args` (other registers 0, `r10` at the top of
-    /// a zeroed stack) and `regions` as the memory it may touch besides the stack, as the
-    /// checked interpreter's `run` does. Returns `r0`. Helpers see the stack and `regions`.
+    /// a zeroed stack) and `regions` as the memory it may touch besides the stack and the
+    /// interpreter's maps, as the checked interpreter's `run` does. Returns `r0`. Helpers
+    /// see the stack, `regions` and the maps' values (added as shared regions when `regions`
+    /// lacks them).
     ///
     /// # Safety
     ///
@@ -215,16 +376,18 @@ impl FastInterpreter {
     /// - every pointer the program can load from memory (a context's `data` and `data_end`
     ///   fields) delimits bytes inside one region of `regions`, at most the declared maximum
     ///   length apart, with `data <= data_end`;
-    /// - every scalar the program type promises (the `mem` length in `r2`) has its value;
-    /// - no region is shared memory (`MemoryRegion::shared`): the interpreter's plain
-    ///   accesses could race with other threads there.
+    /// - every scalar the program type promises (the `mem` length in `r2`, a bounded
+    ///   context field) has its value.
+    ///
+    /// Regions may be shared memory (`MemoryRegion::shared`): the interpreter reaches those
+    /// only atomically or through [`Memory`] (see the module doc).
     pub unsafe fn run(
         &self,
         args: [u64; 5],
         regions: Vec<MemoryRegion<'_>>,
     ) -> Result<u64, RunError> {
         // SAFETY: forwarded from the caller.
-        unsafe { self.run_with_state(args, regions, None) }
+        unsafe { self.run_regions(args, regions, None) }
     }
 
     /// Like [`FastInterpreter::run`], giving the helpers `state` to share, as the checked
@@ -239,7 +402,44 @@ impl FastInterpreter {
         regions: Vec<MemoryRegion<'a>>,
         state: Option<&'a mut RunState>,
     ) -> Result<u64, RunError> {
-        let descriptors: Vec<Region> = regions.iter().map(MemoryRegion::region).collect();
+        // SAFETY: forwarded from the caller.
+        unsafe { self.run_regions(args, regions, state) }
+    }
+
+    /// The run behind [`FastInterpreter::run`], with the interpreter's maps added.
+    ///
+    /// # Safety
+    ///
+    /// As for [`FastInterpreter::run`].
+    unsafe fn run_regions<'a>(
+        &'a self,
+        args: [u64; 5],
+        mut regions: Vec<MemoryRegion<'a>>,
+        state: Option<&'a mut RunState>,
+    ) -> Result<u64, RunError> {
+        // The maps' values, unless the caller passed them; kinds as `Maps::regions` names
+        // them. (The `as u64` casts computing their descriptors expose the slabs'
+        // provenance, which atomic accesses to them use.)
+        let passed: Vec<u64> = regions.iter().map(|r| r.region().base).collect();
+        for (region, map) in self.maps.regions().into_iter().zip(self.maps.iter()) {
+            if !passed.contains(&region.base) {
+                let words = map.value_words();
+                words.as_ptr().expose_provenance();
+                regions.push(MemoryRegion::shared(
+                    region.kind,
+                    words,
+                    region.len as usize,
+                    region.writable,
+                ));
+            }
+        }
+        let descriptors: Vec<RunRegion> = regions
+            .iter()
+            .map(|r| RunRegion {
+                region: r.region(),
+                shared: r.is_shared(),
+            })
+            .collect();
         let mut inline_frame = InlineFrame([0; STACK_PER_FRAME]);
         let mut heap_frames;
         let stack: &mut [u8] = if self.n_frames <= 1 {
@@ -250,6 +450,7 @@ impl FastInterpreter {
         };
         let stack_base = stack.as_ptr() as u64;
         let stack_top = stack_base + stack.len() as u64;
+        let hull = SharedHull::of(&descriptors, stack_base, stack_top);
         let mut memory = Memory::with_stack(stack, STACK_PER_FRAME, regions);
         if let Some(state) = state {
             memory.set_run_state(state);
@@ -261,8 +462,57 @@ impl FastInterpreter {
             memory: HelperMemory::Built(memory),
             regions: Regions::Many(descriptors),
             stale: true,
+            hull,
         };
         run.start(args)
+    }
+}
+
+/// A region of a run besides the stack, and whether it is shared memory.
+#[derive(Clone, Copy, Debug)]
+struct RunRegion {
+    region: Region,
+    shared: bool,
+}
+
+/// The smallest address range covering every shared region of a run: accesses starting
+/// outside it are plain.
+#[derive(Clone, Copy, Debug)]
+struct SharedHull {
+    lo: u64,
+    /// 0 when the run has no shared region.
+    len: u64,
+    /// Whether every region (and the stack) that meets the hull is shared, so that an access
+    /// starting inside it is known to be an access to shared memory.
+    exact: bool,
+}
+
+impl SharedHull {
+    const NONE: SharedHull = SharedHull {
+        lo: 0,
+        len: 0,
+        exact: true,
+    };
+
+    fn of(regions: &[RunRegion], stack_base: u64, stack_top: u64) -> SharedHull {
+        let shared = regions.iter().filter(|r| r.shared && r.region.len > 0);
+        let Some(lo) = shared.clone().map(|r| r.region.base).min() else {
+            return SharedHull::NONE;
+        };
+        let hi = shared
+            .map(|r| r.region.end().min(u64::MAX as u128) as u64)
+            .max()
+            .unwrap_or(lo);
+        let meets = |base: u64, end: u128| (base as u128) < hi as u128 && end > lo as u128;
+        let exact = !meets(stack_base, stack_top as u128)
+            && !regions
+                .iter()
+                .any(|r| !r.shared && r.region.len > 0 && meets(r.region.base, r.region.end()));
+        SharedHull {
+            lo,
+            len: hi - lo,
+            exact,
+        }
     }
 }
 
@@ -290,7 +540,7 @@ enum HelperMemory<'a> {
 enum Regions {
     /// The buffer of `run_mem`.
     Input(Region),
-    Many(Vec<Region>),
+    Many(Vec<RunRegion>),
 }
 
 /// One run: what the loop needs besides the registers.
@@ -302,6 +552,8 @@ struct Run<'r, 'a> {
     regions: Regions,
     /// Whether a helper ran since the pointers were last exposed.
     stale: bool,
+    /// Where the run's shared regions are.
+    hull: SharedHull,
 }
 
 /// The state of the interpreter loop besides memory.
@@ -328,14 +580,21 @@ impl<'a> Run<'_, 'a> {
         let mut regs = [0u64; 16];
         regs[1..6].copy_from_slice(&args);
         regs[FRAME_POINTER as usize] = self.stack_top;
-        self.execute(regs)
+        if self.hull.len == 0 {
+            self.execute::<false>(regs)
+        } else {
+            self.execute::<true>(regs)
+        }
     }
 
     /// The interpreter loop. It holds four copies of [`Run::step`], so that dispatch happens
     /// from four indirect jumps instead of one, which branch predictors tell apart (measured:
     /// up to 1.5x faster than one copy on ALU-heavy loops).
+    ///
+    /// `SHARED` runs have shared regions, whose accesses are atomic (see the module doc);
+    /// other runs compile to the same loop without the test.
     #[inline(never)]
-    fn execute(&mut self, regs: [u64; 16]) -> Result<u64, RunError> {
+    fn execute<const SHARED: bool>(&mut self, regs: [u64; 16]) -> Result<u64, RunError> {
         // The code's length is a power of two (padded with faults), so that `pc & mask` is
         // always in bounds and indexing needs no check.
         let interp = self.interp;
@@ -348,16 +607,16 @@ impl<'a> Run<'_, 'a> {
             frames: [Frame::default(); MAX_FRAMES],
         };
         loop {
-            if let Some(end) = self.step(&mut machine, code, mask) {
+            if let Some(end) = self.step::<SHARED>(&mut machine, code, mask) {
                 return end;
             }
-            if let Some(end) = self.step(&mut machine, code, mask) {
+            if let Some(end) = self.step::<SHARED>(&mut machine, code, mask) {
                 return end;
             }
-            if let Some(end) = self.step(&mut machine, code, mask) {
+            if let Some(end) = self.step::<SHARED>(&mut machine, code, mask) {
                 return end;
             }
-            if let Some(end) = self.step(&mut machine, code, mask) {
+            if let Some(end) = self.step::<SHARED>(&mut machine, code, mask) {
                 return end;
             }
         }
@@ -365,7 +624,7 @@ impl<'a> Run<'_, 'a> {
 
     /// Executes one instruction; `Some` when the run ends.
     #[inline(always)]
-    fn step(
+    fn step<const SHARED: bool>(
         &mut self,
         machine: &mut Machine,
         code: &[Code],
@@ -493,13 +752,19 @@ impl<'a> Run<'_, 'a> {
                     let addr = regs[s].wrapping_add(mem_off);
                     self.ensure_exposed();
                     // SAFETY: see above.
-                    regs[d] = unsafe { load::<$t>(addr) } as u64;
+                    match unsafe { self.load_word::<SHARED, $t>(addr) } {
+                        Ok(value) => regs[d] = value as u64,
+                        Err(kind) => return Some(Err(self.error(pc - 1, kind))),
+                    }
                 }};
                 ($t:ty, $signed:ty) => {{
                     let addr = regs[s].wrapping_add(mem_off);
                     self.ensure_exposed();
                     // SAFETY: see above.
-                    regs[d] = unsafe { load::<$t>(addr) } as $signed as i64 as u64;
+                    match unsafe { self.load_word::<SHARED, $t>(addr) } {
+                        Ok(value) => regs[d] = value as $signed as i64 as u64,
+                        Err(kind) => return Some(Err(self.error(pc - 1, kind))),
+                    }
                 }};
             }
             // A load, then the conditional jump against a constant on the loaded register in
@@ -509,7 +774,10 @@ impl<'a> Run<'_, 'a> {
                     let addr = regs[s].wrapping_add(mem_off);
                     self.ensure_exposed();
                     // SAFETY: see above.
-                    let $a = unsafe { load::<$t>(addr) } as u64;
+                    let $a = match unsafe { self.load_word::<SHARED, $t>(addr) } {
+                        Ok(value) => value as u64,
+                        Err(kind) => return Some(Err(self.error(pc - 1, kind))),
+                    };
                     regs[d] = $a;
                     let b = code[pc & mask];
                     pc += 1;
@@ -524,7 +792,10 @@ impl<'a> Run<'_, 'a> {
                     let addr = regs[d].wrapping_add(mem_off);
                     self.ensure_exposed();
                     // SAFETY: see above.
-                    unsafe { store::<$t>(addr, $value as $t) }
+                    if let Err(kind) = unsafe { self.store_word::<SHARED, $t>(addr, $value as $t) }
+                    {
+                        return Some(Err(self.error(pc - 1, kind)));
+                    }
                 }};
             }
             match c.op {
@@ -642,7 +913,12 @@ impl<'a> Run<'_, 'a> {
                     let wide = c.op == Kind::Atomic64;
                     // SAFETY: see above (the verifier checks an atomic as a read and a write
                     // of the same bytes).
-                    let old = unsafe { atomic(addr, wide, op, regs[s], regs[0]) };
+                    let old = match unsafe {
+                        self.atomic_word::<SHARED>(addr, wide, op, regs[s], regs[0])
+                    } {
+                        Ok(old) => old,
+                        Err(kind) => return Some(Err(self.error(pc - 1, kind))),
+                    };
                     match op {
                         AtomicOp::Add | AtomicOp::Or | AtomicOp::And | AtomicOp::Xor => {}
                         AtomicOp::CmpXchg => regs[0] = old,
@@ -872,11 +1148,14 @@ impl<'a> Run<'_, 'a> {
             len: (n_frames * STACK_PER_FRAME) as u64,
             writable: true,
         };
-        let regions = match &self.regions {
-            Regions::Input(input) => std::slice::from_ref(input),
-            Regions::Many(regions) => regions,
+        let (input, many): (Option<&Region>, &[RunRegion]) = match &self.regions {
+            Regions::Input(input) => (Some(input), &[]),
+            Regions::Many(regions) => (None, regions),
         };
-        for region in std::iter::once(&stack).chain(regions) {
+        // Shared regions are reached atomically through the slabs' own provenance, which
+        // `Memory` does not hand out (nor can a helper invalidate it).
+        let plain = many.iter().filter(|r| !r.shared).map(|r| &r.region);
+        for region in std::iter::once(&stack).chain(input).chain(plain) {
             if region.writable {
                 if let Ok(bytes) = memory.write_slice(region.base, region.len) {
                     bytes.as_mut_ptr().expose_provenance();
@@ -885,6 +1164,146 @@ impl<'a> Run<'_, 'a> {
                 bytes.as_ptr().expose_provenance();
             }
         }
+    }
+
+    /// Loads a `T` from `addr`: atomically if it is shared memory (see the module doc).
+    ///
+    /// # Safety
+    ///
+    /// The verifier proved `[addr, addr + size)` readable memory of the run (see `step`),
+    /// and its pointers are exposed (`ensure_exposed`).
+    #[inline(always)]
+    unsafe fn load_word<const SHARED: bool, T: Word>(
+        &mut self,
+        addr: u64,
+    ) -> Result<T, RunErrorKind> {
+        if SHARED && self.is_shared(addr, T::SIZE) {
+            if addr.is_multiple_of(T::SIZE) {
+                // SAFETY: readable shared memory (the caller's guarantee and `is_shared`),
+                // whose slab provenance is exposed, aligned (just checked); shared memory
+                // is only ever accessed atomically.
+                return Ok(unsafe { T::load_atomic(addr) });
+            }
+            return self.memory_load(addr);
+        }
+        // SAFETY: readable memory of the run (the caller's guarantee) that is not shared,
+        // so owned by the run or immutable while it lasts: no concurrent write.
+        Ok(unsafe { load::<T>(addr) })
+    }
+
+    /// Stores `value` at `addr`: atomically if it is shared memory.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Run::load_word`], for writable memory.
+    #[inline(always)]
+    unsafe fn store_word<const SHARED: bool, T: Word>(
+        &mut self,
+        addr: u64,
+        value: T,
+    ) -> Result<(), RunErrorKind> {
+        if SHARED && self.is_shared(addr, T::SIZE) {
+            if addr.is_multiple_of(T::SIZE) {
+                // SAFETY: as in `load_word`, for writable memory; the slabs are atomics,
+                // so their provenance carries write permission.
+                unsafe { T::store_atomic(addr, value) };
+                return Ok(());
+            }
+            return self.memory_store(addr, T::SIZE, value.to_u64());
+        }
+        // SAFETY: writable memory of the run (the caller's guarantee) that is not shared,
+        // so owned by the run: no concurrent access.
+        unsafe { store::<T>(addr, value) };
+        Ok(())
+    }
+
+    /// An atomic instruction of 4 (`wide == false`) or 8 bytes at `addr`; returns the old
+    /// value. Unaligned ones in shared memory go through [`Memory`], as in the checked
+    /// interpreter (which refuses those that straddle two words).
+    ///
+    /// # Safety
+    ///
+    /// As for [`Run::store_word`], for memory both readable and writable.
+    #[inline(always)]
+    unsafe fn atomic_word<const SHARED: bool>(
+        &mut self,
+        addr: u64,
+        wide: bool,
+        op: AtomicOp,
+        operand: u64,
+        expected: u64,
+    ) -> Result<u64, RunErrorKind> {
+        let size = if wide { 8 } else { 4 };
+        if SHARED && !addr.is_multiple_of(size) && self.is_shared(addr, size) {
+            return self.memory_atomic(addr, size, op, operand, expected);
+        }
+        // SAFETY: readable and writable memory of the run (the caller's guarantee); when it
+        // is shared it is aligned (just checked), which `atomic` then accesses atomically.
+        Ok(unsafe { atomic(addr, wide, op, operand, expected) })
+    }
+
+    /// Whether `[addr, addr + size)`, which the verifier proved inside one region of the run
+    /// or the stack, lies in a shared region.
+    #[inline(always)]
+    fn is_shared(&self, addr: u64, size: u64) -> bool {
+        if addr.wrapping_sub(self.hull.lo) >= self.hull.len {
+            return false;
+        }
+        self.hull.exact || self.in_shared_region(addr, size)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn in_shared_region(&self, addr: u64, size: u64) -> bool {
+        match &self.regions {
+            Regions::Input(_) => false,
+            Regions::Many(regions) => regions
+                .iter()
+                .any(|r| r.shared && r.region.contains(addr, size)),
+        }
+    }
+
+    /// An unaligned load from shared memory, through the checked view.
+    #[cold]
+    #[inline(never)]
+    fn memory_load<T: Word>(&mut self, addr: u64) -> Result<T, RunErrorKind> {
+        let value = self.memory().load(addr, T::SIZE)?;
+        Ok(T::from_u64(value))
+    }
+
+    /// An unaligned store to shared memory, through the checked view.
+    #[cold]
+    #[inline(never)]
+    fn memory_store(&mut self, addr: u64, size: u64, value: u64) -> Result<(), RunErrorKind> {
+        self.memory().store(addr, size, value)?;
+        Ok(())
+    }
+
+    /// An unaligned atomic instruction on shared memory, through the checked view: the
+    /// checked interpreter's semantics exactly.
+    #[cold]
+    #[inline(never)]
+    fn memory_atomic(
+        &mut self,
+        addr: u64,
+        size: u64,
+        op: AtomicOp,
+        operand: u64,
+        expected: u64,
+    ) -> Result<u64, RunErrorKind> {
+        let mask = if size == 8 { u64::MAX } else { 0xffff_ffff };
+        let (operand, expected) = (operand & mask, expected & mask);
+        let old = self
+            .memory()
+            .read_modify_write(addr, size, |old| match op {
+                AtomicOp::Add | AtomicOp::FetchAdd => Some(old.wrapping_add(operand)),
+                AtomicOp::Or | AtomicOp::FetchOr => Some(old | operand),
+                AtomicOp::And | AtomicOp::FetchAnd => Some(old & operand),
+                AtomicOp::Xor | AtomicOp::FetchXor => Some(old ^ operand),
+                AtomicOp::Xchg => Some(operand),
+                AtomicOp::CmpXchg => (old == expected).then_some(operand),
+            })?;
+        Ok(old)
     }
 
     /// The error `kind` raised by the instruction at code index `at`.
@@ -1187,11 +1606,68 @@ fn smod32(a: u32, b: u32) -> u32 {
 // ---- Raw memory access: the only places this module reads or writes program memory ------
 
 /// The unsigned integers a program loads and stores: every bit pattern is a valid value.
-trait Word: Copy {}
-impl Word for u8 {}
-impl Word for u16 {}
-impl Word for u32 {}
-impl Word for u64 {}
+trait Word: Copy {
+    /// The size in bytes.
+    const SIZE: u64;
+
+    fn from_u64(value: u64) -> Self;
+
+    fn to_u64(self) -> u64;
+
+    /// A relaxed atomic load at `addr`.
+    ///
+    /// # Safety
+    ///
+    /// `addr` is aligned to the size and lies inside live memory whose exposed provenance
+    /// allows writes (memory made of atomics, or borrowed mutably), and which is never
+    /// accessed non-atomically concurrently.
+    unsafe fn load_atomic(addr: u64) -> Self;
+
+    /// A relaxed atomic store at `addr`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Word::load_atomic`].
+    unsafe fn store_atomic(addr: u64, value: Self);
+}
+
+macro_rules! word {
+    ($int:ty, $atomic:ty) => {
+        impl Word for $int {
+            const SIZE: u64 = std::mem::size_of::<$int>() as u64;
+
+            #[inline(always)]
+            fn from_u64(value: u64) -> $int {
+                value as $int
+            }
+
+            #[inline(always)]
+            fn to_u64(self) -> u64 {
+                self as u64
+            }
+
+            #[inline(always)]
+            unsafe fn load_atomic(addr: u64) -> $int {
+                let ptr = ptr::with_exposed_provenance_mut::<$int>(addr as usize);
+                // SAFETY: aligned, live, writable through an exposed provenance and never
+                // accessed non-atomically concurrently (the caller's guarantee).
+                unsafe { <$atomic>::from_ptr(ptr) }.load(Ordering::Relaxed)
+            }
+
+            #[inline(always)]
+            unsafe fn store_atomic(addr: u64, value: $int) {
+                let ptr = ptr::with_exposed_provenance_mut::<$int>(addr as usize);
+                // SAFETY: as in `load_atomic`.
+                unsafe { <$atomic>::from_ptr(ptr) }.store(value, Ordering::Relaxed)
+            }
+        }
+    };
+}
+
+word!(u8, AtomicU8);
+word!(u16, AtomicU16);
+word!(u32, AtomicU32);
+word!(u64, AtomicU64);
 
 /// Reads a `T` (little endian, as the host is) at host address `addr`, which need not be
 /// aligned.
@@ -1348,8 +1824,8 @@ fn bad_instruction(insns: &[Insn], slot: usize, maps: &Maps) -> Option<&'static 
     None
 }
 
-/// Builds the translated form of `insns` (one per slot), with `mem_len` and the program
-/// type's name left for the caller to fill in.
+/// Builds the translated form of `insns` (one per slot), with the maps, the context and the
+/// program type's name left for the caller to fill in.
 fn translate(insns: &[Insn], helpers: &Helpers, maps: &Maps) -> FastInterpreter {
     // The code index of each slot; `lddw` tails have none.
     let mut index_of: Vec<Option<u32>> = vec![None; insns.len()];
@@ -1368,7 +1844,9 @@ fn translate(insns: &[Insn], helpers: &Helpers, maps: &Maps) -> FastInterpreter 
         faults: Vec::new(),
         helpers: helpers.clone(),
         n_frames: call_frames(insns),
-        mem_len: None,
+        maps: Maps::default(),
+        context: Context::Mem { len: 0 },
+        contract: EntryContract::Mem { len: 0 },
         prog_type_name: String::new(),
     };
     // Conditional jumps to a bad target fault only when taken: they jump to one of these

@@ -706,8 +706,10 @@ impl<'a> Memory<'a> {
                         under: (base - start) as u64,
                     }
                 } else {
+                    // (An access inside the region, refused for another reason such as a
+                    // shared atomic straddling two words, is 0 bytes past its end.)
                     Miss::PastEnd {
-                        over: (end - region_end) as u64,
+                        over: end.saturating_sub(region_end) as u64,
                     }
                 };
                 let distance = match miss {

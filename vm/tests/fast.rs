@@ -19,9 +19,14 @@ use ringfence_verifier::{
     verify, Access as FieldAccess, ArgKind, ContextLayout, HelperSig, MapDef, ProgramType, RetKind,
     ReturnRange, VerifiedProgram, VerifierConfig,
 };
+use ringfence_vm::fast::MapsMismatch;
+use ringfence_vm::maps::{
+    helper_delete, helper_lookup, helper_update, Map, MapDef as VmMapDef, Maps,
+};
+use ringfence_vm::rule::program_type::linux_helpers;
 use ringfence_vm::{
     conformance_program_type, CheckedInterpreter, Config, FastInterpreter, FastRunError, Helper,
-    HelperError, Helpers, MemoryRegion, RegionKind, RunError,
+    HelperError, Helpers, MemoryRegion, RegionKind, RunError, RunErrorKind, Scratch,
 };
 
 /// Conformance programs the verifier rejects, so that the fast interpreter never runs them.
@@ -722,4 +727,415 @@ fn miri_every_kind_of_access_around_helper_calls() {
         )
     };
     assert_eq!(got, result);
+}
+
+// ---- Maps --------------------------------------------------------------------------------
+
+/// The maps of the map tests, fresh: 0 a hash map (4-byte keys, 16-byte values, 8 entries),
+/// 1 an array (16-byte values, 4 entries), 2 read-only global data (12 bytes).
+fn test_maps() -> Maps {
+    let rodata: Vec<u8> = (1..=12).collect();
+    Maps::new([
+        Map::new("hash", VmMapDef::hash(4, 16, 8)).unwrap(),
+        Map::new("array", VmMapDef::array(16, 4)).unwrap(),
+        Map::global_data(".rodata", true, &rodata).unwrap(),
+    ])
+}
+
+/// What the verifier knows of [`test_maps`].
+fn test_maps_config(maps: &Maps) -> VerifierConfig {
+    VerifierConfig {
+        maps: maps
+            .iter()
+            .map(|map| MapDef {
+                key_size: map.def().key_size,
+                value_size: map.def().value_size,
+                read_only: !map.def().writable_by_programs(),
+            })
+            .collect(),
+        ..VerifierConfig::default()
+    }
+}
+
+/// Linux's map helpers (1 to 3) bound to `maps`, as the rule helpers bind them.
+fn map_helpers(maps: &Maps) -> Helpers {
+    fn map_at(maps: &Maps, handle: u64) -> Result<&Map, HelperError> {
+        maps.get(handle as usize)
+            .map(|map| &**map)
+            .ok_or_else(|| HelperError::Failed(format!("no map {handle}")))
+    }
+    let (m1, m2, m3) = (maps.clone(), maps.clone(), maps.clone());
+    Helpers::conformance()
+        .with(
+            1,
+            Helper::new("map_lookup_elem", move |memory, [map, key, ..]| {
+                let map = map_at(&m1, map)?;
+                let key = memory.read(key, map.def().key_size as u64)?;
+                Ok(helper_lookup(map, &key))
+            }),
+        )
+        .with(
+            2,
+            Helper::new(
+                "map_update_elem",
+                move |memory, [map, key, value, flags, _]| {
+                    let map = map_at(&m2, map)?;
+                    let key = memory.read(key, map.def().key_size as u64)?;
+                    let value = memory.read(value, map.def().value_size as u64)?;
+                    Ok(helper_update(map, &key, &value, flags))
+                },
+            ),
+        )
+        .with(
+            3,
+            Helper::new("map_delete_elem", move |memory, [map, key, ..]| {
+                let map = map_at(&m3, map)?;
+                let key = memory.read(key, map.def().key_size as u64)?;
+                Ok(helper_delete(map, &key))
+            }),
+        )
+}
+
+/// A `mem` program type of `len` bytes with the map helpers.
+fn map_prog_type(len: u64) -> ProgramType {
+    linux_helpers()
+        .into_iter()
+        .filter(|(id, _)| (1..=3).contains(id))
+        .fold(ProgramType::mem(len), |t, (id, sig)| t.with_helper(id, sig))
+}
+
+/// The maps' values as the checked interpreter's shared regions.
+fn map_regions(maps: &Maps) -> Vec<MemoryRegion<'_>> {
+    maps.regions()
+        .into_iter()
+        .zip(maps.iter())
+        .map(|(region, map)| {
+            MemoryRegion::shared(
+                region.kind,
+                map.value_words(),
+                region.len as usize,
+                region.writable,
+            )
+        })
+        .collect()
+}
+
+/// Runs `source` (a 16-byte `mem` program over [`test_maps`]) on each of `buffers` in turn
+/// in both engines, each with its own maps; compares `r0` (or the error), the buffer after
+/// each run and every map's entries at the end. Returns the results.
+fn agree_with_maps(source: &str, buffers: &[[u8; 16]]) -> Vec<Result<u64, RunError>> {
+    let (checked_maps, fast_maps) = (test_maps(), test_maps());
+    let program = assemble("t.s", source).unwrap_or_else(|e| panic!("{source}\n{e}"));
+    let verified = verify(
+        &program.insns,
+        &map_prog_type(16),
+        &test_maps_config(&checked_maps),
+    )
+    .unwrap_or_else(|e| panic!("{source}\n{e}"));
+    let config = Config {
+        max_insns: verified.worst_case_insns(),
+        ..Config::default()
+    };
+    let checked = CheckedInterpreter::with_maps(
+        verified.insns(),
+        &map_helpers(&checked_maps),
+        &checked_maps,
+        config,
+    );
+    let fast = FastInterpreter::with_maps(&verified, &map_helpers(&fast_maps), &fast_maps).unwrap();
+    let mut results = Vec::new();
+    for (i, buffer) in buffers.iter().enumerate() {
+        let (mut checked_mem, mut fast_mem) = (*buffer, *buffer);
+        let args = [checked_mem.as_ptr() as u64, 16, 0, 0, 0];
+        let mut regions = vec![MemoryRegion::read_write(
+            RegionKind::Input,
+            &mut checked_mem,
+        )];
+        regions.extend(map_regions(&checked_maps));
+        let want = checked.run(args, regions).map(|o| o.return_value);
+        let got = fast.run_mem(&mut fast_mem).map_err(|error| match error {
+            FastRunError::Run(error) => error,
+            other => panic!("{other}"),
+        });
+        // The engines' maps live at different addresses: faults are compared by instruction,
+        // kind and offset from the nearest region.
+        let norm = |r: &Result<u64, RunError>| match r {
+            Ok(v) => Ok(*v),
+            Err(e) => Err(match &e.kind {
+                RunErrorKind::OutOfBounds {
+                    addr,
+                    size,
+                    nearest: Some(n),
+                    ..
+                } => format!(
+                    "{} OutOfBounds {size} at {} of {} {:?}",
+                    e.insn_idx,
+                    addr.wrapping_sub(n.region.base),
+                    n.region.kind,
+                    n.miss
+                ),
+                kind => format!("{} {kind}", e.insn_idx),
+            }),
+        };
+        assert_eq!(norm(&want), norm(&got), "{source}\nrun {i}");
+        assert_eq!(
+            checked_mem, fast_mem,
+            "{source}\nrun {i}: the buffers differ"
+        );
+        results.push(want);
+    }
+    for (idx, (a, b)) in checked_maps.iter().zip(fast_maps.iter()).enumerate() {
+        let (mut a, mut b) = (a.entries(), b.entries());
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "{source}\nmap {idx} differs");
+    }
+    results
+}
+
+fn map_buffers() -> Vec<[u8; 16]> {
+    let mut rng = Rng(0x3a95_0f1e_77c2_d001);
+    let mut buffers = vec![[0u8; 16], [0xff; 16], [1; 16]];
+    for _ in 0..24 {
+        let mut b = [0u8; 16];
+        b.copy_from_slice(&rng.bytes(16));
+        buffers.push(b);
+    }
+    buffers
+}
+
+#[test]
+fn map_lookup_update_delete_agree_with_the_checked_interpreter() {
+    // Key buf[0] & 7 in the hash map: update with the buffer as the value (flags from
+    // buf[1] & 3, so some fail), look it up, maybe delete it (buf[2] & 1), and return the
+    // update's result, the lookup's first word and the delete's result.
+    let source = "
+        r6 = r1
+        r7 = *(u8 *)(r6 + 0)
+        r7 &= 7
+        *(u32 *)(r10 - 4) = r7
+        r1 = *(u64 *)(r6 + 0)
+        *(u64 *)(r10 - 24) = r1
+        r1 = *(u64 *)(r6 + 8)
+        *(u64 *)(r10 - 16) = r1
+        r4 = *(u8 *)(r6 + 1)
+        r4 &= 3
+        r1 = map_fd(0) ll
+        r2 = r10
+        r2 += -4
+        r3 = r10
+        r3 += -24
+        call 2
+        r8 = r0
+        r1 = map_fd(0) ll
+        r2 = r10
+        r2 += -4
+        call 1
+        r9 = 0
+        if r0 == 0 goto miss
+        r9 = *(u64 *)(r0 + 0)
+        r1 = *(u32 *)(r0 + 3)
+        *(u32 *)(r6 + 0) = r1
+        *(u16 *)(r0 + 13) = r7
+    miss:
+        r1 = *(u8 *)(r6 + 2)
+        r1 &= 1
+        if r1 == 0 goto keep
+        r1 = map_fd(0) ll
+        r2 = r10
+        r2 += -4
+        call 3
+        r8 += r0
+    keep:
+        r0 = r8
+        r0 ^= r9
+        exit";
+    let results = agree_with_maps(source, &map_buffers());
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+}
+
+#[test]
+fn atomics_and_unaligned_accesses_on_map_values_agree() {
+    // Array entry buf[0] & 3: every atomic of both sizes at aligned offsets, a 4-byte atomic
+    // at offset 2 (unaligned, inside one word), unaligned loads and stores, and `map_value`
+    // references into the array and the read-only data.
+    let source = "
+        r6 = r1
+        r7 = *(u8 *)(r6 + 0)
+        r7 &= 3
+        *(u32 *)(r10 - 4) = r7
+        r1 = map_fd(1) ll
+        r2 = r10
+        r2 += -4
+        call 1
+        if r0 == 0 goto out
+        r8 = r0
+        r2 = *(u64 *)(r6 + 8)
+        lock *(u64 *)(r8 + 0) += r2
+        r3 = *(u64 *)(r6 + 0)
+        r3 = atomic_fetch_xor((u64 *)(r8 + 8), r3)
+        r4 = 0x55
+        lock *(u32 *)(r8 + 4) |= w4
+        w4 = atomic_fetch_and((u32 *)(r8 + 12), w4)
+        r5 = 3
+        w5 = atomic_fetch_add((u32 *)(r8 + 2), w5)
+        r1 = 9
+        r1 = xchg_64(r8 + 8, r1)
+        r0 = *(u64 *)(r8 + 0)
+        r2 = 77
+        r0 = cmpxchg_64(r8 + 0, r0, r2)
+        w0 = *(u32 *)(r8 + 4)
+        r2 = 1
+        w0 = cmpxchg32_32(r8 + 12, w0, w2)
+        r2 = *(u32 *)(r8 + 5)
+        *(u16 *)(r8 + 9) = r3
+        r9 = *(u64 *)(r8 + 1)
+        r1 = map_value(1, 6) ll
+        r2 = *(u16 *)(r1 + 0)
+        *(u32 *)(r1 + 1) = r2
+        r1 = map_value(2, 1) ll
+        r1 = *(u32 *)(r1 + 0)
+        r9 += r1
+        r9 += r0
+        r9 ^= r3
+        r9 += r4
+        r9 += r5
+        *(u64 *)(r6 + 0) = r9
+        r0 = r9
+    out:
+        exit";
+    let results = agree_with_maps(source, &map_buffers());
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+}
+
+#[test]
+fn an_atomic_straddling_two_words_of_a_map_value_faults_in_both() {
+    // Verified (the verifier does not check alignment), but no hardware atomic spans two
+    // 8-byte words: both interpreters refuse it with the same error.
+    let source = "
+        r1 = map_value(1, 0) ll
+        r2 = 1
+        lock *(u32 *)(r1 + 6) += w2
+        r0 = 0
+        exit";
+    let results = agree_with_maps(source, &[[0; 16]]);
+    let error = results[0].clone().unwrap_err();
+    assert_eq!(error.insn_idx, 3, "{error}");
+    assert_eq!(error.kind.name(), "OutOfBounds", "{error}");
+}
+
+#[test]
+fn with_maps_refuses_maps_other_than_the_verified_ones() {
+    let maps = test_maps();
+    let program = assemble("t.s", "r0 = 0\nexit").unwrap();
+    let verified = verify(&program.insns, &map_prog_type(16), &test_maps_config(&maps)).unwrap();
+    let fewer = Maps::new([Map::new("hash", VmMapDef::hash(4, 16, 8)).unwrap()]);
+    assert_eq!(
+        FastInterpreter::with_maps(&verified, &Helpers::new(), &fewer).unwrap_err(),
+        MapsMismatch::Count {
+            verified: 3,
+            given: 1
+        }
+    );
+    let bigger = Maps::new([
+        Map::new("hash", VmMapDef::hash(4, 16, 8)).unwrap(),
+        Map::new("array", VmMapDef::array(32, 4)).unwrap(),
+        Map::global_data(".rodata", true, &[0; 12]).unwrap(),
+    ]);
+    let error = FastInterpreter::with_maps(&verified, &Helpers::new(), &bigger).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("map 1 (`array`) has value size 32"),
+        "{error}"
+    );
+    let writable = Maps::new([
+        Map::new("hash", VmMapDef::hash(4, 16, 8)).unwrap(),
+        Map::new("array", VmMapDef::array(16, 4)).unwrap(),
+        Map::global_data(".data", false, &[0; 12]).unwrap(),
+    ]);
+    assert!(FastInterpreter::with_maps(&verified, &Helpers::new(), &writable).is_err());
+    assert!(FastInterpreter::with_maps(&verified, &Helpers::new(), &maps).is_ok());
+}
+
+#[test]
+fn atomics_on_a_map_value_are_atomic_across_threads() {
+    // Four threads add 1 to the same counters a thousand times each: through an aligned
+    // hardware atomic, and through an unaligned 4-byte atomic inside one word (the checked
+    // view's compare-and-swap on the word). No increment may be lost.
+    let maps = test_maps();
+    let source = "
+        r1 = map_value(1, 0) ll
+        r2 = 1
+        lock *(u64 *)(r1 + 0) += r2
+        lock *(u32 *)(r1 + 10) += w2
+        r3 = *(u64 *)(r1 + 0)
+        r0 = 0
+        exit";
+    let program = assemble("t.s", source).unwrap();
+    let verified = verify(&program.insns, &map_prog_type(16), &test_maps_config(&maps)).unwrap();
+    let fast = FastInterpreter::with_maps(&verified, &map_helpers(&maps), &maps).unwrap();
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                let mut mem = [0u8; 16];
+                for _ in 0..1000 {
+                    assert_eq!(fast.run_mem(&mut mem), Ok(0));
+                }
+            });
+        }
+    });
+    let value = maps.get(1).unwrap().get(&0u32.to_le_bytes()).unwrap();
+    assert_eq!(u64::from_le_bytes(value[0..8].try_into().unwrap()), 4000);
+    assert_eq!(u32::from_le_bytes(value[10..14].try_into().unwrap()), 4000);
+}
+
+#[test]
+fn run_context_establishes_the_entry_contract() {
+    // The cases' event type: `data`/`data_end` at 16 and 24, at most 256 bytes of data.
+    let prog_type = case_prog_type("# type: event");
+    // Reads the last data byte through the data pointers and a context field.
+    let source = "
+        r2 = *(u64 *)(r1 + 16)
+        r3 = *(u64 *)(r1 + 24)
+        r0 = 0
+        r4 = r2
+        r4 += 1
+        if r4 > r3 goto out
+        r0 = *(u8 *)(r2 + 0)
+        r5 = *(u32 *)(r1 + 0)
+        r0 ^= r5
+        r0 &= 1
+    out:
+        exit";
+    let program = assemble("t.s", source).unwrap();
+    // A layout with a writable field (`verdict`): the context is passed writable.
+    let verified = verify(&program.insns, &prog_type, &case_config()).unwrap();
+    let fast = FastInterpreter::new(&verified, &case_helpers());
+    let mut scratch = Scratch::new();
+    let mut fixed = [0u8; 32];
+    fixed[0] = 40;
+    // Whatever `data`/`data_end` say in `fixed`, the run points them at `data`.
+    fixed[16..32].fill(0xee);
+    assert_eq!(fast.run_context(&fixed, &[3, 7], &mut scratch, None), Ok(1));
+    assert_eq!(fast.run_context(&fixed, &[2, 7], &mut scratch, None), Ok(0));
+    assert_eq!(fast.run_context(&fixed, &[], &mut scratch, None), Ok(0));
+    let bad = |result: Result<u64, RunError>| match result {
+        Err(RunError {
+            kind: RunErrorKind::BadInput { reason },
+            ..
+        }) => reason,
+        other => panic!("{other:?}"),
+    };
+    let reason = bad(fast.run_context(&fixed[..24], &[], &mut scratch, None));
+    assert!(reason.contains("32 bytes, not 24"), "{reason}");
+    let reason = bad(fast.run_context(&fixed, &[0; 257], &mut scratch, None));
+    assert!(reason.contains("257 bytes"), "{reason}");
+    let mem = verified_mem_program();
+    let fast = FastInterpreter::new(&mem, &Helpers::new());
+    bad(fast.run_context(&fixed, &[], &mut scratch, None));
+}
+
+fn verified_mem_program() -> VerifiedProgram {
+    verified("r0 = 0\nexit", &ProgramType::mem(4))
 }
