@@ -13,11 +13,20 @@ use crate::exit::Failure;
 /// Loads every rule of the object at `path` against `schemas`; a refusal is rendered for
 /// people (exit 1), an unreadable object is exit 2.
 pub fn load_rule_object(path: &Path, schemas: &SchemaSet) -> Result<RuleObject, Failure> {
+    load_rule_object_with(path, schemas, &RuleConfig::default())
+}
+
+/// Like [`load_rule_object`], with `config` (the engine, the worst-case limit).
+pub fn load_rule_object_with(
+    path: &Path,
+    schemas: &SchemaSet,
+    config: &RuleConfig,
+) -> Result<RuleObject, Failure> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path)
         .with_context(|| format!("cannot read {name}"))
         .map_err(Failure::unreadable)?;
-    load_rules(&bytes, schemas, &RuleConfig::default()).map_err(|error| match error {
+    load_rules(&bytes, schemas, config).map_err(|error| match error {
         RuleError::Rejected {
             program,
             error,

@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 use clap::{Args, ValueEnum};
+use ringfence_vm::backend::Backend;
 use ringfence_vm::event::{Encoder, EventBuf, SchemaSet};
 use ringfence_vm::rule::{load_rules, RuleConfig, RuleError, RuleObject};
 use ringfence_vm::RunState;
@@ -52,6 +53,11 @@ pub struct TestArgs {
     /// fields is below PCT percent; implies --coverage.
     #[arg(long, value_name = "PCT")]
     pub min_coverage: Option<f64>,
+    /// The engine rules run on (`jit`, `interp`, `checked`); default: the JIT where the
+    /// host has one. With --coverage, verdicts come from the checked interpreter, which
+    /// observes each instruction.
+    #[arg(long)]
+    pub engine: Option<Backend>,
 }
 
 /// Report formats.
@@ -91,6 +97,14 @@ pub fn test(args: &TestArgs) -> Outcome {
     }
     let coverage_on = args.coverage || args.min_coverage.is_some();
     let mut run = Run {
+        config: RuleConfig {
+            backend: match (coverage_on, args.engine) {
+                (true, _) => Backend::Checked,
+                (false, Some(backend)) => backend,
+                (false, None) => RuleConfig::default().backend,
+            },
+            ..RuleConfig::default()
+        },
         coverage: coverage_on.then(BTreeMap::new),
         results: Vec::new(),
     };
@@ -260,6 +274,8 @@ impl CaseResult {
 
 /// One run over many files.
 struct Run {
+    /// How rule objects are loaded (the engine).
+    config: RuleConfig,
     /// Per (object, rule): what the tests exercised, when coverage is on.
     coverage: Option<BTreeMap<(PathBuf, String), RuleCoverage>>,
     results: Vec<CaseResult>,
@@ -377,7 +393,7 @@ impl Run {
         let object_name = object_path.display().to_string();
         let loaded = std::fs::read(&object_path)
             .map_err(|e| format!("cannot read {object_name}: {e}"))
-            .map(|bytes| load_rules(&bytes, &schemas, &RuleConfig::default()));
+            .map(|bytes| load_rules(&bytes, &schemas, &self.config));
         let object = match (loaded, &header.refused) {
             (Err(e), _) => {
                 self.results.push(CaseResult::error(&name, first.number, e));

@@ -15,15 +15,16 @@ use std::sync::atomic::Ordering;
 use anyhow::anyhow;
 use clap::Args;
 use ringfence_isa::{Insn, Semantics, Syntax, N_REGS};
+use ringfence_vm::backend::Backend;
 use ringfence_vm::checked::Observer;
 use ringfence_vm::event::{Encoder, EventBuf, FieldKind, Layout};
 use ringfence_vm::maps::Maps;
 use ringfence_vm::rf_helpers::{rf_helper, RfArgKind};
-use ringfence_vm::rule::{Rule, SourceLine};
+use ringfence_vm::rule::{Rule, RuleConfig, SourceLine};
 use ringfence_vm::RunState;
 
 use crate::commands::coverage::{branch_taken, display_file, field_at};
-use crate::commands::rules::load_rule_object;
+use crate::commands::rules::load_rule_object_with;
 use crate::commands::schema::load_schemas;
 use crate::commands::test::emit;
 use crate::exit::{Failure, Outcome};
@@ -47,7 +48,12 @@ pub struct TraceArgs {
 /// Traces the evaluation of the event by each selected rule.
 pub fn trace(args: &TraceArgs) -> Outcome {
     let schemas = load_schemas(args.schema.as_deref())?;
-    let object = load_rule_object(&args.object, &schemas)?;
+    // The trace runs in the checked interpreter; no other engine is built.
+    let config = RuleConfig {
+        backend: Backend::Checked,
+        ..RuleConfig::default()
+    };
+    let object = load_rule_object_with(&args.object, &schemas, &config)?;
     let mut buf = EventBuf::new();
     Encoder::new(&schemas)
         .encode_line(&args.event, 1, &mut buf)
