@@ -58,6 +58,10 @@ pub struct TestArgs {
     /// observes each instruction.
     #[arg(long)]
     pub engine: Option<Backend>,
+    /// Test this rule object instead of the one each test file's header names (another
+    /// build of the rule: a fix, a candidate, the version in production).
+    #[arg(long, value_name = "FILE")]
+    pub object: Option<PathBuf>,
 }
 
 /// Report formats.
@@ -106,6 +110,7 @@ pub fn test(args: &TestArgs) -> Outcome {
             ..RuleConfig::default()
         },
         coverage: coverage_on.then(BTreeMap::new),
+        object: args.object.clone(),
         results: Vec::new(),
     };
     for file in &files {
@@ -276,6 +281,8 @@ impl CaseResult {
 struct Run {
     /// How rule objects are loaded (the engine).
     config: RuleConfig,
+    /// The object to test in place of the headers' (`--object`).
+    object: Option<PathBuf>,
     /// Per (object, rule): what the tests exercised, when coverage is on.
     coverage: Option<BTreeMap<(PathBuf, String), RuleCoverage>>,
     results: Vec<CaseResult>,
@@ -389,7 +396,10 @@ impl Run {
                 }
             }
         };
-        let object_path = tidy(&dir.join(&header.object));
+        let object_path = match &self.object {
+            Some(object) => object.clone(),
+            None => tidy(&dir.join(&header.object)),
+        };
         let object_name = object_path.display().to_string();
         let loaded = std::fs::read(&object_path)
             .map_err(|e| format!("cannot read {object_name}: {e}"))

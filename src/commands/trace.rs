@@ -17,7 +17,7 @@ use clap::Args;
 use ringfence_isa::{Insn, Semantics, Syntax, N_REGS};
 use ringfence_vm::backend::Backend;
 use ringfence_vm::checked::Observer;
-use ringfence_vm::event::{Encoder, EventBuf, FieldKind, Layout};
+use ringfence_vm::event::{Encoder, EventBuf, EventView, FieldKind, Layout};
 use ringfence_vm::maps::Maps;
 use ringfence_vm::rf_helpers::{rf_helper, RfArgKind};
 use ringfence_vm::rule::{Rule, RuleConfig, SourceLine};
@@ -255,6 +255,21 @@ impl<'a> Memory<'a> {
         }
     }
 
+    /// The value of string field `field_id` in the event, as C literals (`"/bin/sh"`, or
+    /// `["sh", "-c"]` for a list).
+    fn string_field(&self, field_id: u32) -> Option<String> {
+        let view = EventView::new(self.layout, self.fixed, self.data.1)?;
+        let field = self.layout.field(field_id)?;
+        let strings: Vec<String> = view
+            .strings(field_id)?
+            .map(|s| show_bytes(&s[..s.len().min(80)]))
+            .collect();
+        Some(match field.kind {
+            FieldKind::StrList => format!("[{}]", strings.join(", ")),
+            _ => strings.join(""),
+        })
+    }
+
     /// Up to `len` bytes at `addr`, when they are in the event or a map value (the stack is
     /// not visible after the run).
     fn read(&self, addr: u64, len: u64) -> Option<Vec<u8>> {
@@ -425,11 +440,13 @@ fn helper_call(id: u32, step: &Step, memory: &Memory<'_>) -> String {
             .enumerate()
             .map(|(i, kind)| match kind {
                 RfArgKind::Context => "ev".to_string(),
-                RfArgKind::FieldId { .. } => memory
-                    .layout
-                    .field(args[i] as u32)
-                    .map(|f| f.name.clone())
-                    .unwrap_or_else(|| args[i].to_string()),
+                RfArgKind::FieldId { .. } => match memory.layout.field(args[i] as u32) {
+                    Some(field) => match memory.string_field(args[i] as u32) {
+                        Some(value) => format!("{} {value}", field.name),
+                        None => field.name.clone(),
+                    },
+                    None => args[i].to_string(),
+                },
                 RfArgKind::ReadableMem { size_arg } => {
                     let len = args.get(*size_arg).copied().unwrap_or(0);
                     match memory.read(args[i], len) {
