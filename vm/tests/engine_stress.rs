@@ -1,0 +1,199 @@
+//! Hot swap under load: threads evaluate events while another thread swaps packs, rolls
+//! back and tries a broken pack; afterwards every event was evaluated exactly once, by the
+//! pack that said it evaluated it.
+//!
+//! The pack (vm/tests/data/engine/count) has one rule that counts each event by its pid in an
+//! array map. Every compile of it gets fresh maps, so after the run each pack's map holds
+//! exactly the events that pack evaluated. No timing is asserted: the evaluating threads pace
+//! themselves on the swapper's progress, so several packs take part whatever the speed.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Barrier};
+
+use ringfence_vm::engine::{Engine, Pack};
+use ringfence_vm::event::EventBuf;
+
+const THREADS: u32 = 4;
+const EVENTS_PER_THREAD: u32 = 3_000;
+/// The evaluating threads work in this many chunks, and start chunk `c` only after the
+/// swapper has made `c` swaps.
+const CHUNKS: u32 = 12;
+
+fn data(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/engine")
+        .join(path)
+}
+
+/// The count pack plus a rule the verifier refuses, in a scratch directory.
+fn broken_pack() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ringfence-stress-{}-broken", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(data("count/count_events.o"), dir.join("count_events.o")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/rules/refused/exe_first_byte_unchecked.o"),
+        dir.join("unchecked.o"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("pack.json"),
+        r#"{"name": "broken", "version": "2", "schema_versions": {"process_exec": 1},
+            "rules": [{"id": "count_events", "object": "count_events.o"},
+                      {"id": "unchecked", "object": "unchecked.o"}]}"#,
+    )
+    .unwrap();
+    dir
+}
+
+/// How many times `pack`'s rule counted event `id`.
+fn count(pack: &Pack, id: u32) -> u64 {
+    let maps = pack.maps("count_events").unwrap();
+    let (_, counts) = maps.by_name("counts").unwrap();
+    let value = counts.get(&id.to_le_bytes()).unwrap();
+    u64::from_le_bytes(value.try_into().unwrap())
+}
+
+#[test]
+fn every_event_is_evaluated_exactly_once_while_packs_are_swapped() {
+    let engine = Engine::builder().build().unwrap();
+    engine.load_pack(data("count")).unwrap();
+    // Every pack that ever ran, by id.
+    let mut packs: Vec<Arc<Pack>> = vec![engine.current_pack().unwrap()];
+    let swaps = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let start = Arc::new(Barrier::new(THREADS as usize + 1));
+
+    let evaluators: Vec<_> = (0..THREADS)
+        .map(|thread| {
+            let (engine, swaps, start) = (engine.clone(), swaps.clone(), start.clone());
+            std::thread::spawn(move || {
+                let mut evaluator = engine.evaluator();
+                let mut event = EventBuf::new();
+                // (event id, id of the pack that evaluated it)
+                let mut seen = Vec::new();
+                start.wait();
+                for chunk in 0..CHUNKS {
+                    while swaps.load(Ordering::Acquire) < u64::from(chunk) {
+                        std::thread::yield_now();
+                    }
+                    let per_chunk = EVENTS_PER_THREAD / CHUNKS;
+                    for i in chunk * per_chunk..(chunk + 1) * per_chunk {
+                        let id = i * THREADS + thread;
+                        engine
+                            .encoder()
+                            .encode_line(
+                                &format!(r#"{{"type": "process_exec", "pid": {id}}}"#),
+                                1,
+                                &mut event,
+                            )
+                            .unwrap();
+                        let evaluation = evaluator.evaluate(&event).unwrap();
+                        assert_eq!(evaluation.rules_evaluated(), 1);
+                        assert!(evaluation.faults().is_empty());
+                        assert_eq!(evaluation.is_match(), id % 2 == 1);
+                        if id % 2 == 1 {
+                            let alert = &evaluation.alerts()[0].alert;
+                            assert_eq!(alert.payload(), id.to_le_bytes());
+                        }
+                        seen.push((id, evaluation.pack().unwrap().id));
+                    }
+                }
+                seen
+            })
+        })
+        .collect();
+
+    // The swapper: a new pack, a rollback, a broken pack (refused), in a loop.
+    let broken = broken_pack();
+    start.wait();
+    let mut round = 0u64;
+    while !done.load(Ordering::Acquire) {
+        match round % 3 {
+            0 | 1 => {
+                let pack = engine.compile_pack(data("count")).unwrap();
+                engine.install(pack);
+                packs.push(engine.current_pack().unwrap());
+            }
+            _ => {
+                let before = engine.current().unwrap().id;
+                let error = engine.load_pack(&broken).unwrap_err();
+                assert_eq!(error.diagnostics.len(), 1, "{error}");
+                assert!(error.to_string().contains("unchecked.o (rule `unchecked`)"));
+                assert_eq!(
+                    engine.current().unwrap().id,
+                    before,
+                    "a refused pack changed nothing"
+                );
+                let back = engine.rollback().unwrap();
+                assert_ne!(back.id, before);
+            }
+        }
+        round += 1;
+        swaps.fetch_add(1, Ordering::Release);
+        if swaps.load(Ordering::Acquire) >= u64::from(CHUNKS) {
+            done.store(true, Ordering::Release);
+        }
+    }
+    let mut evaluated_by = vec![None; (THREADS * EVENTS_PER_THREAD) as usize];
+    for thread in evaluators {
+        for (id, pack) in thread.join().unwrap() {
+            assert!(
+                evaluated_by[id as usize].replace(pack).is_none(),
+                "event {id} twice"
+            );
+        }
+    }
+    let n_events = (THREADS * EVENTS_PER_THREAD / CHUNKS * CHUNKS) as usize;
+    let used: std::collections::BTreeSet<u64> = evaluated_by.iter().flatten().copied().collect();
+    assert!(used.len() > 2, "only packs {used:?} evaluated events");
+    for (id, by) in evaluated_by.iter().enumerate().take(n_events) {
+        let by = by.unwrap_or_else(|| panic!("event {id} was never evaluated"));
+        for pack in &packs {
+            let expected = u64::from(pack.info().id == by);
+            assert_eq!(
+                count(pack, id as u32),
+                expected,
+                "event {id}: pack {} counted it {} times; pack {by} said it evaluated it",
+                pack.info().id,
+                count(pack, id as u32)
+            );
+        }
+    }
+    // The statistics agree with the maps.
+    let total: u64 = packs
+        .iter()
+        .map(|pack| pack.stats().rules[0].evaluations)
+        .sum();
+    assert_eq!(total, n_events as u64);
+}
+
+#[test]
+fn the_replaced_pack_is_freed_once_nothing_uses_it() {
+    let engine = Engine::builder().build().unwrap();
+    engine.load_pack(data("count")).unwrap();
+    let first = Arc::downgrade(&engine.current_pack().unwrap());
+    let mut evaluator = engine.evaluator();
+    let mut event = EventBuf::new();
+    engine
+        .encoder()
+        .encode_line(r#"{"type": "process_exec", "pid": 3}"#, 1, &mut event)
+        .unwrap();
+    evaluator.evaluate(&event).unwrap();
+    engine.load_pack(data("count")).unwrap();
+    // Kept for rollback.
+    assert!(first.upgrade().is_some());
+    engine.load_pack(data("count")).unwrap();
+    // Two swaps later nothing holds it, though the evaluator that used it still lives.
+    assert!(first.upgrade().is_none());
+    let second = Arc::downgrade(&engine.current_pack().unwrap());
+    engine.release_previous();
+    engine.load_pack(data("count")).unwrap();
+    engine.release_previous();
+    assert!(second.upgrade().is_none());
+    // The evaluator moves on to the running pack.
+    let evaluation = evaluator.evaluate(&event).unwrap();
+    assert_eq!(evaluation.pack().unwrap().id, engine.current().unwrap().id);
+}
