@@ -512,16 +512,19 @@ pub fn resolve_map_reference(kind: Imm64Kind, imm: i64, maps: &Maps) -> Result<u
     }
 }
 
-/// Prepares slot `insn_idx` of `insns`.
-fn prepare(insns: &[Insn], insn_idx: usize, maps: &Maps) -> Step {
-    let mut insn = insns[insn_idx];
+/// Why no engine can execute the instruction at `slot` of `insns` at all, with `lddw` map
+/// references resolved against `maps`; `None` when it can run. The one definition of a bad
+/// instruction: the checked interpreter and the fast interpreter fault with this reason when
+/// the slot is reached, the JIT's checked mode compiles the same fault and its unchecked mode
+/// refuses the program. The verifier rejects all of these except map references.
+pub(crate) fn bad_instruction(insns: &[Insn], slot: usize, maps: &Maps) -> Option<&'static str> {
+    let insn = insns[slot];
     if insn.is_lddw_tail() {
-        return Step::fault(Fault::Bad(LDDW_TAIL_REASON));
+        return Some(LDDW_TAIL_REASON);
     }
     let semantics = insn.semantics();
-    let bad = |reason| Step::fault(Fault::Bad(reason));
     if insn.dst as usize >= N_REGS || insn.src as usize >= N_REGS {
-        return bad("a register number is above r10");
+        return Some("a register number is above r10");
     }
     let writes_dst = matches!(
         semantics,
@@ -544,22 +547,35 @@ fn prepare(insns: &[Insn], insn_idx: usize, maps: &Maps) -> Step {
         }
     );
     if (writes_dst && insn.dst == FRAME_POINTER) || (writes_src && insn.src == FRAME_POINTER) {
-        return bad("it writes r10, which is read-only");
+        return Some("it writes r10, which is read-only");
     }
     match semantics {
         Semantics::LoadImm64 { kind } => {
-            if !insns.get(insn_idx + 1).is_some_and(Insn::is_lddw_tail) {
-                return bad("an lddw lacks its second slot");
+            if !insns.get(slot + 1).is_some_and(Insn::is_lddw_tail) {
+                return Some("an lddw lacks its second slot");
             }
-            match resolve_map_reference(kind, insn.imm, maps) {
-                Ok(value) => insn.imm = value as i64,
-                Err(reason) => return bad(reason),
+            if let Err(reason) = resolve_map_reference(kind, insn.imm, maps) {
+                return Some(reason);
             }
         }
         Semantics::Endian { bits, .. } if !matches!(bits, 16 | 32 | 64) => {
-            return bad("a byte swap width other than 16, 32 or 64");
+            return Some("a byte swap width other than 16, 32 or 64");
         }
         _ => {}
+    }
+    None
+}
+
+/// Prepares slot `insn_idx` of `insns`.
+fn prepare(insns: &[Insn], insn_idx: usize, maps: &Maps) -> Step {
+    if let Some(reason) = bad_instruction(insns, insn_idx, maps) {
+        return Step::fault(Fault::Bad(reason));
+    }
+    let mut insn = insns[insn_idx];
+    let semantics = insn.semantics();
+    if let Semantics::LoadImm64 { kind } = semantics {
+        // `bad_instruction` refused every reference that does not resolve.
+        insn.imm = resolve_map_reference(kind, insn.imm, maps).unwrap_or(0) as i64;
     }
     let target = match insn.jump_target(insn_idx) {
         None => Target::Outside(-1),

@@ -87,14 +87,13 @@ use std::ptr;
 use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering};
 
 use ringfence_isa::{
-    AluOp, AtomicOp, ByteOrder, CallKind, Cond, Insn, Semantics, Size, Source, Width,
-    FRAME_POINTER, N_REGS,
+    AluOp, AtomicOp, ByteOrder, CallKind, Cond, Insn, Semantics, Size, Source, Width, FRAME_POINTER,
 };
 use ringfence_verifier::{Access as FieldAccess, Context, VerifiedProgram};
 
 use crate::backend::{EntryContract, Scratch};
 
-use crate::checked::resolve_map_reference;
+use crate::checked::{bad_instruction, resolve_map_reference};
 use crate::error::{RunError, RunErrorKind};
 use crate::helpers::{Helper, HelperError, Helpers, RunState};
 use crate::maps::Maps;
@@ -1775,54 +1774,6 @@ unsafe fn atomic(addr: u64, wide: bool, op: AtomicOp, operand: u64, expected: u6
 }
 
 // ---- Translation (safe code) ---------------------------------------------------------------
-
-/// Why the checked interpreter refuses to execute an instruction at all (its `prepare`), in
-/// the same words; the verifier rejects all of these except map references.
-fn bad_instruction(insns: &[Insn], slot: usize, maps: &Maps) -> Option<&'static str> {
-    let insn = insns[slot];
-    let semantics = insn.semantics();
-    if insn.dst as usize >= N_REGS || insn.src as usize >= N_REGS {
-        return Some("a register number is above r10");
-    }
-    let writes_dst = matches!(
-        semantics,
-        Semantics::Alu { .. }
-            | Semantics::Neg { .. }
-            | Semantics::MovSx { .. }
-            | Semantics::Endian { .. }
-            | Semantics::Load { .. }
-            | Semantics::LoadImm64 { .. }
-    );
-    let writes_src = matches!(
-        semantics,
-        Semantics::Atomic {
-            op: AtomicOp::FetchAdd
-                | AtomicOp::FetchOr
-                | AtomicOp::FetchAnd
-                | AtomicOp::FetchXor
-                | AtomicOp::Xchg,
-            ..
-        }
-    );
-    if (writes_dst && insn.dst == FRAME_POINTER) || (writes_src && insn.src == FRAME_POINTER) {
-        return Some("it writes r10, which is read-only");
-    }
-    match semantics {
-        Semantics::LoadImm64 { kind } => {
-            if !insns.get(slot + 1).is_some_and(Insn::is_lddw_tail) {
-                return Some("an lddw lacks its second slot");
-            }
-            if let Err(reason) = resolve_map_reference(kind, insn.imm, maps) {
-                return Some(reason);
-            }
-        }
-        Semantics::Endian { bits, .. } if !matches!(bits, 16 | 32 | 64) => {
-            return Some("a byte swap width other than 16, 32 or 64");
-        }
-        _ => {}
-    }
-    None
-}
 
 /// Builds the translated form of `insns` (one per slot), with the maps, the context and the
 /// program type's name left for the caller to fill in.

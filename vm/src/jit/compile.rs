@@ -32,7 +32,7 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{binemit, Context, FinalizedRelocTarget};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use ringfence_isa::{
-    AluOp, AtomicOp, ByteOrder, CallKind, Cond, Imm64Kind, Insn, Semantics, Size, Source, Width,
+    AluOp, AtomicOp, ByteOrder, CallKind, Cond, Insn, Semantics, Size, Source, Width,
     FRAME_POINTER, N_REGS,
 };
 
@@ -287,56 +287,13 @@ struct Analysis {
     entry_is_called: bool,
 }
 
-const LDDW_TAIL_REASON: &str = "the second slot of an lddw is reached without its first";
-
-/// The interpreter's checks of one slot (`checked::prepare`), in the same order.
+/// The interpreter's checks of one slot ([`crate::checked::bad_instruction`]). Map references
+/// were resolved before compilation (`resolve_map_references`), so none is left to resolve.
 fn prepare(insns: &[Insn], insn_idx: usize) -> Prepared {
-    let insn = insns[insn_idx];
-    if insn.is_lddw_tail() {
-        return Prepared::Bad(LDDW_TAIL_REASON);
+    match crate::checked::bad_instruction(insns, insn_idx, &crate::maps::Maps::default()) {
+        Some(reason) => Prepared::Bad(reason),
+        None => Prepared::Exec,
     }
-    let semantics = insn.semantics();
-    if insn.dst as usize >= N_REGS || insn.src as usize >= N_REGS {
-        return Prepared::Bad("a register number is above r10");
-    }
-    let writes_dst = matches!(
-        semantics,
-        Semantics::Alu { .. }
-            | Semantics::Neg { .. }
-            | Semantics::MovSx { .. }
-            | Semantics::Endian { .. }
-            | Semantics::Load { .. }
-            | Semantics::LoadImm64 { .. }
-    );
-    let writes_src = matches!(
-        semantics,
-        Semantics::Atomic {
-            op: AtomicOp::FetchAdd
-                | AtomicOp::FetchOr
-                | AtomicOp::FetchAnd
-                | AtomicOp::FetchXor
-                | AtomicOp::Xchg,
-            ..
-        }
-    );
-    if (writes_dst && insn.dst == FRAME_POINTER) || (writes_src && insn.src == FRAME_POINTER) {
-        return Prepared::Bad("it writes r10, which is read-only");
-    }
-    match semantics {
-        Semantics::LoadImm64 { kind } => {
-            if !insns.get(insn_idx + 1).is_some_and(Insn::is_lddw_tail) {
-                return Prepared::Bad("an lddw lacks its second slot");
-            }
-            if kind != Imm64Kind::Value {
-                return Prepared::Bad("map references in lddw need a loaded program with maps");
-            }
-        }
-        Semantics::Endian { bits, .. } if !matches!(bits, 16 | 32 | 64) => {
-            return Prepared::Bad("a byte swap width other than 16, 32 or 64");
-        }
-        _ => {}
-    }
-    Prepared::Exec
 }
 
 fn resolve_target(insns: &[Insn], insn_idx: usize) -> Option<Target> {
