@@ -56,6 +56,12 @@ enum Command {
     ConformancePlugin(commands::conformance::PluginArgs),
     /// Write synthetic endpoint events (JSON Lines) to stdout; the same seed, the same bytes.
     Generate(commands::generate::GenerateArgs),
+    /// Measure a rule pack: events per second per core, per-rule cost, load time; the last
+    /// line is `events/s: N`.
+    Bench(commands::bench::BenchArgs),
+    /// Evaluate a rule pack over an event log (streamed) with a progress bar; with
+    /// `--baseline OLD_PACK`, report every event whose verdicts differ (exit 1 past `--allow`).
+    Replay(commands::replay::ReplayArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -78,6 +84,8 @@ fn main() -> ExitCode {
         Command::Test(args) => commands::test::test(&args),
         Command::Trace(args) => commands::trace::trace(&args),
         Command::Generate(args) => commands::generate::generate(&args),
+        Command::Bench(args) => commands::bench::bench(&args),
+        Command::Replay(args) => commands::replay::replay(&args),
     };
     exit::report(result)
 }

@@ -1,9 +1,11 @@
 //! One module per subcommand.
 
 pub mod asm;
+pub mod bench;
 pub mod conformance;
 pub mod coverage;
 pub mod generate;
+pub mod replay;
 pub mod rules;
 pub mod run;
 pub mod schema;

@@ -152,6 +152,17 @@ impl<R: BufRead> EventStream<R> {
         self.stats
     }
 
+    /// The text of the line last read (without its newline), as it was in the input: the
+    /// event [`next_event`](Self::next_event) just returned, for showing it as written.
+    /// Empty after a line too long to hold.
+    pub fn last_line(&self) -> &[u8] {
+        let mut line = &self.line[..];
+        while let [rest @ .., b'\r'] = line {
+            line = rest;
+        }
+        line
+    }
+
     /// The encoder.
     pub fn encoder(&self) -> &Encoder {
         &self.encoder
@@ -309,6 +320,10 @@ mod tests {
         let got = items(&text, BadLinePolicy::Skip);
         assert_eq!(got.len(), 5, "{got:?}");
         assert_eq!(got[0], "event 1");
+        let crlf = format!("{GOOD}\r\n");
+        let mut s = stream(&crlf, BadLinePolicy::Skip);
+        s.next_event(&mut EventBuf::new()).unwrap();
+        assert_eq!(s.last_line(), GOOD.as_bytes());
         assert!(got[1].starts_with("bad 3: line 3: column"), "{got:?}");
         assert_eq!(got[2], "event 5");
         assert!(

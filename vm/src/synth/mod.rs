@@ -13,9 +13,9 @@
 //! - near misses for every bundled rule (sudo reading `/etc/shadow`, ssh to port 22 or to a
 //!   private address on 2222, a shell in a container without a terminal, a web server
 //!   running ImageMagick, isolated failed logins from scanners);
-//! - rare attacks, about [`SynthConfig::attack_per_million`] per million events (0.3% by
-//!   default), one kind per bundled example rule; so under 1% of events match the bundled
-//!   rules.
+//! - rare attacks: [`SynthConfig::attack_per_million`] of every million scenarios (0.5% by
+//!   default), one kind per bundled example rule; about 0.1% of the events match the bundled
+//!   rules (well under 1%).
 //!
 //! The same seed gives the same bytes, on every platform and every run: the generator uses
 //! its own PRNG (SplitMix64) and never reads the clock or the environment.
@@ -39,7 +39,7 @@ impl Default for SynthConfig {
     fn default() -> Self {
         SynthConfig {
             seed: 0,
-            attack_per_million: 2_000,
+            attack_per_million: 5_000,
         }
     }
 }
@@ -828,9 +828,16 @@ impl Synth {
                 self.connect(&app, addr, port, proto);
             }
             4 => {
-                // A health check: a shell, no terminal (not an interactive shell).
+                // A health check: the container's shim runs a shell, no terminal (not an
+                // interactive shell).
+                let mut shim = app.clone();
+                shim.pid = app.ppid;
+                shim.ppid = 520;
+                shim.exe = app.parent_exe.clone();
+                shim.args = vec![shim.exe.clone(), "-namespace".into(), "moby".into()];
+                shim.parent_exe = "/usr/bin/containerd".to_string();
                 let sh = self.spawn(
-                    &app,
+                    &shim,
                     "/bin/sh",
                     &[
                         "/bin/sh",

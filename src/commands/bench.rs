@@ -1,0 +1,271 @@
+//! `ringfence bench`: how fast a rule pack evaluates events. Loads the pack (timing the
+//! read, verification and compilation), encodes the events of a JSON Lines file once, then
+//! evaluates them from `--threads` threads for at least `--seconds`, and reports the
+//! throughput per core, the cost of every rule (evaluations, hits, mean time, the verifier's
+//! worst case) and the pack's worst case per event type. The last line is `events/s: N`,
+//! the throughput of all threads together, for scripts.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::anyhow;
+use clap::Args;
+use ringfence_vm::backend::Backend;
+use ringfence_vm::engine::{Engine, PackInfo, Timing};
+use ringfence_vm::event::{BadLinePolicy, EventBuf, StreamItem};
+
+use crate::commands::replay::{
+    format_duration, load_pack_engine, open_events, per_second, plural, rule_name, rule_width,
+    BadLines,
+};
+use crate::commands::schema::load_schemas;
+use crate::exit::{Failure, Outcome};
+
+/// Arguments of `ringfence bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The rule pack: a directory with `pack.json` and the rule objects.
+    pub pack: PathBuf,
+    /// The events: JSON Lines (`ringfence generate --events 100000 > events.jsonl`).
+    #[arg(long)]
+    pub events: PathBuf,
+    /// Threads evaluating at once, each with its own evaluator, sharing the pack.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Use at most this many events of the file (they are encoded once, held in memory,
+    /// and evaluated again and again).
+    #[arg(long, default_value_t = 200_000)]
+    pub limit: usize,
+    /// Evaluate for at least this long (seconds).
+    #[arg(long, default_value_t = 2.0)]
+    pub seconds: f64,
+    /// The engine rules run on: `jit` (the default where the host has one), `interp`,
+    /// `checked`.
+    #[arg(long)]
+    pub backend: Option<Backend>,
+    /// The event schemas (a schema file); default: the built-in endpoint schemas.
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+}
+
+/// Runs the benchmark.
+pub fn bench(args: &BenchArgs) -> Outcome {
+    if args.threads == 0 {
+        return Err(Failure::unreadable(anyhow!("--threads must be at least 1")));
+    }
+    if !(args.seconds.is_finite() && args.seconds >= 0.0) {
+        return Err(Failure::unreadable(anyhow!(
+            "--seconds must be a non-negative number"
+        )));
+    }
+    let schemas = load_schemas(args.schema.as_deref())?;
+    let backend = args.backend.unwrap_or_default();
+    let (engine, info) = load_pack_engine(&args.pack, &schemas, backend, Timing::default())?;
+    println!(
+        "pack {} {}: {} rules, loaded in {} (read, verify, compile; backend {})",
+        info.name,
+        info.version,
+        info.rules.len(),
+        format_duration(info.load_time),
+        backend.name()
+    );
+
+    let events = read_events(args, &schemas)?;
+    if events.is_empty() {
+        return Err(Failure::unreadable(anyhow!(
+            "{}: no events to evaluate",
+            args.events.display()
+        )));
+    }
+    print_mix(&events, &schemas);
+    print_costs(&info);
+
+    let measured = run(&engine, &events, args.threads, args.seconds)?;
+    let stats = engine
+        .stats()
+        .ok_or_else(|| Failure::unreadable(anyhow!("the pack is no longer installed")))?;
+    println!();
+    let width = rule_width(&info);
+    println!(
+        "{:<width$}  {:<16} {:>11} {:>8} {:>9} {:>12}",
+        "rule", "event", "evaluations", "hits", "mean ns", "worst insns"
+    );
+    for rule in &stats.rules {
+        let meta = &info.rules[rule.index];
+        println!(
+            "{:<width$}  {:<16} {:>11} {:>8} {:>9} {:>12}",
+            rule_name(&meta.id, &meta.program),
+            meta.event,
+            rule.evaluations,
+            rule.hits,
+            rule.mean_time()
+                .map_or("-".to_string(), |d| d.as_nanos().to_string()),
+            meta.worst_case_insns
+        );
+    }
+    println!();
+    let cores = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(args.threads);
+    let total = per_second(measured.events, measured.wall);
+    println!(
+        "{} thread{}, {} events in {} ({} event{} in memory, evaluated {} times over)",
+        args.threads,
+        plural(args.threads as u64),
+        measured.events,
+        format_duration(measured.wall),
+        events.len(),
+        plural(events.len() as u64),
+        measured.events / events.len() as u64
+    );
+    println!("mean per event: {} ns", {
+        let ns = measured.wall.as_nanos() as f64 * cores as f64 / measured.events.max(1) as f64;
+        ns.round() as u64
+    });
+    println!("events/s per core: {}", total / cores as u64);
+    println!("events/s: {total}");
+    Ok(())
+}
+
+/// Reads and encodes up to `--limit` events; bad lines are reported and skipped.
+fn read_events(
+    args: &BenchArgs,
+    schemas: &ringfence_vm::event::SchemaSet,
+) -> Result<Vec<EventBuf>, Failure> {
+    let mut stream = open_events(&args.events, schemas, BadLinePolicy::Skip)?;
+    let mut events = Vec::new();
+    let mut bad = BadLines::default();
+    let mut buf = EventBuf::new();
+    while events.len() < args.limit {
+        match stream.next_event(&mut buf) {
+            Ok(None) => break,
+            Ok(Some(StreamItem::Event { .. })) => events.push(buf.clone()),
+            Ok(Some(StreamItem::Skipped(error))) => bad.report(&args.events, &error.to_string()),
+            Err(error) => {
+                return Err(Failure::unreadable(anyhow!(
+                    "{}: {error}",
+                    args.events.display()
+                )))
+            }
+        }
+    }
+    let stats = stream.stats();
+    if stats.bad > 0 {
+        eprintln!(
+            "warning: {} bad line{} skipped",
+            stats.bad,
+            plural(stats.bad)
+        );
+    }
+    Ok(events)
+}
+
+/// The share of each event type.
+fn print_mix(events: &[EventBuf], schemas: &ringfence_vm::event::SchemaSet) {
+    let mut counts: Vec<(u32, u64)> = Vec::new();
+    for event in events {
+        match counts.iter_mut().find(|(t, _)| *t == event.type_id()) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((event.type_id(), 1)),
+        }
+    }
+    counts.sort();
+    let mix: Vec<String> = counts
+        .iter()
+        .map(|(t, n)| {
+            let name = schemas.get(*t).map_or("?", |s| s.name());
+            format!("{name} {:.1}%", *n as f64 * 100.0 / events.len() as f64)
+        })
+        .collect();
+    println!("events: {} ({})", events.len(), mix.join(", "));
+}
+
+/// The verifier's worst case per event type: the cost budget of the pack.
+fn print_costs(info: &PackInfo) {
+    let costs: Vec<String> = info
+        .costs
+        .iter()
+        .filter(|c| !c.rules.is_empty())
+        .map(|c| {
+            format!(
+                "{} {} insns ({} rule{})",
+                c.event,
+                c.worst_case_insns,
+                c.rules.len(),
+                plural(c.rules.len() as u64)
+            )
+        })
+        .collect();
+    println!("worst case per event: {}", costs.join(", "));
+}
+
+struct Measured {
+    events: u64,
+    wall: Duration,
+}
+
+/// Evaluates `events` from `threads` threads, each over all the events, again and again
+/// until `seconds` have passed (after one warm-up pass each).
+fn run(
+    engine: &Engine,
+    events: &[EventBuf],
+    threads: usize,
+    seconds: f64,
+) -> Result<Measured, Failure> {
+    let min = Duration::from_secs_f64(seconds);
+    let failure: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
+    let (events_done, wall) = std::thread::scope(|scope| {
+        let mut handles = Vec::new();
+        let barrier = Arc::new(std::sync::Barrier::new(threads));
+        for _ in 0..threads {
+            let barrier = Arc::clone(&barrier);
+            let failure = Arc::clone(&failure);
+            let mut evaluator = engine.evaluator();
+            handles.push(scope.spawn(move || {
+                let pass = |evaluator: &mut ringfence_vm::engine::Evaluator| {
+                    for event in events {
+                        if let Err(e) = evaluator.evaluate(event) {
+                            *failure.lock().unwrap_or_else(|p| p.into_inner()) =
+                                Some(e.to_string());
+                            return false;
+                        }
+                    }
+                    true
+                };
+                // Warm-up: caches, branch predictors, the buffers' growth.
+                let ok = pass(&mut evaluator);
+                barrier.wait();
+                let started = Instant::now();
+                let mut done = 0u64;
+                if ok {
+                    loop {
+                        if !pass(&mut evaluator) {
+                            break;
+                        }
+                        done += events.len() as u64;
+                        if started.elapsed() >= min {
+                            break;
+                        }
+                    }
+                }
+                (done, started.elapsed())
+            }));
+        }
+        let mut total = 0;
+        let mut wall = Duration::ZERO;
+        for handle in handles {
+            let (done, elapsed) = handle.join().unwrap_or((0, Duration::ZERO));
+            total += done;
+            wall = wall.max(elapsed);
+        }
+        (total, wall)
+    });
+    if let Some(error) = failure.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        return Err(Failure::unreadable(anyhow!("evaluating an event: {error}")));
+    }
+    Ok(Measured {
+        events: events_done,
+        wall,
+    })
+}
