@@ -336,6 +336,9 @@ impl<'a> MemoryRegion<'a> {
     }
 }
 
+/// The longest read of shared memory [`Memory::read_with`] copies onto the stack.
+pub const READ_WITH_INLINE: usize = 256;
+
 /// All the memory a running program may touch, checked on every access.
 #[derive(Debug)]
 pub struct Memory<'a> {
@@ -545,6 +548,41 @@ impl<'a> Memory<'a> {
                 let start = window.start + (addr - window.region.base) as usize;
                 if let Some(bytes) = backing.get(start, len as usize) {
                     return Ok(bytes);
+                }
+            }
+        }
+        Err(self.fault(addr, len, Access::Read))
+    }
+
+    /// Calls `f` with the `len` bytes at `addr`, if they lie inside one region: borrowed
+    /// where [`Memory::read`] borrows, and copied from shared memory into a buffer on the
+    /// stack when they fit [`READ_WITH_INLINE`] bytes, so that short reads of map values
+    /// (a rule's string literals live in `.rodata`) allocate nothing.
+    #[inline]
+    pub fn read_with<R>(
+        &self,
+        addr: u64,
+        len: u64,
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<R, MemoryFault> {
+        for (window, backing) in self.windows.iter().zip(&self.backing) {
+            if window.region.contains(addr, len) {
+                let start = window.start + (addr - window.region.base) as usize;
+                let n = len as usize;
+                if let RegionBytes::Shared {
+                    words, len: size, ..
+                } = backing
+                {
+                    if n <= READ_WITH_INLINE && start + n <= *size {
+                        let mut copy = [0u8; READ_WITH_INLINE];
+                        for (i, byte) in copy[..n].iter_mut().enumerate() {
+                            *byte = shared_byte(words, start + i);
+                        }
+                        return Ok(f(&copy[..n]));
+                    }
+                }
+                if let Some(bytes) = backing.get(start, n) {
+                    return Ok(f(&bytes));
                 }
             }
         }

@@ -13,11 +13,12 @@
 
 use std::path::{Path, PathBuf};
 
-use ringfence_isa::{assemble, Insn, Op, Semantics, Size, Source, TABLE};
+use ringfence_isa::{assemble, encode, Insn, Op, Semantics, Size, Source, TABLE};
+use ringfence_verifier::{verify, VerifierConfig};
 use ringfence_vm::jit::{JitConfig, JitError, JitProgram};
 use ringfence_vm::{
-    CheckedInterpreter, Config, Helper, HelperError, Helpers, MemoryRegion, RegionKind, RunError,
-    RunErrorKind,
+    conformance_program_type, load_object, CheckedInterpreter, Config, Helper, HelperError,
+    Helpers, MemoryRegion, RegionKind, RunError, RunErrorKind,
 };
 
 /// The number of files in the conformance suite.
@@ -112,7 +113,30 @@ fn check_conformance_file(path: &Path, helpers: &Helpers) -> Result<(), String> 
     let unchecked =
         unsafe { JitProgram::compile_unverified(&program.insns, helpers, JitConfig::default()) }
             .map_err(|e| format!("JIT: compile error: {e}"))?;
-    for (mode, jit) in [("checked JIT", &checked), ("JIT", &unchecked)] {
+    // The safe path: verified (from the assembly and from an ELF object holding the same
+    // bytes), then compiled from the `VerifiedProgram`.
+    let prog_type = conformance_program_type(case.mem.len() as u64);
+    let verified = verify(&program.insns, &prog_type, &VerifierConfig::default())
+        .map_err(|e| format!("rejected by the verifier: {e}"))?;
+    let from_asm = JitProgram::compile(&verified, helpers, &JitConfig::default())
+        .map_err(|e| format!("JIT from a VerifiedProgram: compile error: {e}"))?;
+    let object = load_object(&elf_object(&encode(&program.insns)))
+        .map_err(|e| format!("the ELF wrapping does not load: {e}"))?;
+    let elf_insns = &object
+        .programs
+        .first()
+        .ok_or("no program in the ELF")?
+        .insns;
+    let verified_elf = verify(elf_insns, &prog_type, &VerifierConfig::default())
+        .map_err(|e| format!("from ELF: rejected by the verifier: {e}"))?;
+    let from_elf = JitProgram::compile(&verified_elf, helpers, &JitConfig::default())
+        .map_err(|e| format!("JIT from ELF: compile error: {e}"))?;
+    for (mode, jit) in [
+        ("checked JIT", &checked),
+        ("JIT", &unchecked),
+        ("JIT of the VerifiedProgram", &from_asm),
+        ("JIT of the VerifiedProgram from ELF", &from_elf),
+    ] {
         let mut mem = case.mem.clone();
         let r0 = jit
             .run_mem(&mut mem)
@@ -125,6 +149,54 @@ fn check_conformance_file(path: &Path, helpers: &Helpers) -> Result<(), String> 
         }
     }
     Ok(())
+}
+
+/// A minimal little-endian ELF64 relocatable object for BPF holding `code` as its only
+/// `.text` section, as the bpf_conformance runner's `--elf` mode writes: the loader takes the
+/// whole section as the program.
+fn elf_object(code: &[u8]) -> Vec<u8> {
+    const EHDR: usize = 64;
+    const SHDR: usize = 64;
+    let shstrtab = b"\0.text\0.shstrtab\0";
+    let text_at = EHDR;
+    let shstrtab_at = text_at + code.len();
+    let shoff = (shstrtab_at + shstrtab.len()).next_multiple_of(8);
+    let mut out = Vec::with_capacity(shoff + 3 * SHDR);
+    out.extend_from_slice(b"\x7fELF");
+    out.extend_from_slice(&[2, 1, 1, 0]); // 64-bit, little endian, version 1, System V
+    out.extend_from_slice(&[0; 8]);
+    out.extend_from_slice(&1u16.to_le_bytes()); // ET_REL
+    out.extend_from_slice(&247u16.to_le_bytes()); // EM_BPF
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&0u64.to_le_bytes()); // entry
+    out.extend_from_slice(&0u64.to_le_bytes()); // phoff
+    out.extend_from_slice(&(shoff as u64).to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes()); // flags
+    out.extend_from_slice(&(EHDR as u16).to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes()); // phentsize
+    out.extend_from_slice(&0u16.to_le_bytes()); // phnum
+    out.extend_from_slice(&(SHDR as u16).to_le_bytes());
+    out.extend_from_slice(&3u16.to_le_bytes()); // shnum
+    out.extend_from_slice(&2u16.to_le_bytes()); // shstrndx
+    out.extend_from_slice(code);
+    out.extend_from_slice(shstrtab);
+    out.resize(shoff, 0);
+    let mut section = |name: u32, kind: u32, flags: u64, offset: usize, size: usize, align: u64| {
+        out.extend_from_slice(&name.to_le_bytes());
+        out.extend_from_slice(&kind.to_le_bytes());
+        out.extend_from_slice(&flags.to_le_bytes());
+        out.extend_from_slice(&0u64.to_le_bytes()); // addr
+        out.extend_from_slice(&(offset as u64).to_le_bytes());
+        out.extend_from_slice(&(size as u64).to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes()); // link
+        out.extend_from_slice(&0u32.to_le_bytes()); // info
+        out.extend_from_slice(&align.to_le_bytes());
+        out.extend_from_slice(&0u64.to_le_bytes()); // entsize
+    };
+    section(0, 0, 0, 0, 0, 0);
+    section(1, 1, 0x6, text_at, code.len(), 8); // .text: PROGBITS, ALLOC | EXECINSTR
+    section(7, 3, 0, shstrtab_at, shstrtab.len(), 1); // .shstrtab: STRTAB
+    out
 }
 
 #[test]
@@ -862,4 +934,231 @@ fn a_program_is_send_and_sync_and_runs_on_many_threads() {
             });
         }
     });
+}
+
+// ---- The safe entry: programs compiled from a VerifiedProgram ---------------------------------
+
+fn verified_mem(source: &str, mem_len: u64) -> ringfence_verifier::VerifiedProgram {
+    verify(
+        &insns(source),
+        &conformance_program_type(mem_len),
+        &VerifierConfig::default(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_verified_program_runs_only_on_the_input_it_was_verified_for() {
+    let verified = verified_mem("ldxdw %r0, [%r1+0]\nexit", 8);
+    let jit =
+        JitProgram::compile(&verified, &Helpers::conformance(), &JitConfig::default()).unwrap();
+    assert_eq!(jit.run_mem(&mut 42u64.to_le_bytes()), Ok(42));
+    // A shorter buffer would let the 8-byte load read past it: refused before running.
+    for len in [0, 4, 7, 9, 16] {
+        let error = jit.run_mem(&mut vec![0; len]).unwrap_err();
+        assert_eq!(error.kind.name(), "BadInput", "{len}: {error}");
+        assert!(error.to_string().contains("8-byte buffer"), "{error}");
+    }
+    // `run` takes arbitrary arguments no check can relate to the program type.
+    let mut buffer = [0u8; 8];
+    let args = [buffer.as_ptr() as u64, 8, 0, 0, 0];
+    let regions = vec![MemoryRegion::read_write(RegionKind::Input, &mut buffer)];
+    let error = jit.run(args, regions).unwrap_err();
+    assert_eq!(error.kind.name(), "BadInput");
+    // ... nor a context.
+    let error = jit
+        .run_context(&[0; 8], &[], &mut ringfence_vm::Scratch::new(), None)
+        .unwrap_err();
+    assert_eq!(error.kind.name(), "BadInput");
+    // The checked variant of the same program takes anything, and faults.
+    let config = checked_config();
+    let checked = JitProgram::compile(&verified, &Helpers::conformance(), &config).unwrap();
+    assert_eq!(
+        checked.run_mem(&mut [0; 4]).unwrap_err().kind.name(),
+        "OutOfBounds"
+    );
+}
+
+/// A map of 4 `u64` values, and a helper 1 (`map_lookup_elem`) over it.
+fn counter_maps() -> (ringfence_vm::maps::Maps, Helpers) {
+    use ringfence_vm::maps::{helper_lookup, Map, MapDef, Maps};
+    let maps = Maps::new([Map::new("counters", MapDef::array(8, 4)).unwrap()]);
+    let lookup_maps = maps.clone();
+    let helpers = Helpers::new().with(
+        1,
+        Helper::new("map_lookup_elem", move |memory, [map, key, ..]| {
+            let map = lookup_maps
+                .get(map as usize)
+                .ok_or_else(|| HelperError::Failed("no such map".into()))?;
+            let key = memory.read(key, 4)?;
+            Ok(helper_lookup(map, &key))
+        }),
+    );
+    (maps, helpers)
+}
+
+fn lookup_program_type() -> ringfence_verifier::ProgramType {
+    use ringfence_verifier::{ArgKind, HelperSig, RetKind};
+    conformance_program_type(8).with_helper(
+        1,
+        HelperSig::new(
+            "map_lookup_elem",
+            &[ArgKind::Map, ArgKind::MapKey],
+            RetKind::NullableMapValue,
+        ),
+    )
+}
+
+fn counter_verifier_config() -> VerifierConfig {
+    VerifierConfig {
+        maps: vec![ringfence_verifier::MapDef {
+            key_size: 4,
+            value_size: 8,
+            read_only: false,
+        }],
+        ..VerifierConfig::default()
+    }
+}
+
+/// Adds 1 to value 0 with an atomic (`map_value` reference), then 7 to value 2 through
+/// `map_lookup_elem` with a plain load and store.
+const COUNTER_PROGRAM: &str = "
+    lddw %r6, map_value(0, 0)
+    mov %r2, 1
+    lock add [%r6+0], %r2
+    stw [%r10-4], 2
+    lddw %r1, map_fd(0)
+    mov %r2, %r10
+    add %r2, -4
+    call 1
+    jeq %r0, 0, out
+    ldxdw %r3, [%r0+0]
+    add %r3, 7
+    stxdw [%r0+0], %r3
+out:
+    mov %r0, 0
+    exit";
+
+fn map_value(maps: &ringfence_vm::maps::Maps, idx: u32) -> u64 {
+    let bytes = maps.get(0).unwrap().get(&idx.to_le_bytes()).unwrap();
+    u64::from_le_bytes(bytes.try_into().unwrap())
+}
+
+#[test]
+fn map_references_atomics_and_lookups_under_the_jit() {
+    let (maps, helpers) = counter_maps();
+    let verified = verify(
+        &insns(COUNTER_PROGRAM),
+        &lookup_program_type(),
+        &counter_verifier_config(),
+    )
+    .unwrap();
+    let jit =
+        JitProgram::compile_with_maps(&verified, &helpers, &maps, &JitConfig::default()).unwrap();
+    // The program holds the maps alive, whatever the caller does with its handle.
+    drop(maps);
+    let maps = jit.maps().clone();
+    const RUNS: u64 = 2000;
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                for _ in 0..RUNS {
+                    assert_eq!(jit.run_mem(&mut [0; 8]), Ok(0));
+                }
+            });
+        }
+    });
+    // The `lock add` is a real atomic: no increment lost among four threads.
+    assert_eq!(map_value(&maps, 0), 4 * RUNS);
+    let before = map_value(&maps, 2);
+    jit.run_mem(&mut [0; 8]).unwrap();
+    assert_eq!(map_value(&maps, 2), before + 7);
+    // The same program in the checked interpreter does the same to its maps.
+    let (checked_maps, checked_helpers) = counter_maps();
+    let interp = CheckedInterpreter::with_maps(
+        verified.insns(),
+        &checked_helpers,
+        &checked_maps,
+        Config::default(),
+    );
+    let region = checked_maps.get(0).unwrap().value_region();
+    let regions = vec![MemoryRegion::shared(
+        RegionKind::MapValue { map_idx: 0 },
+        checked_maps.get(0).unwrap().value_words(),
+        region.len as usize,
+        true,
+    )];
+    let mut buffer = [0u8; 8];
+    let mut regions = regions;
+    regions.push(MemoryRegion::read_write(RegionKind::Input, &mut buffer));
+    interp.run([0; 5], regions).unwrap();
+    assert_eq!(
+        (map_value(&checked_maps, 0), map_value(&checked_maps, 2)),
+        (1, 7)
+    );
+}
+
+#[test]
+fn maps_other_than_the_verified_ones_are_refused() {
+    use ringfence_vm::maps::{Map, MapDef, Maps};
+    let (_, helpers) = counter_maps();
+    let verified = verify(
+        &insns(COUNTER_PROGRAM),
+        &lookup_program_type(),
+        &counter_verifier_config(),
+    )
+    .unwrap();
+    let config = JitConfig::default();
+    // No maps, smaller values, more maps.
+    for maps in [
+        Maps::default(),
+        Maps::new([Map::new("small", MapDef::array(4, 4)).unwrap()]),
+        Maps::new([
+            Map::new("a", MapDef::array(8, 4)).unwrap(),
+            Map::new("b", MapDef::array(8, 4)).unwrap(),
+        ]),
+    ] {
+        let error = JitProgram::compile_with_maps(&verified, &helpers, &maps, &config).unwrap_err();
+        assert!(matches!(error, JitError::MapMismatch { .. }), "{error}");
+    }
+    let error = JitProgram::compile(&verified, &helpers, &config).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("verified against 1 maps, 0 given"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_lookup_helper_returning_anything_but_a_value_of_its_map_fails_the_run() {
+    let (maps, _) = counter_maps();
+    let verified = verify(
+        &insns(COUNTER_PROGRAM),
+        &lookup_program_type(),
+        &counter_verifier_config(),
+    )
+    .unwrap();
+    let base = maps.get(0).unwrap().value_region().base;
+    // A wild pointer, a pointer into the middle of a value, one past the slab.
+    for bogus in [0xdead_0000u64, base + 4, base + 4 * 8] {
+        let helpers = Helpers::new().with(1, Helper::new("map_lookup_elem", move |_, _| Ok(bogus)));
+        let jit = JitProgram::compile_with_maps(&verified, &helpers, &maps, &JitConfig::default())
+            .unwrap();
+        let error = jit.run_mem(&mut [0; 8]).unwrap_err();
+        assert_eq!(error.kind.name(), "HelperFailed", "{bogus:#x}: {error}");
+        assert!(
+            error
+                .to_string()
+                .contains("nor the start of a value of map 0"),
+            "{error}"
+        );
+    }
+    // 0 and the start of a value pass.
+    for fine in [0, base + 8] {
+        let helpers = Helpers::new().with(1, Helper::new("map_lookup_elem", move |_, _| Ok(fine)));
+        let jit = JitProgram::compile_with_maps(&verified, &helpers, &maps, &JitConfig::default())
+            .unwrap();
+        assert_eq!(jit.run_mem(&mut [0; 8]), Ok(0));
+    }
 }

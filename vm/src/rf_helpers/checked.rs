@@ -30,7 +30,10 @@ pub fn checked_helper(helper: &'static RfHelper, layout: Arc<Layout>) -> Helper 
         // rf_alert borrows the run's sink for the call (the reads below borrow memory), and
         // gives it back whatever happens.
         let mut sink = match memory.run_state() {
-            Some(state) if records_alerts => std::mem::take(&mut state.alerts),
+            // An empty sink of capacity 0 in its place: `take` would allocate a default one.
+            Some(state) if records_alerts => {
+                std::mem::replace(&mut state.alerts, AlertSink::new(0))
+            }
             _ => AlertSink::new(0),
         };
         let result = call_native(helper, &layout, mem_arg, memory, args, &mut sink);
@@ -60,17 +63,21 @@ fn call_native(
         )));
     };
     let data = memory.read(data_ptr, data_len)?;
-    let mem = match mem_arg {
-        Some((ptr_idx, len_idx)) => memory.read(args[ptr_idx], args[len_idx])?,
-        None => std::borrow::Cow::Borrowed(&[][..]),
-    };
     let event = EventView::new(layout, &fixed, &data).ok_or_else(|| {
         HelperError::Failed(format!(
             "{}: the event's data area is too long",
             helper.name
         ))
     })?;
-    let call = RfCall { args, mem: &mem };
-    let result = (helper.native)(&event, &call, sink);
-    result.map_err(|err| HelperError::Failed(err.to_string()))
+    let mut call = |mem: &[u8]| {
+        let rf_call = RfCall { args, mem };
+        let result = (helper.native)(&event, &rf_call, sink);
+        result.map_err(|err| HelperError::Failed(err.to_string()))
+    };
+    match mem_arg {
+        // `read_with`: a literal in `.rodata` (shared map memory) is copied onto the stack,
+        // not into an allocation.
+        Some((ptr_idx, len_idx)) => memory.read_with(args[ptr_idx], args[len_idx], call)?,
+        None => call(&[]),
+    }
 }

@@ -1,0 +1,321 @@
+//! Rules on every backend: the JIT, the fast interpreter and the checked interpreter agree,
+//! and no backend can be made to read outside an event's buffers.
+//!
+//! - every example rule (`examples/rules/*.o`) on every sample event of its type
+//!   (`examples/events/*.jsonl`, all files, in order, each backend with its own maps): the
+//!   same verdict or error, the same alerts and trace lines, and the same map contents after
+//!   every event;
+//! - hand-made events (`EventBuf::put_fixed`) with string offsets and lengths past their
+//!   bound, a data area past its maximum, or of another event type: refused with `BadInput`
+//!   before any backend runs; offsets within their bound but past the data area: every
+//!   backend gives the checked interpreter's answer (the rule's own `data_end` check, or the
+//!   helper's descriptor check, stops it);
+//! - `Rule` is `Send + Sync` and evaluates on many threads at once.
+
+use std::path::PathBuf;
+
+use ringfence_vm::event::{Encoder, EventBuf, SchemaSet};
+use ringfence_vm::rule::{load_rules, Rule, RuleConfig, RuleObject};
+use ringfence_vm::{Backend, RunError, RunErrorKind, RunState, Scratch};
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+/// Every example rule object, by name.
+fn example_objects() -> Vec<(String, Vec<u8>)> {
+    let mut objects: Vec<(String, Vec<u8>)> = std::fs::read_dir(root().join("examples/rules"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "o"))
+        .map(|path| {
+            let name = path.file_stem().unwrap().to_string_lossy().to_string();
+            (name, std::fs::read(&path).unwrap())
+        })
+        .collect();
+    objects.sort();
+    objects
+}
+
+/// Every sample event of every file, in file order.
+fn sample_events() -> Vec<(String, Value)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("examples/events"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "jsonl"))
+        .collect();
+    files.sort();
+    let mut events = Vec::new();
+    for file in files {
+        let name = file.file_stem().unwrap().to_string_lossy().to_string();
+        for (n, line) in std::fs::read_to_string(&file).unwrap().lines().enumerate() {
+            let case: Value = serde_json::from_str(line).unwrap();
+            events.push((format!("{name}.jsonl #{n}"), case["event"].clone()));
+        }
+    }
+    events
+}
+
+fn load(bytes: &[u8], backend: Backend) -> RuleObject {
+    let config = RuleConfig {
+        backend,
+        ..RuleConfig::default()
+    };
+    load_rules(bytes, &SchemaSet::endpoint(), &config).unwrap()
+}
+
+/// What one evaluation showed: the verdict or error, alerts, trace, and every map's entries.
+fn observe(
+    rule: &Rule,
+    object: &RuleObject,
+    event: &EventBuf,
+    scratch: &mut Scratch,
+    clock_ns: u64,
+) -> String {
+    let mut state = RunState {
+        clock_ns: Some(clock_ns),
+        random: 0x1234_5678,
+        ..RunState::default()
+    };
+    let result = rule.evaluate_with(event, scratch, Some(&mut state));
+    let mut maps = Vec::new();
+    for map in object.maps.iter() {
+        let mut entries = map.entries();
+        entries.sort();
+        maps.push((map.name().to_string(), entries));
+    }
+    format!(
+        "{:?}\nalerts {:?}\ntrace {:?}\nmaps {maps:?}",
+        result.map_err(|e| e.kind.name()),
+        state.alerts.alerts(),
+        state.trace
+    )
+}
+
+#[test]
+fn every_example_rule_agrees_on_every_sample_event_across_backends() {
+    let schemas = SchemaSet::endpoint();
+    let encoder = Encoder::new(&schemas);
+    let events = sample_events();
+    let objects = example_objects();
+    assert!(objects.len() >= 10 && events.len() >= 50);
+    let mut scratch = Scratch::new();
+    let mut buf = EventBuf::new();
+    let mut compared = 0;
+    for (name, bytes) in &objects {
+        let engines: Vec<(Backend, RuleObject)> = Backend::ALL
+            .iter()
+            .filter(|backend| **backend != Backend::Jit || Backend::jit_available())
+            .map(|&backend| (backend, load(bytes, backend)))
+            .collect();
+        for (backend, object) in &engines {
+            assert!(object.rules.iter().all(|rule| rule.backend() == *backend
+                || (*backend == Backend::Interpreter && !object.maps.is_empty())));
+        }
+        for (n, (event_name, event)) in events.iter().enumerate() {
+            encoder.encode_into(event, &mut buf).unwrap();
+            for rule_idx in 0..engines[0].1.rules.len() {
+                if engines[0].1.rules[rule_idx].event_type != buf.type_id() {
+                    continue;
+                }
+                // A clock that moves a second per event, so windows open and close.
+                let clock = 1_000_000_000 * n as u64;
+                let outcomes: Vec<(Backend, String)> = engines
+                    .iter()
+                    .map(|(backend, object)| {
+                        let rule = &object.rules[rule_idx];
+                        (*backend, observe(rule, object, &buf, &mut scratch, clock))
+                    })
+                    .collect();
+                for (backend, outcome) in &outcomes[1..] {
+                    assert_eq!(
+                        outcome, &outcomes[0].1,
+                        "{name} on {event_name}: {backend} differs from {}",
+                        outcomes[0].0
+                    );
+                }
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 50, "only {compared} evaluations compared");
+}
+
+/// The offset of field `name`'s first byte in `event`'s layout.
+fn field_offset(event: &str, name: &str) -> usize {
+    let schemas = SchemaSet::endpoint();
+    let (_, schema) = schemas.by_name(event).unwrap();
+    let layout = schema.layout();
+    let field = layout.fields.iter().find(|f| f.name == name).unwrap();
+    field.offset as usize
+}
+
+fn exe_first_byte_event(exe: &str) -> EventBuf {
+    let schemas = SchemaSet::endpoint();
+    let mut buf = EventBuf::new();
+    let line = format!(r#"{{"type": "process_exec", "exe": "{exe}", "args": ["x"]}}"#);
+    Encoder::new(&schemas)
+        .encode_line(&line, 1, &mut buf)
+        .unwrap();
+    buf
+}
+
+/// Every backend's answer to `event` with the rules of `object_name`.
+fn answers(object_name: &str, event: &EventBuf) -> Vec<(Backend, Result<u64, RunError>)> {
+    let bytes = std::fs::read(root().join(format!("examples/rules/{object_name}.o"))).unwrap();
+    let mut scratch = Scratch::new();
+    Backend::ALL
+        .iter()
+        .filter(|backend| **backend != Backend::Jit || Backend::jit_available())
+        .map(|&backend| {
+            let object = load(&bytes, backend);
+            let rule = &object.rules[0];
+            let mut state = RunState::default();
+            (
+                backend,
+                rule.evaluate_with(event, &mut scratch, Some(&mut state)),
+            )
+        })
+        .collect()
+}
+
+fn assert_bad_input(object_name: &str, event: &EventBuf, says: &str) {
+    for (backend, answer) in answers(object_name, event) {
+        match answer {
+            Err(RunError {
+                kind: RunErrorKind::BadInput { reason },
+                ..
+            }) => assert!(reason.contains(says), "{backend}: {reason}"),
+            other => panic!("{backend}: expected BadInput ({says}), got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn hand_made_events_with_strings_past_their_bounds_are_refused_before_any_backend_runs() {
+    let max = {
+        let schemas = SchemaSet::endpoint();
+        schemas
+            .by_name("process_exec")
+            .unwrap()
+            .1
+            .layout()
+            .max_data_len
+    };
+    let exe = field_offset("process_exec", "exe");
+    // An offset far past the data area (the encoder never writes one): a rule may add it to
+    // `data` without comparing it first, so no backend may run on it.
+    for (at, value, says) in [
+        (exe, u32::MAX, "exe.off"),
+        (exe, max + 1, "exe.off"),
+        (exe + 4, max + 1, "exe.len"),
+        (exe + 4, u32::MAX, "exe.len"),
+    ] {
+        let mut event = exe_first_byte_event("/usr/bin/ls");
+        event.put_fixed(at, &value.to_le_bytes());
+        assert_bad_input("exe_first_byte", &event, says);
+        assert_bad_input("exec_from_dev_shm", &event, says);
+    }
+    // A data area longer than the schema's maximum.
+    let mut event = exe_first_byte_event("/usr/bin/ls");
+    event.push_data(&vec![b'A'; max as usize + 1]);
+    assert_bad_input("exe_first_byte", &event, "data area");
+    // An event of another type, however its bytes look.
+    let mut event = exe_first_byte_event("/usr/bin/ls");
+    let fixed = event.fixed().to_vec();
+    event.reset(event.type_id() + 1, fixed.len());
+    event.put_fixed(0, &fixed);
+    assert_bad_input("exe_first_byte", &event, "type");
+    // A fixed part of another length.
+    let mut event = exe_first_byte_event("/usr/bin/ls");
+    let fixed = event.fixed().to_vec();
+    event.reset(event.type_id(), fixed.len() - 8);
+    event.put_fixed(0, &fixed[..fixed.len() - 8]);
+    assert_bad_input("exe_first_byte", &event, "bytes");
+}
+
+#[test]
+fn strings_within_their_bounds_but_outside_the_data_area_get_the_checked_answer_everywhere() {
+    let max = {
+        let schemas = SchemaSet::endpoint();
+        schemas
+            .by_name("process_exec")
+            .unwrap()
+            .1
+            .layout()
+            .max_data_len
+    };
+    let exe = field_offset("process_exec", "exe");
+    let data_len = exe_first_byte_event("/usr/bin/ls").data_len() as u32;
+    for (off, len) in [
+        (max, 0),
+        (max, max),
+        (max - 1, 1),
+        (data_len, 1),
+        (data_len - 1, 2),
+        (0, max),
+        (0, data_len + 1),
+        (0, 0),
+    ] {
+        let mut event = exe_first_byte_event("/usr/bin/ls");
+        event.put_fixed(exe, &off.to_le_bytes());
+        event.put_fixed(exe + 4, &len.to_le_bytes());
+        for object_name in ["exe_first_byte", "exec_from_dev_shm", "webshell_recon"] {
+            let answers = answers(object_name, &event);
+            let checked = &answers.last().unwrap().1;
+            for (backend, answer) in &answers {
+                assert_eq!(
+                    answer.as_ref().map_err(|e| e.kind.name()),
+                    checked.as_ref().map_err(|e| e.kind.name()),
+                    "{object_name}, exe at {off} +{len}: {backend} differs from the checked \
+                     interpreter"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn rules_are_send_and_sync_and_evaluate_on_many_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Rule>();
+    assert_send_sync::<RuleObject>();
+    fn assert_send<T: Send>() {}
+    assert_send::<Scratch>();
+    let bytes = std::fs::read(root().join("examples/rules/exec_from_dev_shm.o")).unwrap();
+    let object = load(&bytes, Backend::default());
+    let rule = &object.rules[0];
+    let hit = exe_first_byte_event("/dev/shm/x");
+    let miss = exe_first_byte_event("/usr/bin/x");
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                let mut scratch = Scratch::new();
+                for _ in 0..200 {
+                    assert_eq!(rule.evaluate_with(&hit, &mut scratch, None), Ok(1));
+                    assert_eq!(rule.evaluate_with(&miss, &mut scratch, None), Ok(0));
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn the_default_backend_is_the_jit_where_the_host_has_one() {
+    assert_eq!(Backend::jit_available(), cfg!(target_arch = "x86_64"));
+    let expected = if cfg!(target_arch = "x86_64") {
+        Backend::Jit
+    } else {
+        Backend::Interpreter
+    };
+    assert_eq!(Backend::default(), expected);
+    for backend in Backend::ALL {
+        assert_eq!(backend.name().parse::<Backend>(), Ok(backend));
+    }
+    let error = "wasm".parse::<Backend>().unwrap_err();
+    assert!(
+        error.to_string().contains("jit, interp or checked"),
+        "{error}"
+    );
+}
