@@ -31,7 +31,7 @@ use crate::checked::{CheckedInterpreter, Config};
 use crate::elf::{load_object, ElfProgram, LoadError};
 use crate::error::{RunError, RunErrorKind};
 use crate::event::{EventBuf, Layout, LayoutMismatch, SchemaSet, StructMember};
-use crate::fast::FastInterpreter;
+use crate::fast::{FastInterpreter, MapsMismatch};
 use crate::helpers::{Helpers, RunState};
 use crate::jit::{JitCompiler, JitConfig, JitError, JitProgram};
 use crate::maps::{MapDef, MapDefError, Maps};
@@ -82,7 +82,6 @@ pub struct Rule {
 #[derive(Debug)]
 enum Engine {
     Jit(JitProgram),
-    /// The fast interpreter (rules without maps).
     Fast(FastInterpreter),
     /// `Rule::checked`.
     Checked,
@@ -144,6 +143,12 @@ pub enum RuleError {
     /// interpreter with `RuleConfig::backend`).
     #[error("program `{program}` cannot be compiled by the JIT: {error}")]
     Compile { program: String, error: JitError },
+    /// The fast interpreter refused the object's maps (they are not the verified ones).
+    #[error("program `{program}` cannot run in the fast interpreter: {error}")]
+    Interpreter {
+        program: String,
+        error: MapsMismatch,
+    },
 }
 
 /// Loads, checks and verifies every rule in the ELF object `bytes` against `schemas`.
@@ -202,9 +207,15 @@ pub fn load_rules(
         })?;
         let helpers: Helpers = rule_helpers(&maps, layout);
         let engine = build_engine(&verified, &helpers, &maps, config.backend, &mut compiler)
-            .map_err(|error| RuleError::Compile {
-                program: program.name.clone(),
-                error,
+            .map_err(|error| match error {
+                EngineError::Jit(error) => RuleError::Compile {
+                    program: program.name.clone(),
+                    error,
+                },
+                EngineError::Maps(error) => RuleError::Interpreter {
+                    program: program.name.clone(),
+                    error,
+                },
             })?;
         let checked = checked_engine(&verified, &helpers, &maps);
         let contract = match EntryContract::of(verified.prog_type()) {
@@ -235,25 +246,30 @@ fn build_engine(
     maps: &Maps,
     backend: Backend,
     compiler: &mut Option<JitCompiler>,
-) -> Result<Engine, JitError> {
+) -> Result<Engine, EngineError> {
     Ok(match backend {
         Backend::Jit => {
             let compiler = match compiler {
                 Some(compiler) => compiler,
-                None => compiler.insert(JitCompiler::new()?),
+                None => compiler.insert(JitCompiler::new().map_err(EngineError::Jit)?),
             };
-            Engine::Jit(compiler.compile_with_maps(
-                verified,
-                helpers,
-                maps,
-                &JitConfig::default(),
-            )?)
+            Engine::Jit(
+                compiler
+                    .compile_with_maps(verified, helpers, maps, &JitConfig::default())
+                    .map_err(EngineError::Jit)?,
+            )
         }
-        Backend::Interpreter if maps.is_empty() => {
-            Engine::Fast(FastInterpreter::new(verified, helpers))
-        }
-        Backend::Interpreter | Backend::Checked => Engine::Checked,
+        Backend::Interpreter => Engine::Fast(
+            FastInterpreter::with_maps(verified, helpers, maps).map_err(EngineError::Maps)?,
+        ),
+        Backend::Checked => Engine::Checked,
     })
+}
+
+/// Why [`build_engine`] failed.
+enum EngineError {
+    Jit(JitError),
+    Maps(MapsMismatch),
 }
 
 /// `verified` in the checked interpreter, with a budget of its worst case.
@@ -341,24 +357,7 @@ impl Rule {
         let (fixed, data) = (event.fixed(), event.data());
         match &self.engine {
             Engine::Jit(jit) => jit.run_context(fixed, data, scratch, state),
-            Engine::Fast(fast) => {
-                let context = self
-                    .contract
-                    .prepare_context(fixed, data, &mut scratch.context)?;
-                let context: &[u8] = context;
-                let args = [context.as_ptr() as u64, 0, 0, 0, 0];
-                let regions = vec![
-                    MemoryRegion::read_only(RegionKind::Context, context),
-                    MemoryRegion::read_only(RegionKind::ReadOnlyData, data),
-                ];
-                // SAFETY: the entry contract of the rule's program type holds:
-                // `prepare_context` checked the context's size, the data area's length and
-                // every bounded field, and pointed `data`/`data_end` at `data`; `r1` is the
-                // base of the context region, both regions are read-only as the program type
-                // declares, and none is shared (this engine is used only for rules without
-                // maps).
-                unsafe { fast.run_with_state(args, regions, state) }
-            }
+            Engine::Fast(fast) => fast.run_context(fixed, data, scratch, state),
             Engine::Checked => {
                 let context = self
                     .contract
