@@ -1,6 +1,7 @@
 //! The JIT against the checked interpreter, its oracle:
 //! - every conformance program of `../shared/conformance/tests` passes under the JIT, in
-//!   unchecked and checked mode, and leaves the same `r0` and memory as the interpreter;
+//!   unchecked and checked mode and with both register allocators ([`JitOpt`]), and leaves
+//!   the same `r0` and memory as the interpreter;
 //! - every fault case of `tests/cases/faults` faults the same way in the checked JIT;
 //! - a few thousand seeded generated programs (straight-line ALU, forward jumps, loads,
 //!   stores and atomics on a 64-byte buffer and the stack, edge-value operands) agree on
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use ringfence_isa::{assemble, encode, Insn, Op, Semantics, Size, Source, TABLE};
 use ringfence_verifier::{verify, VerifierConfig};
-use ringfence_vm::jit::{JitConfig, JitError, JitProgram};
+use ringfence_vm::jit::{JitConfig, JitError, JitOpt, JitProgram};
 use ringfence_vm::{
     conformance_program_type, load_object, CheckedInterpreter, Config, Helper, HelperError,
     Helpers, MemoryRegion, RegionKind, RunError, RunErrorKind,
@@ -131,11 +132,29 @@ fn check_conformance_file(path: &Path, helpers: &Helpers) -> Result<(), String> 
         .map_err(|e| format!("from ELF: rejected by the verifier: {e}"))?;
     let from_elf = JitProgram::compile(&verified_elf, helpers, &JitConfig::default())
         .map_err(|e| format!("JIT from ELF: compile error: {e}"))?;
+    // The other register allocator: the code differs, the results must not.
+    let quick = JitConfig {
+        opt: JitOpt::QuickCompile,
+        ..JitConfig::default()
+    };
+    let quick_checked = JitProgram::compile_checked(
+        &program.insns,
+        helpers,
+        JitConfig {
+            checked: true,
+            ..quick
+        },
+    )
+    .map_err(|e| format!("checked JIT, quick compile: compile error: {e}"))?;
+    let quick_verified = JitProgram::compile(&verified, helpers, &quick)
+        .map_err(|e| format!("JIT, quick compile: compile error: {e}"))?;
     for (mode, jit) in [
         ("checked JIT", &checked),
         ("JIT", &unchecked),
         ("JIT of the VerifiedProgram", &from_asm),
         ("JIT of the VerifiedProgram from ELF", &from_elf),
+        ("checked JIT, quick compile", &quick_checked),
+        ("JIT of the VerifiedProgram, quick compile", &quick_verified),
     ] {
         let mut mem = case.mem.clone();
         let r0 = jit
@@ -615,13 +634,21 @@ fn differential_part(seed: u64, programs: impl Iterator<Item = usize>) -> Tally 
             tally.faulted_alike += 1;
             continue;
         }
+        // Every other program with the quick-compile register allocator.
+        let config = JitConfig {
+            opt: if program_idx % 2 == 0 {
+                JitOpt::Speed
+            } else {
+                JitOpt::QuickCompile
+            },
+            ..JitConfig::default()
+        };
         // SAFETY: the interpreter ran this program on this input without a fault; generated
         // programs never turn an address into data (r1 and r10 are only memory bases), so
         // the JIT's run makes the same accesses at the same offsets and terminates (all
         // jumps go forward).
-        let unchecked =
-            unsafe { compiler.compile_unverified(&insns, &helpers, JitConfig::default()) }
-                .unwrap_or_else(|e| panic!("{}: {e}", what()));
+        let unchecked = unsafe { compiler.compile_unverified(&insns, &helpers, config) }
+            .unwrap_or_else(|e| panic!("{}: {e}", what()));
         let got = unchecked.run_mem(&mut input);
         assert_same_outcome(&what(), &expected, &got);
         assert_eq!(input, interp_mem, "{}: JIT memory differs", what());

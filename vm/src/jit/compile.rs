@@ -18,14 +18,15 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::sync::OnceLock;
 
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::entity::EntityRef;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I16, I32, I64, I8};
 use cranelift_codegen::ir::{
-    AbiParam, AtomicRmwOp, Block, ExtFuncData, ExternalName, FuncRef, Function, InstBuilder,
-    MemFlagsData, SigRef, Signature, Type, UserExternalName, UserFuncName, Value,
+    AbiParam, AtomicRmwOp, Block, ExtFuncData, ExternalName, FuncRef, InstBuilder, MemFlagsData,
+    SigRef, Signature, Type, UserExternalName, UserFuncName, Value,
 };
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
@@ -42,9 +43,75 @@ use super::{JitConfig, JitError, JitProgram, MAX_CALL_DEPTH_LIMIT, STACK_PER_FRA
 use crate::error::{RunError, RunErrorKind};
 use crate::helpers::Helpers;
 
-/// A reusable compiler: the target ISA and Cranelift's scratch contexts, kept across
-/// compilations (building the ISA and the contexts costs more than compiling a small rule).
+/// What compilation optimises for ([`JitConfig::opt`]). Both skip Cranelift's mid-end
+/// optimiser (`opt_level = "none"`): the input is clang-optimised BPF, and on the benches
+/// (`vm/benches/jit.rs`) the e-graph pass made the code slower, not faster (it rewrites a
+/// loop latch `(i + 1) != n` into `i != n - 1`, which keeps both `i` and `i + 1` live and
+/// costs a move and a jump per iteration), while taking half the compile time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum JitOpt {
+    /// The fastest code: regalloc2's backtracking allocator keeps the BPF registers in host
+    /// registers across loops. The engine for rules, compiled once and run on every event.
+    #[default]
+    Speed,
+    /// The quickest compile (about 40% less time): the single-pass allocator, whose code
+    /// spills every value and runs about 3 times slower. For programs run only a few times.
+    QuickCompile,
+}
+
+impl JitOpt {
+    /// Cranelift's `regalloc_algorithm` for this choice.
+    fn regalloc_algorithm(self) -> &'static str {
+        match self {
+            JitOpt::Speed => "backtracking",
+            JitOpt::QuickCompile => "single_pass",
+        }
+    }
+}
+
+/// The host's target ISA for `opt`, built once per process (detecting the CPU's features
+/// and building the ISA costs more than compiling a small rule).
+fn host_isa(opt: JitOpt) -> Result<OwnedTargetIsa, JitError> {
+    static ISAS: [OnceLock<Result<OwnedTargetIsa, JitError>>; 2] =
+        [OnceLock::new(), OnceLock::new()];
+    let cell = match opt {
+        JitOpt::Speed => &ISAS[0],
+        JitOpt::QuickCompile => &ISAS[1],
+    };
+    cell.get_or_init(|| build_host_isa(opt)).clone()
+}
+
+fn build_host_isa(opt: JitOpt) -> Result<OwnedTargetIsa, JitError> {
+    if !cfg!(target_arch = "x86_64") {
+        return Err(JitError::UnsupportedHost {
+            reason: "only x86_64 is supported: other hosts need instruction-cache \
+                     maintenance and relocations the linker does not handle yet"
+                .to_string(),
+        });
+    }
+    let host = |reason: String| JitError::UnsupportedHost { reason };
+    let mut flags = settings::builder();
+    for (name, value) in [
+        ("opt_level", "none"),
+        ("regalloc_algorithm", opt.regalloc_algorithm()),
+        ("enable_verifier", "false"),
+        ("unwind_info", "false"),
+    ] {
+        flags
+            .set(name, value)
+            .map_err(|e| host(format!("setting {name}={value}: {e}")))?;
+    }
+    cranelift_native::builder()
+        .map_err(|e| host(e.to_string()))?
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| host(e.to_string()))
+}
+
+/// A reusable compiler: Cranelift's scratch contexts (the function under construction, the
+/// SSA builder's state, the register allocator's), kept across compilations so that their
+/// allocations are reused.
 pub struct JitCompiler {
+    /// The ISA of [`JitOpt::Speed`], for the host's calling convention and `Debug`.
     isa: OwnedTargetIsa,
     builder_ctx: FunctionBuilderContext,
     codegen_ctx: Context,
@@ -62,30 +129,8 @@ impl JitCompiler {
     /// A compiler for the host. Fails on hosts the JIT does not support (anything but
     /// x86_64 for now).
     pub fn new() -> Result<JitCompiler, JitError> {
-        if !cfg!(target_arch = "x86_64") {
-            return Err(JitError::UnsupportedHost {
-                reason: "only x86_64 is supported: other hosts need instruction-cache \
-                         maintenance and relocations the linker does not handle yet"
-                    .to_string(),
-            });
-        }
-        let host = |reason: String| JitError::UnsupportedHost { reason };
-        let mut flags = settings::builder();
-        for (name, value) in [
-            ("opt_level", "speed"),
-            ("enable_verifier", "false"),
-            ("unwind_info", "false"),
-        ] {
-            flags
-                .set(name, value)
-                .map_err(|e| host(format!("setting {name}={value}: {e}")))?;
-        }
-        let isa = cranelift_native::builder()
-            .map_err(|e| host(e.to_string()))?
-            .finish(settings::Flags::new(flags))
-            .map_err(|e| host(e.to_string()))?;
         Ok(JitCompiler {
-            isa,
+            isa: host_isa(JitOpt::Speed)?,
             builder_ctx: FunctionBuilderContext::new(),
             codegen_ctx: Context::new(),
         })
@@ -108,10 +153,12 @@ impl JitCompiler {
             return Err(JitError::EmptyProgram);
         }
         let analysis = Analysis::new(insns, config.checked)?;
+        let isa = host_isa(config.opt)?;
         let mut static_faults = Vec::new();
         let mut functions = Vec::with_capacity(analysis.functions.len());
         for function_idx in 0..analysis.functions.len() {
             functions.push(self.compile_function(
+                &isa,
                 insns,
                 &analysis,
                 function_idx,
@@ -139,6 +186,7 @@ impl JitCompiler {
 
     fn compile_function(
         &mut self,
+        isa: &OwnedTargetIsa,
         insns: &[Insn],
         analysis: &Analysis,
         function_idx: usize,
@@ -146,12 +194,13 @@ impl JitCompiler {
         static_faults: &mut Vec<RunError>,
     ) -> Result<FunctionCode, JitError> {
         let plan = &analysis.functions[function_idx];
-        let call_conv = self.isa.default_call_conv();
-        let mut func = Function::with_name_signature(
-            UserFuncName::user(0, function_idx as u32),
-            function_signature(call_conv),
-        );
-        let mut builder = FunctionBuilder::new(&mut func, &mut self.builder_ctx);
+        let call_conv = isa.default_call_conv();
+        // The function is built in place in the codegen context, reusing its allocations.
+        self.codegen_ctx.clear();
+        let func = &mut self.codegen_ctx.func;
+        func.name = UserFuncName::user(0, function_idx as u32);
+        func.signature = function_signature(call_conv);
+        let mut builder = FunctionBuilder::new(func, &mut self.builder_ctx);
         let mut emitter = Emitter::new(
             &mut builder,
             insns,
@@ -163,12 +212,16 @@ impl JitCompiler {
         );
         emitter.emit_function();
         builder.seal_all_blocks();
-        builder.finalize(self.isa.frontend_config());
+        builder.finalize(isa.frontend_config());
 
-        let names: Vec<UserExternalName> =
-            func.params.user_named_funcs().values().cloned().collect();
-        self.codegen_ctx.clear();
-        self.codegen_ctx.func = func;
+        let names: Vec<UserExternalName> = self
+            .codegen_ctx
+            .func
+            .params
+            .user_named_funcs()
+            .values()
+            .cloned()
+            .collect();
         let dump = std::env::var_os("RINGFENCE_JIT_DUMP").is_some();
         if dump {
             eprintln!("{}", self.codegen_ctx.func.display());
@@ -176,7 +229,7 @@ impl JitCompiler {
         }
         let compiled = self
             .codegen_ctx
-            .compile(&*self.isa, &mut ControlPlane::default())
+            .compile(&**isa, &mut ControlPlane::default())
             .map_err(|error| JitError::Codegen {
                 function_start: plan.start,
                 message: format!("{:?}", error.inner),
@@ -560,6 +613,16 @@ fn ctx_flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
+/// `imm` truncated to the width of `ty`, as Cranelift wants an `iconst` of that type.
+fn truncate_imm(imm: i64, ty: Type) -> i64 {
+    match ty.bits() {
+        8 => imm as u8 as i64,
+        16 => imm as u16 as i64,
+        32 => imm as u32 as i64,
+        _ => imm,
+    }
+}
+
 fn size_type(size: Size) -> Type {
     match size {
         Size::B => I8,
@@ -887,19 +950,27 @@ impl<'a, 'b> Emitter<'a, 'b> {
             }
             Semantics::Store { size, source } => {
                 let base = self.var(insn.dst);
-                let value = match source {
-                    Source::Imm => self.iconst(insn.imm),
-                    Source::Reg => self.var(insn.src),
-                };
                 let (addr, offset) = self.address(pc, base, insn.off, size, AccessKind::Write);
                 let flags = mem_flags();
-                let ins = self.b.ins();
-                match size {
-                    Size::B => ins.istore8(flags, value, addr, offset),
-                    Size::H => ins.istore16(flags, value, addr, offset),
-                    Size::W => ins.istore32(flags, value, addr, offset),
-                    Size::Dw => ins.store(flags, value, addr, offset),
-                };
+                match source {
+                    // A constant of the access's own type: Cranelift stores it as an
+                    // immediate (`mov $imm, mem`) instead of materialising it in a register.
+                    Source::Imm => {
+                        let ty = size_type(size);
+                        let value = self.b.ins().iconst(ty, truncate_imm(insn.imm, ty));
+                        self.b.ins().store(flags, value, addr, offset);
+                    }
+                    Source::Reg => {
+                        let value = self.var(insn.src);
+                        let ins = self.b.ins();
+                        match size {
+                            Size::B => ins.istore8(flags, value, addr, offset),
+                            Size::H => ins.istore16(flags, value, addr, offset),
+                            Size::W => ins.istore32(flags, value, addr, offset),
+                            Size::Dw => ins.store(flags, value, addr, offset),
+                        };
+                    }
+                }
             }
             Semantics::Atomic { size, op } => self.atomic(pc, insn, size, op),
             Semantics::LoadImm64 { .. } => {

@@ -70,7 +70,7 @@ use crate::helpers::{Helpers, RunState};
 use crate::maps::Maps;
 use crate::memory::MemoryRegion;
 
-pub use compile::JitCompiler;
+pub use compile::{JitCompiler, JitOpt};
 
 /// The size of one stack frame in bytes, as in the interpreter's default configuration.
 pub const STACK_PER_FRAME: usize = 512;
@@ -91,6 +91,8 @@ pub struct JitConfig {
     /// The most stack frames live at once, the main function's included (1 to
     /// [`MAX_CALL_DEPTH_LIMIT`]).
     pub max_call_depth: usize,
+    /// Fastest code (the default) or quickest compile; see [`JitOpt`].
+    pub opt: JitOpt,
 }
 
 impl Default for JitConfig {
@@ -99,6 +101,7 @@ impl Default for JitConfig {
             checked: false,
             max_insns: 1_000_000,
             max_call_depth: 8,
+            opt: JitOpt::Speed,
         }
     }
 }
