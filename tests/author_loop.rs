@@ -83,6 +83,7 @@ fn the_bundled_examples_pass_their_tests() {
         "shell_from_cron",
         "exe_first_byte_unchecked.o is refused (OutOfBounds)",
         "channel_291.o is refused (LayoutMismatch)",
+        "template_index.o is refused (PointerArithmetic)",
     ] {
         assert!(text.contains(rule), "{rule} not tested:\n{text}");
     }
@@ -289,6 +290,14 @@ fn an_unchecked_string_read_is_explained_in_c_terms() {
             "examples/rules/refused/exe_first_byte_unchecked.o",
         ],
         "exe_first_byte_unchecked.verify",
+    );
+}
+
+#[test]
+fn an_unchecked_index_is_explained_with_the_bound_to_compare_it_with() {
+    diagnostic(
+        &["verify", "examples/rules/refused/template_index.o"],
+        "template_index.verify",
     );
 }
 

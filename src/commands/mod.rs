@@ -4,6 +4,7 @@ pub mod asm;
 pub mod bench;
 pub mod conformance;
 pub mod coverage;
+pub mod explain;
 pub mod generate;
 pub mod replay;
 pub mod rules;

@@ -33,7 +33,7 @@ use ringfence_vm::RunState;
 use serde_json::{json, Map, Value};
 
 use crate::commands::coverage::RuleCoverage;
-use crate::commands::rules::render_c_rejection;
+use crate::commands::rules::render_refusal;
 use crate::exit::{Failure, Outcome};
 
 /// Arguments of `ringfence test`.
@@ -401,34 +401,34 @@ impl Run {
             None => tidy(&dir.join(&header.object)),
         };
         let object_name = object_path.display().to_string();
-        let loaded = std::fs::read(&object_path)
-            .map_err(|e| format!("cannot read {object_name}: {e}"))
-            .map(|bytes| load_rules(&bytes, &schemas, &self.config));
-        let object = match (loaded, &header.refused) {
-            (Err(e), _) => {
-                self.results.push(CaseResult::error(&name, first.number, e));
+        let bytes = match std::fs::read(&object_path) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                self.results.push(CaseResult::error(
+                    &name,
+                    first.number,
+                    format!("cannot read {object_name}: {e}"),
+                ));
                 return;
             }
-            (Ok(result), Some(refusal)) => {
+        };
+        let loaded = load_rules(&bytes, &schemas, &self.config);
+        let object = match (loaded, &header.refused) {
+            (result, Some(refusal)) => {
                 self.results.push(check_refusal(
                     &name,
                     first.number,
                     &object_name,
+                    &bytes,
                     result,
                     refusal,
                 ));
                 return;
             }
-            (Ok(Ok(object)), None) => object,
-            (Ok(Err(error)), None) => {
-                let message = match &error {
-                    RuleError::Rejected {
-                        program,
-                        error,
-                        source_lines,
-                    } => render_c_rejection(&object_name, program, error, source_lines),
-                    other => format!("{object_name}: {other}"),
-                };
+            (Ok(object), None) => object,
+            (Err(error), None) => {
+                let message = render_refusal(&object_name, &bytes, &error)
+                    .unwrap_or_else(|| format!("{object_name}: {error}"));
                 self.results.push(CaseResult::error(
                     &name,
                     first.number,
@@ -511,21 +511,20 @@ fn check_refusal(
     file: &str,
     line: usize,
     object_name: &str,
+    bytes: &[u8],
     result: Result<RuleObject, RuleError>,
     refusal: &str,
 ) -> CaseResult {
+    let text = |error: &RuleError| {
+        render_refusal(object_name, bytes, error).unwrap_or_else(|| error.to_string())
+    };
     let (kind, text) = match &result {
         Ok(_) => ("accepted".to_string(), "the object loads".to_string()),
-        Err(RuleError::Rejected {
-            program,
-            error,
-            source_lines,
-        }) => (
-            error.kind.name().to_string(),
-            render_c_rejection(object_name, program, error, source_lines),
-        ),
+        Err(error @ RuleError::Rejected { error: inner, .. }) => {
+            (inner.kind.name().to_string(), text(error))
+        }
         Err(error @ RuleError::LayoutMismatch { .. }) => {
-            ("LayoutMismatch".to_string(), error.to_string())
+            ("LayoutMismatch".to_string(), text(error))
         }
         Err(error @ RuleError::UnknownEventType { .. }) => {
             ("UnknownEventType".to_string(), error.to_string())
