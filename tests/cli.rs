@@ -152,3 +152,61 @@ fn conformance_plugin_speaks_the_runner_protocol() {
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "8");
 }
+
+#[test]
+fn every_engine_runs_programs_and_rules_alike() {
+    for engine in ["jit", "interp", "checked"] {
+        let out = ringfence(&[
+            "run",
+            &example("sum_bytes.s"),
+            "--mem",
+            "01 02 03 04",
+            "--engine",
+            engine,
+        ]);
+        expect(&out, 0, "0xa");
+        let rule = format!(
+            "{}/examples/rules/exec_from_dev_shm.o",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let event = r#"{"type": "process_exec", "pid": 7, "exe": "/dev/shm/x"}"#;
+        let out = ringfence(&["run", &rule, "--event", event, "--engine", engine]);
+        expect(&out, 0, "exec_from_dev_shm: match");
+        let out = ringfence(&["verify", &rule, "--engine", engine]);
+        expect(&out, 0, "accepted");
+    }
+    let out = ringfence(&["run", &example("sum_bytes.s"), "--engine", "wasm"]);
+    expect(&out, 2, "invalid value 'wasm'");
+    // Unverified programs run checked: in the checked JIT, or refused by the fast interpreter.
+    let unsafe_program = example("sum_bytes_unsafe.s");
+    let base = ["run", &unsafe_program, "--mem", "01 02 03", "--no-verify"];
+    let out = ringfence(&[&base[..], &["--engine", "jit"]].concat());
+    expect(&out, 1, "outside every region");
+    let out = ringfence(&[&base[..], &["--engine", "interp"]].concat());
+    expect(&out, 2, "verified programs only");
+}
+
+#[test]
+fn the_conformance_plugin_takes_an_engine() {
+    use std::io::Write;
+    use std::process::Stdio;
+    // mov %r0, %r2 ; exit  — r0 = the memory length.
+    let program = "bf 20 00 00 00 00 00 00 95 00 00 00 00 00 00 00\n";
+    for engine in ["jit", "interp", "checked"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ringfence"))
+            .args(["conformance-plugin", "00 01 02", "--engine", engine])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(program.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{engine}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3", "{engine}");
+    }
+}

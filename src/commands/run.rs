@@ -1,15 +1,20 @@
-//! `ringfence run`: run a program over a memory buffer and print `r0`.
+//! `ringfence run`: run a program over a memory buffer and print `r0`, or a rule object's
+//! rules on an event. `--engine` chooses the engine ([`EngineArg`], shared by the commands
+//! that run programs): the JIT by default where the host has one, else the interpreter.
 
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use ringfence_verifier::{verify, VerifierConfig};
 use ringfence_vm::event::{Encoder, EventBuf};
+use ringfence_vm::jit::{JitConfig, JitProgram};
+use ringfence_vm::rule::RuleConfig;
 use ringfence_vm::{
-    conformance_program_type, CheckedInterpreter, Config, FastInterpreter, Helpers, RunState,
+    conformance_program_type, Backend, CheckedInterpreter, Config, FastInterpreter, Helpers,
+    RunState,
 };
 
-use crate::commands::rules::load_rule_object;
+use crate::commands::rules::load_rule_object_with;
 use crate::commands::schema::load_schemas;
 use crate::commands::verify::{is_object, render_rejection};
 use crate::exit::{Failure, Outcome};
@@ -43,6 +48,39 @@ pub struct RunArgs {
     /// With `--no-verify`: the most instructions one run may execute before it is stopped.
     #[arg(long, default_value_t = Config::default().max_insns)]
     pub budget: u64,
+    /// The engine: `jit` (the default where the host has one), `interp` (the fast
+    /// interpreter; the default elsewhere) or `checked` (the checked interpreter). With
+    /// `--no-verify`, `jit` compiles the checked variant (every access checked).
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineArg>,
+}
+
+/// The `--engine` of the commands that run programs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    /// Native code compiled with Cranelift.
+    Jit,
+    /// The fast interpreter.
+    Interp,
+    /// The checked interpreter (every access checked; the oracle).
+    Checked,
+}
+
+impl EngineArg {
+    /// The backend chosen, or the host's default; `jit` on a host without a JIT is refused.
+    pub fn backend(engine: Option<EngineArg>) -> Result<Backend, Failure> {
+        match engine {
+            None => Ok(Backend::default()),
+            Some(EngineArg::Jit) if !Backend::jit_available() => {
+                Err(Failure::unreadable(anyhow::anyhow!(
+                    "--engine jit: the JIT does not support this host; use --engine interp"
+                )))
+            }
+            Some(EngineArg::Jit) => Ok(Backend::Jit),
+            Some(EngineArg::Interp) => Ok(Backend::Interpreter),
+            Some(EngineArg::Checked) => Ok(Backend::Checked),
+        }
+    }
 }
 
 /// Program types the CLI knows.
@@ -57,6 +95,7 @@ pub fn run(args: &RunArgs) -> Outcome {
     if is_object(&args.program) && args.program_type.is_none() {
         return run_rules(args);
     }
+    let backend = EngineArg::backend(args.engine)?;
     let program = load_program(&args.program)?;
     let mem = parse_hex("--mem", &args.mem)?;
     let name = args.program.display().to_string();
@@ -66,7 +105,25 @@ pub fn run(args: &RunArgs) -> Outcome {
             max_insns: args.budget,
             ..Config::default()
         };
-        Engine::Checked(CheckedInterpreter::new(&program.insns, &helpers, config))
+        match args.engine {
+            Some(EngineArg::Jit) => {
+                let config = JitConfig {
+                    checked: true,
+                    max_insns: args.budget,
+                    ..JitConfig::default()
+                };
+                let jit = JitProgram::compile_checked(&program.insns, &helpers, config)
+                    .map_err(|e| Failure::rejected(anyhow::anyhow!("{name}: {e}")))?;
+                Engine::Jit(jit)
+            }
+            Some(EngineArg::Interp) => {
+                return Err(Failure::unreadable(anyhow::anyhow!(
+                    "--no-verify runs in the checked interpreter or the checked JIT \
+                     (--engine checked or jit): the fast interpreter runs verified programs only"
+                )))
+            }
+            _ => Engine::Checked(CheckedInterpreter::new(&program.insns, &helpers, config)),
+        }
     } else {
         let prog_type = match args.program_type.unwrap_or(ProgramTypeArg::Mem) {
             ProgramTypeArg::Mem => conformance_program_type(mem.len() as u64),
@@ -79,7 +136,20 @@ pub fn run(args: &RunArgs) -> Outcome {
                     render_rejection(&name, &program, &error)
                 ))
             })?;
-        Engine::Fast(FastInterpreter::new(&verified, &helpers))
+        match backend {
+            Backend::Jit => Engine::Jit(
+                JitProgram::compile(&verified, &helpers, &JitConfig::default())
+                    .map_err(|e| Failure::rejected(anyhow::anyhow!("{name}: {e}")))?,
+            ),
+            Backend::Interpreter => Engine::Fast(FastInterpreter::new(&verified, &helpers)),
+            Backend::Checked => {
+                let config = Config {
+                    max_insns: verified.worst_case_insns().saturating_add(1),
+                    ..Config::default()
+                };
+                Engine::Checked(CheckedInterpreter::new(verified.insns(), &helpers, config))
+            }
+        }
     };
     let mut r0 = 0;
     for _ in 0..args.repeat.max(1) {
@@ -96,7 +166,11 @@ pub fn run(args: &RunArgs) -> Outcome {
 /// Evaluates every rule of an object on the `--event`, printing each verdict and alert.
 fn run_rules(args: &RunArgs) -> Outcome {
     let schemas = load_schemas(args.schema.as_deref())?;
-    let object = load_rule_object(&args.program, &schemas)?;
+    let config = RuleConfig {
+        backend: EngineArg::backend(args.engine)?,
+        ..RuleConfig::default()
+    };
+    let object = load_rule_object_with(&args.program, &schemas, &config)?;
     let Some(event) = &args.event else {
         return Err(Failure::unreadable(anyhow::anyhow!(
             "rules run on events: give one with --event '{{\"type\": \"process_exec\", ...}}'"
@@ -144,6 +218,8 @@ enum Engine {
     Checked(CheckedInterpreter),
     /// The fast interpreter, for verified programs.
     Fast(FastInterpreter),
+    /// The JIT: a verified program, or (`--no-verify`) the checked variant.
+    Jit(JitProgram),
 }
 
 impl Engine {
@@ -151,6 +227,7 @@ impl Engine {
         match self {
             Engine::Checked(engine) => engine.run_mem(mem).map_err(|e| e.to_string()),
             Engine::Fast(engine) => engine.run_mem(mem).map_err(|e| e.to_string()),
+            Engine::Jit(engine) => engine.run_mem(mem).map_err(|e| e.to_string()),
         }
     }
 }

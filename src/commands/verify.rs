@@ -8,8 +8,10 @@ use ringfence_verifier::{verify as verify_program, VerifiedProgram, VerifierConf
 use ringfence_vm::conformance_program_type;
 use serde_json::json;
 
-use crate::commands::rules::load_rule_object;
-use crate::commands::run::ProgramTypeArg;
+use ringfence_vm::rule::RuleConfig;
+
+use crate::commands::rules::load_rule_object_with;
+use crate::commands::run::{EngineArg, ProgramTypeArg};
 use crate::commands::schema::load_schemas;
 use crate::exit::{Failure, Outcome};
 use crate::load::{load_program, Loaded};
@@ -33,6 +35,10 @@ pub struct VerifyArgs {
     /// How to print the verdict.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The engine rules are prepared for (compiled, for `jit`, the default where the host
+    /// has one), so that a rule accepted here also loads there.
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineArg>,
 }
 
 /// Output formats.
@@ -82,7 +88,11 @@ pub fn is_object(path: &std::path::Path) -> bool {
 fn verify_rules(args: &VerifyArgs) -> Outcome {
     let schemas = load_schemas(args.schema.as_deref())?;
     let started = Instant::now();
-    let object = load_rule_object(&args.program, &schemas)?;
+    let config = RuleConfig {
+        backend: EngineArg::backend(args.engine)?,
+        ..RuleConfig::default()
+    };
+    let object = load_rule_object_with(&args.program, &schemas, &config)?;
     let micros = started.elapsed().as_secs_f64() * 1e6;
     for rule in &object.rules {
         let verified = rule.verified();
