@@ -61,8 +61,23 @@ pub struct Generated {
     pub mem_len: usize,
 }
 
+/// Which instructions a generated program may use besides those of the soundness harness.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Also signed division and modulo, sign-extending moves and loads, byte swaps,
+    /// negation, 32-bit conditional jumps, `gotol`, and atomics on the stack and on the
+    /// buffer (aligned or not): every instruction family, for the differential tests.
+    pub extended: bool,
+}
+
 /// Generates one program for the `mem` program type (r1 = buffer, r2 = its length).
 pub fn program(rng: &mut Rng) -> Generated {
+    program_with(rng, Options::default())
+}
+
+/// Like [`program`], with `options`; with the default options it draws exactly what
+/// [`program`] draws, so that seeded streams stay the same.
+pub fn program_with(rng: &mut Rng, options: Options) -> Generated {
     let mem_len = *rng.pick(&[8usize, 16, 20, 32, 64]);
     let mut g = Gen {
         rng,
@@ -70,6 +85,7 @@ pub fn program(rng: &mut Rng) -> Generated {
         labels: 0,
         mem_len,
         has_sub: false,
+        options,
     };
     g.emit("r0 = 0");
     // r9 keeps the buffer pointer for the whole program (calls clobber r1-r5).
@@ -108,6 +124,7 @@ struct Gen<'a> {
     labels: usize,
     mem_len: usize,
     has_sub: bool,
+    options: Options,
 }
 
 impl Gen<'_> {
@@ -140,6 +157,9 @@ impl Gen<'_> {
     }
 
     fn block(&mut self, depth: u32) {
+        if self.options.extended && self.rng.chance(40) {
+            return self.extended(depth);
+        }
         match self.rng.below(if depth > 0 { 8 } else { 10 }) {
             0 | 1 => self.alu(),
             2 => self.checked_load(),
@@ -150,6 +170,110 @@ impl Gen<'_> {
             7 => self.call(),
             _ => self.counted_loop(depth),
         }
+    }
+
+    /// One of the instruction families only [`Options::extended`] programs use.
+    fn extended(&mut self, depth: u32) {
+        let dst = self.reg();
+        let src = self.reg();
+        match self.rng.below(8) {
+            0 => {
+                let op = *self.rng.pick(&["s/=", "s%="]);
+                let w = if self.rng.chance(70) { "r" } else { "w" };
+                if self.rng.chance(50) {
+                    let v = self.imm();
+                    self.emit(&format!("{w}{dst} {op} {v}"));
+                } else {
+                    self.emit(&format!("{w}{dst} {op} {w}{src}"));
+                }
+            }
+            1 => {
+                let line = match self.rng.below(5) {
+                    0 => format!("r{dst} = (s8)r{src}"),
+                    1 => format!("r{dst} = (s16)r{src}"),
+                    2 => format!("r{dst} = (s32)r{src}"),
+                    3 => format!("w{dst} = (s8)w{src}"),
+                    _ => format!("w{dst} = (s16)w{src}"),
+                };
+                self.emit(&line);
+            }
+            2 => {
+                let (ty, size) = *self.rng.pick(&[("s8", 1usize), ("s16", 2), ("s32", 4)]);
+                let off = self.rng.below((self.mem_len - size + 1) as u64);
+                self.emit(&format!("r{dst} = *({ty} *)(r9 + {off})"));
+            }
+            3 => {
+                let line = match self.rng.below(11) {
+                    0 => format!("r{dst} = -r{dst}"),
+                    1 => format!("w{dst} = -w{dst}"),
+                    n => {
+                        let op = ["bswap", "be", "le"][(n as usize - 2) / 3];
+                        let bits = [16, 32, 64][(n as usize - 2) % 3];
+                        format!("r{dst} = {op}{bits} r{dst}")
+                    }
+                };
+                self.emit(&line);
+            }
+            4 => {
+                let skip = self.label();
+                let cond = *self.rng.pick(&[
+                    "==", "!=", ">", ">=", "<", "<=", "s>", "s>=", "s<", "s<=", "&",
+                ]);
+                if self.rng.chance(50) {
+                    let v = self.imm();
+                    self.emit(&format!("if w{dst} {cond} {v} goto {skip}"));
+                } else {
+                    self.emit(&format!("if w{dst} {cond} w{src} goto {skip}"));
+                }
+                self.block(depth + 1);
+                self.lines.push(format!("{skip}:"));
+            }
+            5 => {
+                let (taken, over) = (self.label(), self.label());
+                self.emit(&format!("if r{dst} > 5 goto {taken}"));
+                self.emit(&format!("gotol {over}"));
+                self.lines.push(format!("{taken}:"));
+                self.alu();
+                self.lines.push(format!("{over}:"));
+            }
+            6 => {
+                // An atomic on an initialised stack slot.
+                self.emit(&format!("*(u64 *)(r10 - 64) = r{dst}"));
+                self.atomic("r10 - 64", src);
+                self.emit(&format!("r{dst} = *(u64 *)(r10 - 64)"));
+            }
+            _ => {
+                // An atomic on the buffer, sometimes unaligned.
+                let max = self.mem_len as u64 - 8;
+                let off = if self.rng.chance(70) {
+                    8 * self.rng.below(max / 8 + 1)
+                } else {
+                    self.rng.below(max + 1)
+                };
+                self.atomic(&format!("r9 + {off}"), src);
+            }
+        }
+    }
+
+    /// A random atomic instruction on `[at]` with operand register `src`.
+    fn atomic(&mut self, at: &str, src: u64) {
+        let wide = self.rng.chance(50);
+        let (ty, r) = if wide { ("u64", "r") } else { ("u32", "w") };
+        let line = match self.rng.below(6) {
+            0 => {
+                let op = *self.rng.pick(&["+=", "|=", "&=", "^="]);
+                format!("lock *({ty} *)({at}) {op} {r}{src}")
+            }
+            1 | 2 => {
+                let op = *self.rng.pick(&["add", "or", "and", "xor"]);
+                format!("{r}{src} = atomic_fetch_{op}(({ty} *)({at}), {r}{src})")
+            }
+            3 if wide => format!("r{src} = xchg_64({at}, r{src})"),
+            3 => format!("w{src} = xchg32_32({at}, w{src})"),
+            _ if wide => format!("r0 = cmpxchg_64({at}, r0, r{src})"),
+            _ => format!("w0 = cmpxchg32_32({at}, w0, w{src})"),
+        };
+        self.emit(&line);
     }
 
     fn alu(&mut self) {
