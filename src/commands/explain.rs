@@ -342,8 +342,8 @@ impl RuleSource {
                     let r0 = regs[0].clone();
                     regs = saved;
                     regs[0] = r0;
-                    for r in 1..=5 {
-                        regs[r] = Sym::Unknown;
+                    for reg in regs.iter_mut().take(6).skip(1) {
+                        *reg = Sym::Unknown;
                     }
                     pc = ret;
                 }
@@ -411,10 +411,8 @@ impl RuleSource {
                     }
                 };
             }
-            Semantics::Store { source, .. } => {
-                if regs[dst] == Sym::Frame {
-                    stack.insert(insn.off as i64, operand(source, regs));
-                }
+            Semantics::Store { source, .. } if regs[dst] == Sym::Frame => {
+                stack.insert(insn.off as i64, operand(source, regs));
             }
             Semantics::LoadImm64 { kind } => {
                 regs[dst] = match kind {
