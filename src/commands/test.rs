@@ -304,47 +304,81 @@ struct Line {
     value: Result<Value, String>,
 }
 
-/// The JSON lines of `path`, skipping blank and comment lines. A line that is not UTF-8 or
-/// not JSON is an `Err` naming the problem; a last line without its newline that does not
-/// parse is reported as cut off. Only an unreadable file is an error.
-fn read_json_lines(path: &Path) -> std::io::Result<Vec<Line>> {
-    let mut reader = BufReader::new(std::fs::File::open(path)?);
-    let mut lines = Vec::new();
-    let mut raw = Vec::new();
-    let mut number = 0;
-    loop {
-        raw.clear();
-        if reader.read_until(b'\n', &mut raw)? == 0 {
-            break;
-        }
-        number += 1;
-        let complete = raw.last() == Some(&b'\n');
-        let value = match std::str::from_utf8(&raw) {
-            Err(e) => Err(format!("not UTF-8 (byte {})", e.valid_up_to() + 1)),
-            Ok(text) => {
-                let text = text.trim();
-                if text.is_empty() || text.starts_with('#') || text.starts_with("//") {
-                    continue;
+/// The JSON lines of `path`, read one at a time (a file of a million cases is never held
+/// whole), skipping blank and comment lines. A line that is not UTF-8 or not JSON is an
+/// `Err` naming the problem; a last line without its newline that does not parse is
+/// reported as cut off. Only a file that cannot be opened is an error; a read error later
+/// ends the lines with one `Err` line.
+fn read_json_lines(path: &Path) -> std::io::Result<JsonLines> {
+    Ok(JsonLines {
+        reader: BufReader::new(std::fs::File::open(path)?),
+        raw: Vec::new(),
+        number: 0,
+        done: false,
+    })
+}
+
+/// The iterator of [`read_json_lines`].
+struct JsonLines {
+    reader: BufReader<std::fs::File>,
+    raw: Vec<u8>,
+    number: usize,
+    done: bool,
+}
+
+impl Iterator for JsonLines {
+    type Item = Line;
+
+    fn next(&mut self) -> Option<Line> {
+        while !self.done {
+            self.raw.clear();
+            match self.reader.read_until(b'\n', &mut self.raw) {
+                Ok(0) => self.done = true,
+                Ok(_) => {
+                    self.number += 1;
+                    let complete = self.raw.last() == Some(&b'\n');
+                    let value = match std::str::from_utf8(&self.raw) {
+                        Err(e) => Err(format!("not UTF-8 (byte {})", e.valid_up_to() + 1)),
+                        Ok(text) => {
+                            let text = text.trim();
+                            if text.is_empty() || text.starts_with('#') || text.starts_with("//") {
+                                continue;
+                            }
+                            serde_json::from_str::<Value>(text).map_err(|e| {
+                                if complete {
+                                    format!("not JSON: {e}")
+                                } else {
+                                    format!(
+                                        "the file ends in the middle of this line \
+                                         (truncated?): {e}"
+                                    )
+                                }
+                            })
+                        }
+                    };
+                    return Some(Line {
+                        number: self.number,
+                        value,
+                    });
                 }
-                serde_json::from_str::<Value>(text).map_err(|e| {
-                    if complete {
-                        format!("not JSON: {e}")
-                    } else {
-                        format!("the file ends in the middle of this line (truncated?): {e}")
-                    }
-                })
+                Err(e) => {
+                    self.done = true;
+                    return Some(Line {
+                        number: self.number + 1,
+                        value: Err(format!("cannot read the line: {e}")),
+                    });
+                }
             }
-        };
-        lines.push(Line { number, value });
+        }
+        None
     }
-    Ok(lines)
 }
 
 impl Run {
     /// Runs one test file.
     fn file(&mut self, path: &Path) {
         let name = path.display().to_string();
-        let lines = match read_json_lines(path) {
+        let mut lines = match read_json_lines(path) {
             Ok(lines) => lines,
             Err(e) => {
                 self.results.push(CaseResult::error(
@@ -355,7 +389,6 @@ impl Run {
                 return;
             }
         };
-        let mut lines = lines.into_iter();
         let Some(first) = lines.next() else {
             self.results.push(CaseResult::error(
                 &name,
@@ -1105,13 +1138,13 @@ mod tests {
             b"{\"object\": \"x.o\"}\n# comment\n\n{\"expect\": \"ma",
         )
         .unwrap();
-        let lines = read_json_lines(&path).unwrap();
+        let lines: Vec<Line> = read_json_lines(&path).unwrap().collect();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[1].number, 4);
         let error = lines[1].value.as_ref().unwrap_err();
         assert!(error.contains("truncated"), "{error}");
         std::fs::write(&path, b"{\"object\": \"x.o\"}\n\xff\xfe\n").unwrap();
-        let lines = read_json_lines(&path).unwrap();
+        let lines: Vec<Line> = read_json_lines(&path).unwrap().collect();
         assert!(lines[1].value.as_ref().unwrap_err().contains("not UTF-8"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
