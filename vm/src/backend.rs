@@ -16,7 +16,7 @@
 //!   bytes; every `Bounded { max }` field holds at most `max` (the verifier lets a program add
 //!   such a field to `data` without comparing it first).
 //!
-//! [`EntryContract::prepare_context`] establishes the second for bytes from anywhere (an
+//! `ContextContract::prepare_context` establishes the second for bytes from anywhere (an
 //! `EventBuf` filled by hand with `put_fixed` included): it copies the fixed part into the
 //! scratch, writes `data` and `data_end` itself from the data slice it is given, and refuses
 //! (with [`RunErrorKind::BadInput`]) a fixed part of another size, a data area longer than the

@@ -1,6 +1,40 @@
 //! The JIT: programs compiled to native code for the host with Cranelift, run with the same
 //! memory model, helpers and semantics as the checked interpreter ([`crate::checked`]).
 //!
+//! # Entry points
+//!
+//! - [`JitProgram::compile`] / [`JitProgram::compile_with_maps`] (safe): a
+//!   [`VerifiedProgram`] to unchecked native code. The precondition of unchecked code lives in
+//!   the type: the verifier proved every access in bounds and every run terminating *for
+//!   inputs of its program type*, and every run checks its input against that program type's
+//!   entry contract ([`crate::backend::EntryContract`]) before any code runs:
+//!   [`JitProgram::run_mem`] refuses a buffer of another length, [`JitProgram::run_context`]
+//!   copies the context into the caller's [`Scratch`], sets `data`/`data_end` itself and
+//!   refuses out-of-bound fields, and [`JitProgram::run`], which takes raw arguments, is
+//!   refused (all with [`RunErrorKind::BadInput`]; nothing runs).
+//! - [`JitProgram::compile_checked`] (safe): any instructions, every access checked at run
+//!   time.
+//! - [`JitProgram::compile_unverified`] (`unsafe`): raw instructions without checks, the
+//!   caller vouching for them (tests, benchmarks).
+//!
+//! Maps: `lddw` map references are resolved before compilation exactly as the interpreter
+//! resolves them (`map_fd(N)` is `N`, `map_value(N, off)` the host address of byte `off` of
+//! map N's first value), after checking that the maps are the verified ones (number, sizes,
+//! writability); the [`JitProgram`] keeps them alive. Map values are memory other threads use
+//! at the same time: verified code reaches them with plain native loads and stores (an
+//! aligned access of up to 8 bytes is single-copy atomic on x86-64 and aarch64, a misaligned
+//! one may tear but never faults — what the kernel's JIT does too; see `crate::maps` on why
+//! this is outside Rust's memory model and accepted), and atomic instructions compile to the
+//! host's atomic instructions. A helper whose signature returns a map value
+//! (`map_lookup_elem`) has its result checked after every call (0 or the start of a value of
+//! the map it was given): the verifier lets the program dereference that result, so this is
+//! the one thing about helpers the unchecked code cannot take on trust.
+//!
+//! Trust: helpers are host code. Besides the checked lookup result, the JIT relies on them to
+//! write only the memory their arguments name (they reach memory through [`crate::Memory`],
+//! which confines them to the run's regions, but not to the bytes the verifier expects them
+//! to change).
+//!
 //! Module map:
 //! - `compile.rs`: BPF to Cranelift IR, and [`JitCompiler`], the reusable compiler. The eleven BPF registers
 //!   are Cranelift `Variable`s, so SSA form comes from cranelift-frontend (Braun et al.,
@@ -33,8 +67,13 @@
 //!
 //! * Unchecked mode (the default): loads and stores are plain native accesses, with no bounds
 //!   check and no instruction counting. This is sound only for programs the verifier proved
-//!   in bounds and terminating, which is why the entry point for raw instructions,
-//!   [`JitProgram::compile_unverified`], is `unsafe`.
+//!   in bounds and terminating, run on inputs of the program type they were verified for,
+//!   which is why the safe entry takes a [`VerifiedProgram`] and checks inputs, and the entry
+//!   point for raw instructions, [`JitProgram::compile_unverified`], is `unsafe`.
+//!
+//! A run allocates nothing once its [`Scratch`] has grown: the stack frames and the context
+//! copy live in the scratch, the helpers' [`crate::Memory`] is built (only when a helper is
+//! called) in vectors the scratch keeps between runs.
 //! * Checked mode ([`JitConfig::checked`]): every access is first checked inline against the
 //!   current stack window and the first region (the input buffer or context); anything else
 //!   goes to [`crate::Memory`], which knows every region and builds the same [`RunError`] the
@@ -50,6 +89,10 @@
 //!
 //! Setting `RINGFENCE_JIT_DUMP` in the environment prints each function's Cranelift IR and
 //! machine code (VCode) to standard error while compiling.
+//!
+//! Architecture Invariant: the only way to compile unchecked code from safe code is through a
+//! [`VerifiedProgram`] ([`JitProgram::compile`]), whose runs check their inputs against its
+//! program type.
 //!
 //! Architecture Invariant: the only `unsafe` of the JIT lives in `code.rs` (calling the
 //! compiled code) and `runtime.rs` (the trampolines reading the run context); `compile.rs` is

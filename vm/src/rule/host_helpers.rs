@@ -1,6 +1,7 @@
 //! The helpers a rule object runs with: Linux's map helpers bound to the object's maps, the
-//! clock, `trace_printk` (its output captured in the run's [`RunState`]), a random number
-//! generator, and the rf_* helpers for the event type. Every engine calls these same
+//! clock, `trace_printk` (its output captured in the run's
+//! [`RunState`](crate::helpers::RunState)), a random number generator, and the rf_* helpers
+//! for the event type. Every engine calls these same
 //! functions through the [`Helpers`] registry; each reads program memory through
 //! [`Memory`], so a helper is as checked as the program.
 #![forbid(unsafe_code)]

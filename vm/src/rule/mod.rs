@@ -10,9 +10,28 @@
 //!    interpreter must agree on the input layout);
 //! 3. the verifier proves the program safe for that layout, the object's maps and the host's
 //!    helpers;
-//! 4. the engine is built from the [`VerifiedProgram`].
+//! 4. the engine is built from the [`VerifiedProgram`]: [`RuleConfig::backend`] chooses the
+//!    JIT (the default where the host has one), the fast interpreter or the checked
+//!    interpreter ([`Backend`]); every rule also keeps a checked interpreter for
+//!    [`Rule::evaluate_observed`].
 //!
 //! All or nothing: one failure refuses the whole object, and nothing of it is kept.
+//!
+//! # Evaluating events
+//!
+//! [`Rule::evaluate_with`]`(&EventBuf, &mut Scratch, Option<&mut RunState>)` is the hot path:
+//! give each thread one [`Scratch`] and reuse it for every event and rule; once it has grown,
+//! an evaluation on the JIT allocates nothing (`vm/tests/no_alloc.rs`). [`Rule::evaluate`]
+//! keeps its older signature and uses a scratch kept per thread. A [`Rule`] is `Send + Sync`:
+//! one loaded rule evaluates on many threads at once; its maps are shared by every thread and
+//! every rule of its object.
+//!
+//! The event's bytes are never trusted, whatever built the [`EventBuf`]: the rule runs on a
+//! copy of the fixed part whose `data` and `data_end` the runtime sets from the buffer's data
+//! area, after checking the event's type, the fixed part's size, the data area's length and
+//! every string offset, length and count against the bounds the verifier assumed (see
+//! [`crate::backend`]). An event that fails is a [`RunErrorKind::BadInput`] error, the same on
+//! every backend, and no rule code runs.
 
 pub mod host_helpers;
 pub mod program_type;
