@@ -445,6 +445,8 @@ impl<'a> Memory<'a> {
 
     /// Ends the memory, keeping its vectors' allocations for the next
     /// [`Memory::with_stack_in`].
+    // `filter_map` is the point: it yields another element type (`'static`) in place.
+    #[allow(clippy::unnecessary_filter_map)]
     pub fn into_buffers(self) -> MemoryBuffers {
         let mut windows = self.windows;
         windows.clear();
