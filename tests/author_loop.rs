@@ -103,6 +103,17 @@ fn a_failing_test_file_reports_each_failure_with_its_line_and_exits_1() {
 }
 
 #[test]
+fn verdicts_per_rule_and_exact_alerts_pass_when_they_hold() {
+    let out = ringfence(&["test", "tests/data/author_loop/per_rule.test.jsonl"]);
+    exits(&out, 0);
+    assert!(
+        stdout(&out).ends_with("test result: ok. 4 passed, 0 failed\n"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
 fn json_and_junit_reports_carry_the_same_results() {
     let file = "tests/data/author_loop/failing.test.jsonl";
     let out = ringfence(&["test", file, "--format", "json"]);

@@ -473,3 +473,63 @@ pub fn helper_fields(insn: &Insn, before: &[u64; N_REGS], layout: &Layout) -> Ve
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ringfence_isa::assemble;
+    use ringfence_vm::event::SchemaSet;
+
+    fn insn(text: &str) -> Insn {
+        assemble("t.s", text).unwrap().insns[0]
+    }
+
+    #[test]
+    fn branch_directions_follow_the_interpreter_s_comparison() {
+        let mut regs = [0u64; N_REGS];
+        regs[2] = 5;
+        assert_eq!(branch_taken(&insn("if r2 > 4 goto +1"), &regs), Some(true));
+        assert_eq!(branch_taken(&insn("if r2 > 5 goto +1"), &regs), Some(false));
+        // 32-bit jumps compare the low halves.
+        regs[2] = 0x1_0000_0000;
+        assert_eq!(branch_taken(&insn("if w2 == 0 goto +1"), &regs), Some(true));
+        assert_eq!(
+            branch_taken(&insn("if r2 == 0 goto +1"), &regs),
+            Some(false)
+        );
+        assert_eq!(branch_taken(&insn("r2 = 1"), &regs), None);
+    }
+
+    #[test]
+    fn context_loads_and_helper_field_ids_name_fields() {
+        let schemas = SchemaSet::endpoint();
+        let (_, exec) = schemas.by_name("process_exec").unwrap();
+        let layout = exec.layout();
+        let pid = exec.field_id("pid").unwrap();
+        let exe = exec.field_id("exe").unwrap();
+        let pid_offset = layout.field(pid).unwrap().offset as i16;
+        let exe_len = layout.field(exe).unwrap().offset as i16 + 4;
+        let context = 0x1000;
+        let mut regs = [0u64; N_REGS];
+        regs[1] = context;
+        let load = |off: i16| insn(&format!("r0 = *(u32 *)(r1 + {off})"));
+        assert_eq!(
+            field_read(&load(pid_offset), &regs, context, layout),
+            Some(pid)
+        );
+        assert_eq!(
+            field_read(&load(exe_len), &regs, context, layout),
+            Some(exe)
+        );
+        // data and data_end are not fields; a load elsewhere is not a context read.
+        assert_eq!(field_read(&load(8), &regs, context, layout), None);
+        regs[1] = 0x9000;
+        assert_eq!(field_read(&load(pid_offset), &regs, context, layout), None);
+        // rf_str_eq (1000) names its field in r2; a field id out of range names nothing.
+        regs[2] = exe as u64;
+        assert_eq!(helper_fields(&insn("call 1000"), &regs, layout), vec![exe]);
+        regs[2] = 999;
+        assert!(helper_fields(&insn("call 1000"), &regs, layout).is_empty());
+        assert!(helper_fields(&insn("call 5"), &regs, layout).is_empty());
+    }
+}
