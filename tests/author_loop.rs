@@ -359,3 +359,41 @@ fn channel_file_291_is_explained_naming_the_field_and_its_c_line() {
         "channel_291.verify",
     );
 }
+
+#[test]
+fn refusals_of_c_rules_are_json_for_tools() {
+    let out = ringfence(&[
+        "verify",
+        "examples/rules/refused/template_index.o",
+        "--format",
+        "json",
+    ]);
+    exits(&out, 1);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(json["kind"], "PointerArithmetic", "{json}");
+    assert_eq!(json["source"]["line"], 16, "{json}");
+    assert_eq!(
+        json["path"][0]["condition"], "`ev->stdin_type != 4` is false",
+        "{json}"
+    );
+    assert!(
+        json["suggestion"]
+            .as_str()
+            .unwrap()
+            .starts_with("compare the index `ev->uid` with 20"),
+        "{json}"
+    );
+    let out = ringfence(&[
+        "verify",
+        "examples/rules/cf291/channel_291.o",
+        "--schema",
+        "examples/schemas/ipc_template_20.json",
+        "--format",
+        "json",
+    ]);
+    exits(&out, 1);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(json["kind"], "LayoutMismatch", "{json}");
+    assert_eq!(json["reads"][0]["field"], "value_21", "{json}");
+    assert_eq!(json["reads"][0]["source"]["line"], 15, "{json}");
+}

@@ -23,6 +23,25 @@ pub fn load_rule_object_with(
     schemas: &SchemaSet,
     config: &RuleConfig,
 ) -> Result<RuleObject, Failure> {
+    load_rule_object_as(path, schemas, config, RefusalFormat::Text)
+}
+
+/// How a refusal is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefusalFormat {
+    /// For people, on stderr.
+    Text,
+    /// One JSON object on stdout ([`refusal_json`]).
+    Json,
+}
+
+/// Like [`load_rule_object_with`], printing a refusal in `format`.
+pub fn load_rule_object_as(
+    path: &Path,
+    schemas: &SchemaSet,
+    config: &RuleConfig,
+    format: RefusalFormat,
+) -> Result<RuleObject, Failure> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path)
         .with_context(|| format!("cannot read {name}"))
@@ -30,7 +49,10 @@ pub fn load_rule_object_with(
     load_rules(&bytes, schemas, config).map_err(|error| {
         match render_refusal(&name, &bytes, &error) {
             Some(text) => {
-                eprintln!("{text}");
+                match (format, refusal_json(&name, &bytes, &error)) {
+                    (RefusalFormat::Json, Some(json)) => println!("{json}"),
+                    _ => eprintln!("{text}"),
+                }
                 Failure::Silent(1)
             }
             None if matches!(
@@ -68,6 +90,106 @@ pub fn render_refusal(object: &str, bytes: &[u8], error: &RuleError) -> Option<S
         RuleError::LayoutMismatch { program, .. } => {
             let source = RuleSource::load(bytes, program);
             Some(render_layout_mismatch(object, error, source.as_ref()))
+        }
+        _ => None,
+    }
+}
+
+/// A refusal as one JSON object for tools: the kind, the message, the C place, the access,
+/// the facts and path in C terms, and the suggestion; `None` for errors that are not
+/// refusals.
+pub fn refusal_json(object: &str, bytes: &[u8], error: &RuleError) -> Option<serde_json::Value> {
+    use serde_json::json;
+    let place = |line: Option<&SourceLine>| {
+        line.map(|l| {
+            json!({
+                "file": display_file(&l.file),
+                "line": l.line,
+                "column": l.column,
+                "text": l.text.trim_end(),
+            })
+        })
+    };
+    match error {
+        RuleError::Rejected {
+            program,
+            error,
+            source_lines,
+        } => {
+            let source = RuleSource::load(bytes, program);
+            let explanation = source
+                .as_ref()
+                .map(|s| s.explain(error))
+                .unwrap_or_default();
+            let line_of = |idx: usize| source_lines.get(idx).and_then(Option::as_ref);
+            let facts = if explanation.facts.is_empty() {
+                error.facts.clone()
+            } else {
+                explanation.facts.clone()
+            };
+            let path: Vec<serde_json::Value> = error
+                .path
+                .iter()
+                .map(|step| {
+                    let condition = explanation
+                        .conditions
+                        .iter()
+                        .find(|(slot, _)| *slot == step.insn_idx)
+                        .map(|(_, text)| text.clone());
+                    json!({
+                        "insn_idx": step.insn_idx,
+                        "taken": step.taken,
+                        "source": place(line_of(step.insn_idx)),
+                        "condition": condition,
+                    })
+                })
+                .collect();
+            Some(json!({
+                "verdict": "rejected",
+                "object": object,
+                "rule": program,
+                "kind": error.kind.name(),
+                "message": error.kind.message(),
+                "insn_idx": error.insn_idx,
+                "insn": error.insn_text,
+                "source": place(line_of(error.insn_idx)),
+                "access": explanation.access,
+                "facts": facts,
+                "path": path,
+                "suggestion": explanation.suggestion.unwrap_or_else(|| error.suggestion.clone()),
+            }))
+        }
+        RuleError::LayoutMismatch {
+            program,
+            event,
+            mismatches,
+            ..
+        } => {
+            let source = RuleSource::load(bytes, program);
+            let mut reads = Vec::new();
+            for mismatch in mismatches {
+                let (LayoutMismatch::Extra { name, .. }
+                | LayoutMismatch::Moved { name, .. }
+                | LayoutMismatch::Resized { name, .. }) = mismatch
+                else {
+                    continue;
+                };
+                let Some(source) = &source else { continue };
+                for slot in source.reads_of(name) {
+                    let line = source.lines.get(slot).and_then(Option::as_ref);
+                    reads.push(json!({ "field": name, "insn_idx": slot, "source": place(line) }));
+                }
+            }
+            Some(json!({
+                "verdict": "rejected",
+                "object": object,
+                "rule": program,
+                "kind": "LayoutMismatch",
+                "event": event,
+                "mismatches": mismatches.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+                "reads": reads,
+                "suggestion": "rebuild the rule against the host's header (`ringfence schema --c-header`)",
+            }))
         }
         _ => None,
     }

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use ringfence_vm::rule::RuleConfig;
 
-use crate::commands::rules::load_rule_object_with;
+use crate::commands::rules::{load_rule_object_as, RefusalFormat};
 use crate::commands::run::{EngineArg, ProgramTypeArg};
 use crate::commands::schema::load_schemas;
 use crate::exit::{Failure, Outcome};
@@ -92,7 +92,11 @@ fn verify_rules(args: &VerifyArgs) -> Outcome {
         backend: EngineArg::backend(args.engine)?,
         ..RuleConfig::default()
     };
-    let object = load_rule_object_with(&args.program, &schemas, &config)?;
+    let refusal_format = match args.format {
+        Format::Text => RefusalFormat::Text,
+        Format::Json => RefusalFormat::Json,
+    };
+    let object = load_rule_object_as(&args.program, &schemas, &config, refusal_format)?;
     let micros = started.elapsed().as_secs_f64() * 1e6;
     for rule in &object.rules {
         let verified = rule.verified();
