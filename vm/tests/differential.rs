@@ -6,6 +6,9 @@
 //!   every instruction family enabled) that the verifier accepts, each on three buffers;
 //!   `RINGFENCE_DIFFERENTIAL_PROGRAMS=N` runs N instead;
 //! - every program of the bpf_conformance suite (`../shared/conformance/tests`);
+//! - every example rule object (`examples/rules`, `examples/packs/endpoint`) on every sample
+//!   event of `examples/events`, in order, where they must also agree on alerts, trace
+//!   output and the maps' final contents;
 //! - seeded streams of random instructions, the bounded twin of the cargo-fuzz target
 //!   `jit_vs_interp` (same property, `support/agree.rs::check_input`).
 //!
@@ -33,7 +36,9 @@ use ringfence_isa::{
     Width, TABLE,
 };
 use ringfence_verifier::{verify, VerifiedProgram, VerifierConfig};
-use ringfence_vm::{conformance_program_type, Helpers};
+use ringfence_vm::event::{Encoder, EventBuf, SchemaSet};
+use ringfence_vm::rule::{load_rules, RuleConfig};
+use ringfence_vm::{conformance_program_type, Backend, Helpers, RunState, Scratch};
 
 use agree::{check_input, Engines};
 use gen::{program_with, Options, Rng};
@@ -411,4 +416,119 @@ fn rbpf_exclusions_name_the_instruction_family() {
     // rbpf agrees where it is not excluded.
     let insns = assemble("t.s", "r0 = r2\nr0 += 1\nexit").unwrap().insns;
     assert_eq!(rbpf_run(&insns, &[0; 4]).unwrap().0, 5);
+}
+
+// ---- Rules -------------------------------------------------------------------------------
+
+/// What one engine did with one rule object over every sample event: per (event, rule) the
+/// verdict (or the error's kind), the alerts and the trace lines; then every map's entries.
+fn rule_transcript(
+    bytes: &[u8],
+    backend: Backend,
+    events: &[EventBuf],
+    schemas: &SchemaSet,
+) -> Result<Vec<String>, String> {
+    let config = RuleConfig {
+        backend,
+        ..RuleConfig::default()
+    };
+    let object = load_rules(bytes, schemas, &config).map_err(|e| e.to_string())?;
+    let mut scratch = Scratch::new();
+    let mut transcript = Vec::new();
+    for (n, event) in events.iter().enumerate() {
+        for rule in object
+            .rules
+            .iter()
+            .filter(|r| r.event_type == event.type_id())
+        {
+            // Deterministic helpers: a fixed clock per event and a fixed seed.
+            let mut state = RunState {
+                random: 0x9e37_79b9,
+                clock_ns: Some(1_000_000_000 * n as u64),
+                ..RunState::default()
+            };
+            let verdict = rule
+                .evaluate_with(event, &mut scratch, Some(&mut state))
+                .map_err(|e| e.kind.name());
+            let alerts: Vec<(u32, Vec<u8>)> = state
+                .alerts
+                .alerts()
+                .iter()
+                .map(|a| (a.rule_id, a.payload().to_vec()))
+                .collect();
+            transcript.push(format!(
+                "event {n}, rule {}: {verdict:?} alerts {alerts:?} trace {:?}",
+                rule.name, state.trace
+            ));
+        }
+    }
+    for (idx, map) in object.maps.iter().enumerate() {
+        let mut entries = map.entries();
+        entries.sort();
+        transcript.push(format!("map {idx} ({}): {entries:?}", map.name()));
+    }
+    Ok(transcript)
+}
+
+#[test]
+fn example_rules_agree_in_every_engine_on_every_sample_event() {
+    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let schemas = SchemaSet::endpoint();
+    let encoder = Encoder::new(&schemas);
+    // Every event of every sample file (rule cases carry theirs under "event"), in order.
+    let mut event_files: Vec<PathBuf> = std::fs::read_dir(root.join("examples/events"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    event_files.sort();
+    let mut events = Vec::new();
+    for path in &event_files {
+        for line in std::fs::read_to_string(path).unwrap().lines() {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            let event = value.get("event").unwrap_or(&value);
+            let mut buf = EventBuf::new();
+            encoder
+                .encode_into(event, &mut buf)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            events.push(buf);
+        }
+    }
+    let mut objects: Vec<PathBuf> = ["examples/rules", "examples/packs/endpoint"]
+        .iter()
+        .filter_map(|dir| std::fs::read_dir(root.join(dir)).ok())
+        .flatten()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "o"))
+        .collect();
+    objects.sort();
+    assert!(objects.len() >= 10, "{objects:?}");
+    let (mut n_runs, mut failures) = (0, Vec::new());
+    for path in &objects {
+        let bytes = std::fs::read(path).unwrap();
+        let want = rule_transcript(&bytes, Backend::Checked, &events, &schemas);
+        for backend in [Backend::Interpreter, Backend::Jit] {
+            let got = rule_transcript(&bytes, backend, &events, &schemas);
+            if got != want {
+                let first = match (&want, &got) {
+                    (Ok(want), Ok(got)) => want
+                        .iter()
+                        .zip(got)
+                        .find(|(w, g)| w != g)
+                        .map(|(w, g)| format!("checked: {w}\n{backend}: {g}"))
+                        .unwrap_or_else(|| "different lengths".to_string()),
+                    _ => format!("checked: {want:?}\n{backend}: {got:?}"),
+                };
+                failures.push(format!("{}: {first}", path.display()));
+            }
+        }
+        n_runs += want.map_or(0, |t| t.len());
+    }
+    eprintln!(
+        "{} rule objects on {} events: {n_runs} rule runs and final map states the same in \
+         the checked interpreter, the fast interpreter and the JIT",
+        objects.len(),
+        events.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
