@@ -93,6 +93,16 @@ fn the_bundled_examples_pass_their_tests() {
         .and_then(|n| n.parse().ok())
         .unwrap();
     assert!(n_passed >= 60, "{summary}");
+    // Every engine gives the same verdicts.
+    for engine in ["interp", "checked"] {
+        let out = ringfence(&["test", "examples/", "--engine", engine]);
+        exits(&out, 0);
+        assert_eq!(
+            stdout(&out).lines().last(),
+            Some(summary),
+            "--engine {engine}"
+        );
+    }
 }
 
 #[test]

@@ -34,6 +34,7 @@ use serde_json::{json, Map, Value};
 
 use crate::commands::coverage::RuleCoverage;
 use crate::commands::rules::render_refusal;
+use crate::commands::run::EngineArg;
 use crate::exit::{Failure, Outcome};
 
 /// Arguments of `ringfence test`.
@@ -56,8 +57,8 @@ pub struct TestArgs {
     /// The engine rules run on (`jit`, `interp`, `checked`); default: the JIT where the
     /// host has one. With --coverage, verdicts come from the checked interpreter, which
     /// observes each instruction.
-    #[arg(long)]
-    pub engine: Option<Backend>,
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineArg>,
     /// Test this rule object instead of the one each test file's header names (another
     /// build of the rule: a fix, a candidate, the version in production).
     #[arg(long, value_name = "FILE")]
@@ -102,10 +103,9 @@ pub fn test(args: &TestArgs) -> Outcome {
     let coverage_on = args.coverage || args.min_coverage.is_some();
     let mut run = Run {
         config: RuleConfig {
-            backend: match (coverage_on, args.engine) {
-                (true, _) => Backend::Checked,
-                (false, Some(backend)) => backend,
-                (false, None) => RuleConfig::default().backend,
+            backend: match coverage_on {
+                true => Backend::Checked,
+                false => EngineArg::backend(args.engine)?,
             },
             ..RuleConfig::default()
         },
