@@ -170,7 +170,7 @@ impl RuleCoverage {
             .lines
             .iter()
             .enumerate()
-            .filter(|(slot, _)| self.executed[*slot])
+            .filter(|(slot, _)| self.executed.get(*slot).copied().unwrap_or(false))
             .filter_map(|(_, line)| line.as_ref().map(|l| (l.file.as_str(), l.line)))
             .collect();
         let mut never: BTreeMap<(&str, u32), &SourceLine> = BTreeMap::new();

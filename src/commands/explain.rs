@@ -283,7 +283,7 @@ impl RuleSource {
         let index = self.render(&index)?;
         let section = self.maps.get(map)?;
         let (_, name, var_offset, size) = self.globals.iter().find(|(s, _, off, size)| {
-            s == section && offset >= *off as i64 && offset < (*off + *size) as i64
+            s == section && offset >= *off as i64 && offset < *off as i64 + *size as i64
         })?;
         let count = (*size as i64 - (offset - *var_offset as i64)) / scale.max(1);
         Some(format!(

@@ -275,17 +275,18 @@ impl<'a> Memory<'a> {
     fn read(&self, addr: u64, len: u64) -> Option<Vec<u8>> {
         let len = len.min(256);
         let (data, bytes) = self.data;
-        if addr >= data && addr + len <= data + bytes.len() as u64 {
+        let end = addr.checked_add(len)?;
+        if addr >= data && end <= data + bytes.len() as u64 {
             let start = (addr - data) as usize;
             return Some(bytes[start..start + len as usize].to_vec());
         }
-        if addr >= self.context && addr + len <= self.context + self.fixed.len() as u64 {
+        if addr >= self.context && end <= self.context + self.fixed.len() as u64 {
             let start = (addr - self.context) as usize;
             return Some(self.fixed[start..start + len as usize].to_vec());
         }
         for map in self.maps.iter() {
             let region = map.value_region();
-            if addr >= region.base && addr + len <= region.base + region.len {
+            if addr >= region.base && end <= region.base + region.len {
                 let start = (addr - region.base) as usize;
                 let slab = map.value_bytes();
                 return Some(
@@ -438,23 +439,27 @@ fn helper_call(id: u32, step: &Step, memory: &Memory<'_>) -> String {
         let shown: Vec<String> = kinds
             .iter()
             .enumerate()
-            .map(|(i, kind)| match kind {
+            .map(|(i, kind)| (args.get(i).copied().unwrap_or(0), kind))
+            .map(|(arg, kind)| match kind {
                 RfArgKind::Context => "ev".to_string(),
-                RfArgKind::FieldId { .. } => match memory.layout.field(args[i] as u32) {
-                    Some(field) => match memory.string_field(args[i] as u32) {
+                RfArgKind::FieldId { .. } => match u32::try_from(arg)
+                    .ok()
+                    .and_then(|id| Some((id, memory.layout.field(id)?)))
+                {
+                    Some((id, field)) => match memory.string_field(id) {
                         Some(value) => format!("{} {value}", field.name),
                         None => field.name.clone(),
                     },
-                    None => args[i].to_string(),
+                    None => arg.to_string(),
                 },
                 RfArgKind::ReadableMem { size_arg } => {
                     let len = args.get(*size_arg).copied().unwrap_or(0);
-                    match memory.read(args[i], len) {
+                    match memory.read(arg, len) {
                         Some(bytes) => show_bytes(&bytes),
-                        None => memory.name(args[i]),
+                        None => memory.name(arg),
                     }
                 }
-                RfArgKind::Size | RfArgKind::Scalar => args[i].to_string(),
+                RfArgKind::Size | RfArgKind::Scalar => arg.to_string(),
             })
             .collect();
         return format!("{}({}) = {}", helper.name, shown.join(", "), result as i64);
