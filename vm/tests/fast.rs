@@ -170,8 +170,8 @@ impl Rng {
 
 /// The helpers the verifier's cases call (see verifier/tests/cases.rs), with deterministic
 /// bodies: 5 `unwind`, 6 `trace(mem, size)` (sums the bytes), 7 `prandom` (a constant), 100
-/// `fill(mem, size)` (writes a pattern). Number 1, `map_lookup_elem`, is missing: programs
-/// with maps fault at their map reference in both engines.
+/// `fill(mem, size)` (writes a pattern). Number 1, `map_lookup_elem`, is added over real
+/// maps for the cases that use maps ([`compare_mem_with_case_maps`]).
 fn case_helpers() -> Helpers {
     Helpers::conformance()
         .with(
@@ -391,7 +391,11 @@ fn the_verifiers_accepted_cases_agree_on_random_inputs() {
                     2 => vec![0x80; mem_len],
                     _ => rng.bytes(mem_len),
                 };
-                compare_mem(&verified, &helpers, &mem)
+                if verified.insns().iter().any(is_map_reference) {
+                    compare_mem_with_case_maps(&verified, &mem)
+                } else {
+                    compare_mem(&verified, &helpers, &mem)
+                }
             };
             match result {
                 Ok(Ok(_)) => n_ok += 1,
@@ -413,6 +417,91 @@ fn the_verifiers_accepted_cases_agree_on_random_inputs() {
         failures.len(),
         failures.join("\n\n")
     );
+}
+
+/// Whether `insn` refers to a map.
+fn is_map_reference(insn: &ringfence_isa::Insn) -> bool {
+    matches!(
+        insn.op,
+        ringfence_isa::Op::LddwMapFd | ringfence_isa::Op::LddwMapValue
+    )
+}
+
+/// Maps matching [`case_config`]: 0 a hash map of 16-byte values holding keys 0 and 1, 1 a
+/// read-only array of 8-byte values (index 0 set by the host).
+fn case_maps() -> Maps {
+    let hash = Map::new("hash", VmMapDef::hash(4, 16, 4)).unwrap();
+    for key in 0u32..2 {
+        let value: Vec<u8> = (0..16).map(|i| (i * 13 + key as u8 * 7) ^ 0x5a).collect();
+        hash.update(&key.to_le_bytes(), &value, 0).unwrap();
+    }
+    let mut def = VmMapDef::array(8, 4);
+    def.flags = ringfence_vm::maps::def::BPF_F_RDONLY_PROG;
+    let array = Map::new("config", def).unwrap();
+    array
+        .update(&0u32.to_le_bytes(), &[9, 8, 7, 6, 5, 4, 3, 2], 0)
+        .unwrap();
+    Maps::new([hash, array])
+}
+
+/// [`compare_mem`] for a case that uses maps: each engine gets its own [`case_maps`] and
+/// the case helpers with `map_lookup_elem` bound to them.
+fn compare_mem_with_case_maps(
+    program: &VerifiedProgram,
+    mem: &[u8],
+) -> Result<Result<u64, RunError>, String> {
+    let (checked_maps, fast_maps) = (case_maps(), case_maps());
+    let helpers = |maps: &Maps| {
+        let maps = maps.clone();
+        case_helpers().with(
+            1,
+            Helper::new("map_lookup_elem", move |memory, [map, key, ..]| {
+                let map = maps
+                    .get(map as usize)
+                    .ok_or_else(|| HelperError::Failed(format!("no map {map}")))?;
+                let key = memory.read(key, map.def().key_size as u64)?;
+                Ok(helper_lookup(map, &key))
+            }),
+        )
+    };
+    let config = Config {
+        max_insns: program.worst_case_insns(),
+        ..Config::default()
+    };
+    let checked = CheckedInterpreter::with_maps(
+        program.insns(),
+        &helpers(&checked_maps),
+        &checked_maps,
+        config,
+    );
+    let fast = FastInterpreter::with_maps(program, &helpers(&fast_maps), &fast_maps)
+        .map_err(|e| e.to_string())?;
+    let (mut checked_mem, mut fast_mem) = (mem.to_vec(), mem.to_vec());
+    let args = [checked_mem.as_ptr() as u64, mem.len() as u64, 0, 0, 0];
+    let mut regions = vec![MemoryRegion::read_write(
+        RegionKind::Input,
+        &mut checked_mem,
+    )];
+    regions.extend(map_regions(&checked_maps));
+    let want = checked.run(args, regions).map(|o| o.return_value);
+    let got = fast.run_mem(&mut fast_mem).map_err(|error| match error {
+        FastRunError::Run(error) => error,
+        other => panic!("run_mem refused a buffer of the verified length: {other}"),
+    });
+    if want != got || checked_mem != fast_mem {
+        return Err(format!(
+            "checked: {want:?} {checked_mem:02x?}\nfast:    {got:?} {fast_mem:02x?}"
+        ));
+    }
+    for (a, b) in checked_maps.iter().zip(fast_maps.iter()) {
+        let (mut a_entries, mut b_entries) = (a.entries(), b.entries());
+        a_entries.sort();
+        b_entries.sort();
+        if a_entries != b_entries {
+            return Err(format!("map `{}` differs", a.name()));
+        }
+    }
+    Ok(want)
 }
 
 // ---- The entry contract ------------------------------------------------------------------
