@@ -113,6 +113,15 @@ fn a_failing_test_file_reports_each_failure_with_its_line_and_exits_1() {
 }
 
 #[test]
+fn bad_test_files_fail_naming_the_file_and_the_problem() {
+    // A header that is not one, a file without a header, a rule the object lacks, an object
+    // that does not exist: each fails as a case of its own; the run goes on.
+    let out = ringfence(&["test", "tests/data/author_loop/bad"]);
+    exits(&out, 1);
+    expect_file("bad.stdout", &stdout(&out));
+}
+
+#[test]
 fn verdicts_per_rule_and_exact_alerts_pass_when_they_hold() {
     let out = ringfence(&["test", "tests/data/author_loop/per_rule.test.jsonl"]);
     exits(&out, 0);
