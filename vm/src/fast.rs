@@ -89,7 +89,7 @@ use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use ringfence_isa::{
     AluOp, AtomicOp, ByteOrder, CallKind, Cond, Insn, Semantics, Size, Source, Width, FRAME_POINTER,
 };
-use ringfence_verifier::{Access as FieldAccess, Context, VerifiedProgram};
+use ringfence_verifier::{Access as FieldAccess, ArgKind, Context, RetKind, VerifiedProgram};
 
 use crate::backend::{EntryContract, Scratch};
 
@@ -126,6 +126,9 @@ pub struct FastInterpreter {
     helpers: Helpers,
     /// The maps `lddw` refers to: kept alive as long as the code holds their addresses.
     maps: Maps,
+    /// The helpers the program type says return a map value (`map_lookup_elem`), with the
+    /// index of their `Map` argument: their results are checked ([`FastInterpreter::check_return`]).
+    returns_map_value: Vec<(u64, usize)>,
     /// Stack frames a run allocates: 1 + the deepest chain of local calls, at most 8.
     n_frames: usize,
     /// The program type's context.
@@ -234,8 +237,53 @@ impl FastInterpreter {
         interp.maps = maps;
         interp.context = program.prog_type().context.clone();
         interp.contract = EntryContract::of(program.prog_type());
+        interp.returns_map_value = program
+            .prog_type()
+            .helpers
+            .iter()
+            .filter(|(_, sig)| sig.ret == RetKind::NullableMapValue)
+            .map(|(&id, sig)| {
+                // Without a `Map` argument no result can be valid: an index past the five
+                // arguments fails every non-zero one.
+                let map_arg = sig.args.iter().position(|kind| *kind == ArgKind::Map);
+                (id as u32 as u64, map_arg.unwrap_or(usize::MAX))
+            })
+            .collect();
         interp.prog_type_name = program.prog_type().name.clone();
         interp
+    }
+
+    /// Whether `value`, returned by helper `id` called with `args`, is what its signature
+    /// promises; the reason if not. The verifier lets the program use a non-zero result of a
+    /// helper returning a map value as a pointer to a whole value of the map passed as its
+    /// `Map` argument; helpers are host code, trusted to honour their signatures, and this
+    /// check (the JIT makes the same) keeps one that does not from making the unchecked
+    /// accesses go astray, or reach a map other than this interpreter's, whose accesses would
+    /// not be atomic.
+    fn check_return(&self, id: u64, value: u64, args: &[u64; 5]) -> Result<(), String> {
+        let Some(&(_, map_arg)) = self.returns_map_value.iter().find(|(i, _)| *i == id) else {
+            return Ok(());
+        };
+        if value == 0 {
+            return Ok(());
+        }
+        let handle = args.get(map_arg).copied();
+        let region = handle
+            .and_then(|handle| usize::try_from(handle).ok())
+            .and_then(|idx| self.maps.get(idx))
+            .map(|map| map.value_region());
+        let is_value_start = region.is_some_and(|region| {
+            let offset = value.wrapping_sub(region.base);
+            value >= region.base && offset < region.len && offset % region.stride == 0
+        });
+        if is_value_start {
+            Ok(())
+        } else {
+            Err(format!(
+                "returned {value:#x}, which is neither 0 nor the start of a value of map {}",
+                handle.map_or_else(|| "?".to_string(), |h| h.to_string())
+            ))
+        }
     }
 
     /// The number of instructions after translation (an `lddw` counts once).
@@ -737,15 +785,18 @@ impl<'a> Run<'_, 'a> {
             let mem_off = c.arg as i32 as i64 as u64;
             // SAFETY (every `load`, `store` and `atomic` below): the program was verified for
             // the program type whose entry contract this run satisfies (`run`'s caller
-            // guarantees it; `run_mem` checks it), so the verifier proved that on every path
-            // `[addr, addr + size)` lies inside memory the program may touch there: a live
-            // frame of this run's stack (allocated for the deepest call chain, and `depth`
-            // checked at each local call) or a region of the run, with write permission for
-            // stores and atomics. The stack and the regions stay borrowed until the run ends,
-            // by the run or by its helpers' `Memory`, and `ensure_exposed` just made sure the
-            // exposed pointers to them were derived after the last helper call, so that they
-            // are still valid; no other thread can access the bytes meanwhile (`&mut`
-            // borrows, or `&` borrows nobody writes).
+            // guarantees it; `run_mem` and `run_context` establish it), and against the maps
+            // the interpreter holds (`with_maps` checks them), so the verifier proved that on
+            // every path `[addr, addr + size)` lies inside memory the program may touch there:
+            // a live frame of this run's stack (allocated for the deepest call chain, and
+            // `depth` checked at each local call), a region of the run or a map value, with
+            // write permission for stores and atomics. The stack and the regions stay
+            // borrowed until the run ends, by the run or by its helpers' `Memory`, and
+            // `ensure_exposed` just made sure the exposed pointers to them were derived after
+            // the last helper call, so that they are still valid; no other thread can access
+            // their bytes meanwhile (`&mut` borrows, or `&` borrows nobody writes), except in
+            // shared regions (map values, alive as long as the interpreter's `Maps`), which
+            // `load_word`, `store_word` and `atomic_word` reach only atomically.
             macro_rules! load {
                 ($t:ty) => {{
                     let addr = regs[s].wrapping_add(mem_off);
@@ -1071,7 +1122,17 @@ impl<'a> Run<'_, 'a> {
         // derived from them before: derive fresh ones before the next access.
         self.stale = true;
         match result {
-            Ok(value) => Ok(HelperOutcome::Return(value)),
+            Ok(value) => match self.interp.check_return(id, value, &args) {
+                Ok(()) => Ok(HelperOutcome::Return(value)),
+                Err(message) => Err(self.error(
+                    at,
+                    RunErrorKind::HelperFailed {
+                        id: id as u32,
+                        name: helper.name,
+                        message,
+                    },
+                )),
+            },
             Err(HelperError::Unwind(value)) => Ok(HelperOutcome::Unwind(value)),
             Err(HelperError::Memory(fault)) => Err(self.error(at, fault.into())),
             Err(HelperError::Failed(message)) => Err(self.error(
@@ -1796,6 +1857,7 @@ fn translate(insns: &[Insn], helpers: &Helpers, maps: &Maps) -> FastInterpreter 
         helpers: helpers.clone(),
         n_frames: call_frames(insns),
         maps: Maps::default(),
+        returns_map_value: Vec::new(),
         context: Context::Mem { len: 0 },
         contract: EntryContract::Mem { len: 0 },
         prog_type_name: String::new(),

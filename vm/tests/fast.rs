@@ -1228,3 +1228,40 @@ fn run_context_establishes_the_entry_contract() {
 fn verified_mem_program() -> VerifiedProgram {
     verified("r0 = 0\nexit", &ProgramType::mem(4))
 }
+
+#[test]
+fn a_map_lookup_result_outside_the_programs_maps_is_refused() {
+    // Helpers bound to other maps than the interpreter's (or any helper returning a bogus
+    // pointer for `map_lookup_elem`): the result is checked before the program may use it.
+    let maps = test_maps();
+    let source = "
+        *(u32 *)(r10 - 4) = 0
+        r1 = map_fd(1) ll
+        r2 = r10
+        r2 += -4
+        call 1
+        if r0 == 0 goto out
+        r1 = 1
+        *(u64 *)(r0 + 0) = r1
+        r0 = 1
+    out:
+        exit";
+    let program = assemble("t.s", source).unwrap();
+    let verified = verify(&program.insns, &map_prog_type(16), &test_maps_config(&maps)).unwrap();
+    let good = FastInterpreter::with_maps(&verified, &map_helpers(&maps), &maps).unwrap();
+    assert_eq!(good.run_mem(&mut [0; 16]), Ok(1));
+    let other = test_maps();
+    let fast = FastInterpreter::with_maps(&verified, &map_helpers(&other), &maps).unwrap();
+    let error = match fast.run_mem(&mut [0; 16]) {
+        Err(FastRunError::Run(error)) => error,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(error.insn_idx, 5);
+    assert!(
+        error
+            .to_string()
+            .contains("neither 0 nor the start of a value of map 1"),
+        "{error}"
+    );
+    assert_eq!(other.get(1).unwrap().get(&[0; 4]).unwrap(), vec![0; 16]);
+}
