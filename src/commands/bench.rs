@@ -5,6 +5,7 @@
 //! worst case) and the pack's worst case per event type. The last line is `events/s: N`,
 //! the throughput of all threads together, for scripts.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,8 +17,8 @@ use ringfence_vm::engine::{Engine, PackInfo, Timing};
 use ringfence_vm::event::{BadLinePolicy, EventBuf, StreamItem};
 
 use crate::commands::replay::{
-    format_duration, load_pack_engine, open_events, per_second, plural, rule_name, rule_width,
-    BadLines,
+    format_duration, load_pack_engine, note, open_events, per_second, plural, rule_name,
+    rule_width, write_failed, BadLines,
 };
 use crate::commands::schema::load_schemas;
 use crate::exit::{Failure, Outcome};
@@ -49,8 +50,17 @@ pub struct BenchArgs {
     pub schema: Option<PathBuf>,
 }
 
+/// `writeln!` to `out`; a failed write (a closed pipe) ends the command.
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {
+        writeln!($out, $($arg)*).map_err(write_failed)?
+    };
+}
+
 /// Runs the benchmark.
 pub fn bench(args: &BenchArgs) -> Outcome {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
     if args.threads == 0 {
         return Err(Failure::unreadable(anyhow!("--threads must be at least 1")));
     }
@@ -62,7 +72,8 @@ pub fn bench(args: &BenchArgs) -> Outcome {
     let schemas = load_schemas(args.schema.as_deref())?;
     let backend = args.backend.unwrap_or_default();
     let (engine, info) = load_pack_engine(&args.pack, &schemas, backend, Timing::default())?;
-    println!(
+    say!(
+        out,
         "pack {} {}: {} rules, loaded in {} (read, verify, compile; backend {})",
         info.name,
         info.version,
@@ -78,22 +89,29 @@ pub fn bench(args: &BenchArgs) -> Outcome {
             args.events.display()
         )));
     }
-    print_mix(&events, &schemas);
-    print_costs(&info);
+    print_mix(&mut out, &events, &schemas)?;
+    print_costs(&mut out, &info)?;
 
     let measured = run(&engine, &events, args.threads, args.seconds)?;
     let stats = engine
         .stats()
         .ok_or_else(|| Failure::unreadable(anyhow!("the pack is no longer installed")))?;
-    println!();
+    say!(out, "");
     let width = rule_width(&info);
-    println!(
+    say!(
+        out,
         "{:<width$}  {:<16} {:>11} {:>8} {:>9} {:>12}",
-        "rule", "event", "evaluations", "hits", "mean ns", "worst insns"
+        "rule",
+        "event",
+        "evaluations",
+        "hits",
+        "mean ns",
+        "worst insns"
     );
     for rule in &stats.rules {
         let meta = &info.rules[rule.index];
-        println!(
+        say!(
+            out,
             "{:<width$}  {:<16} {:>11} {:>8} {:>9} {:>12}",
             rule_name(&meta.id, &meta.program),
             meta.event,
@@ -104,12 +122,13 @@ pub fn bench(args: &BenchArgs) -> Outcome {
             meta.worst_case_insns
         );
     }
-    println!();
+    say!(out, "");
     let cores = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(args.threads);
     let total = per_second(measured.events, measured.wall);
-    println!(
+    say!(
+        out,
         "{} thread{}, {} events in {} ({} event{} in memory, evaluated {} times over)",
         args.threads,
         plural(args.threads as u64),
@@ -119,12 +138,13 @@ pub fn bench(args: &BenchArgs) -> Outcome {
         plural(events.len() as u64),
         measured.events / events.len() as u64
     );
-    println!("mean per event: {} ns", {
+    say!(out, "mean per event: {} ns", {
         let ns = measured.wall.as_nanos() as f64 * cores as f64 / measured.events.max(1) as f64;
         ns.round() as u64
     });
-    println!("events/s per core: {}", total / cores as u64);
-    println!("events/s: {total}");
+    say!(out, "events/s per core: {}", total / cores as u64);
+    say!(out, "events/s: {total}");
+    out.flush().map_err(write_failed)?;
     Ok(())
 }
 
@@ -152,7 +172,7 @@ fn read_events(
     }
     let stats = stream.stats();
     if stats.bad > 0 {
-        eprintln!(
+        note!(
             "warning: {} bad line{} skipped",
             stats.bad,
             plural(stats.bad)
@@ -162,7 +182,11 @@ fn read_events(
 }
 
 /// The share of each event type.
-fn print_mix(events: &[EventBuf], schemas: &ringfence_vm::event::SchemaSet) {
+fn print_mix(
+    out: &mut impl Write,
+    events: &[EventBuf],
+    schemas: &ringfence_vm::event::SchemaSet,
+) -> Result<(), Failure> {
     let mut counts: Vec<(u32, u64)> = Vec::new();
     for event in events {
         match counts.iter_mut().find(|(t, _)| *t == event.type_id()) {
@@ -178,11 +202,12 @@ fn print_mix(events: &[EventBuf], schemas: &ringfence_vm::event::SchemaSet) {
             format!("{name} {:.1}%", *n as f64 * 100.0 / events.len() as f64)
         })
         .collect();
-    println!("events: {} ({})", events.len(), mix.join(", "));
+    say!(out, "events: {} ({})", events.len(), mix.join(", "));
+    Ok(())
 }
 
 /// The verifier's worst case per event type: the cost budget of the pack.
-fn print_costs(info: &PackInfo) {
+fn print_costs(out: &mut impl Write, info: &PackInfo) -> Result<(), Failure> {
     let costs: Vec<String> = info
         .costs
         .iter()
@@ -197,7 +222,8 @@ fn print_costs(info: &PackInfo) {
             )
         })
         .collect();
-    println!("worst case per event: {}", costs.join(", "));
+    say!(out, "worst case per event: {}", costs.join(", "));
+    Ok(())
 }
 
 struct Measured {

@@ -69,6 +69,20 @@ pub enum Progress {
 /// The virtual clock: nanoseconds per line of the log.
 pub const NS_PER_LINE: u64 = 1_000_000;
 
+/// `eprintln!` that never panics: a message that cannot be written to stderr is dropped.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+pub(crate) use note;
+
+/// Writes `text` to stderr as it is (the progress bar), dropping it if that fails.
+fn note_raw(text: &str) {
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
 /// At most this many bad lines are listed one by one on stderr; the rest are counted.
 const BAD_LINES_SHOWN: u64 = 20;
 
@@ -284,9 +298,9 @@ impl BadLines {
     pub fn report(&mut self, file: &Path, error: &str) {
         self.shown += 1;
         if self.shown <= BAD_LINES_SHOWN {
-            eprintln!("warning: {}:{error} (skipped)", file.display());
+            note!("warning: {}:{error} (skipped)", file.display());
         } else if self.shown == BAD_LINES_SHOWN + 1 {
-            eprintln!("warning: more bad lines; the summary counts them");
+            note!("warning: more bad lines; the summary counts them");
         }
     }
 }
@@ -624,17 +638,17 @@ impl ProgressBar {
             (fraction * 100.0) as u32
         );
         if redraw {
-            eprint!("\r{text}\x1b[K");
+            note_raw(&format!("\r{text}\x1b[K"));
             self.drawn = true;
         } else {
-            eprintln!("progress: {text}");
+            note!("progress: {text}");
         }
     }
 
     /// Erases the bar (before other output).
     fn clear(&mut self) {
         if self.drawn {
-            eprint!("\r\x1b[K");
+            note_raw("\r\x1b[K");
             self.drawn = false;
         }
     }
@@ -670,6 +684,12 @@ pub fn plural(n: u64) -> &'static str {
     }
 }
 
-fn write_failed(error: std::io::Error) -> Failure {
-    Failure::unreadable(anyhow!("writing the report: {error}"))
+/// A failed write of the report: a closed pipe (`| head`) ends the command quietly with the
+/// shell's code for it (141); anything else is an error.
+pub fn write_failed(error: std::io::Error) -> Failure {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        Failure::Silent(141)
+    } else {
+        Failure::unreadable(anyhow!("writing the report: {error}"))
+    }
 }
