@@ -594,3 +594,114 @@ fn alu_text(op: AluOp) -> &'static str {
         AluOp::Mov => "=",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ringfence_verifier::PathStep;
+
+    fn source(text: &str) -> RuleSource {
+        RuleSource {
+            insns: ringfence_isa::assemble("t.s", text).unwrap().insns,
+            lines: Vec::new(),
+            fields: vec![
+                ViewField {
+                    name: "uid".into(),
+                    offset: 24,
+                    size: 4,
+                    kind: ViewKind::Scalar,
+                },
+                ViewField {
+                    name: "exe".into(),
+                    offset: 32,
+                    size: 8,
+                    kind: ViewKind::Str,
+                },
+            ],
+            maps: vec![".data".into()],
+            globals: vec![(".data".into(), "weights".into(), 0, 80)],
+        }
+    }
+
+    fn error(kind: VerifyErrorKind, insn_idx: usize, facts: &[&str]) -> VerifyError {
+        VerifyError {
+            kind,
+            insn_idx,
+            insn_text: String::new(),
+            facts: facts.iter().map(|f| f.to_string()).collect(),
+            path: Vec::new(),
+            suggestion: "the verifier's".into(),
+        }
+    }
+
+    #[test]
+    fn an_unbounded_index_names_the_bound_of_the_table() {
+        let source = source(
+            "r1 = *(u32 *)(r1 + 24)\n r1 <<= 2\n r2 = map_value(0, 0) ll\n r2 += r1\n \
+             r0 = *(u32 *)(r2 + 0)\n exit",
+        );
+        let explanation = source.explain(&error(
+            VerifyErrorKind::PointerArithmetic,
+            4,
+            &["r2: pointer to value of map 0, offset 0", "r1: scalar"],
+        ));
+        assert_eq!(
+            explanation.facts,
+            [
+                "r2 is `weights`: pointer to value of map 0, offset 0",
+                "r1 is `ev->uid * 4`: scalar"
+            ]
+        );
+        let suggestion = explanation.suggestion.unwrap();
+        assert!(
+            suggestion.starts_with("compare the index `ev->uid` with 20"),
+            "{suggestion}"
+        );
+    }
+
+    #[test]
+    fn a_data_read_suggests_the_data_end_check_and_the_path_reads_as_conditions() {
+        let source = source(
+            "r2 = *(u32 *)(r1 + 36)\n if r2 == 0 goto +3\n r3 = *(u32 *)(r1 + 32)\n \
+             r4 = *(u64 *)(r1 + 0)\n r4 += r3\n r0 = *(u8 *)(r4 + 2)\n exit",
+        );
+        let mut refusal = error(
+            VerifyErrorKind::OutOfBounds,
+            5,
+            &["r4: pointer to data area"],
+        );
+        refusal.path = vec![PathStep {
+            insn_idx: 1,
+            taken: false,
+        }];
+        let explanation = source.explain(&refusal);
+        assert_eq!(
+            explanation.access.as_deref(),
+            Some("a 1-byte read at `ev->data + ev->exe.off + 2`")
+        );
+        assert_eq!(
+            explanation.conditions,
+            [(1, "`ev->exe.len == 0` is false".to_string())]
+        );
+        assert!(explanation
+            .suggestion
+            .unwrap()
+            .starts_with("compare `ev->data + ev->exe.off + 3` with `ev->data_end`"));
+    }
+
+    #[test]
+    fn a_walk_that_cannot_reach_the_fault_explains_nothing_and_never_panics() {
+        let source = source("r0 = 0\n exit");
+        // The fault slot is past the end; the path names a slot that is not a branch.
+        let mut refusal = error(VerifyErrorKind::OutOfBounds, 40, &["r1: something"]);
+        refusal.path = vec![PathStep {
+            insn_idx: 7,
+            taken: true,
+        }];
+        let explanation = source.explain(&refusal);
+        assert!(explanation.facts.is_empty() && explanation.suggestion.is_none());
+        // Constant folding.
+        assert_eq!(add(add(Sym::Context, 8), -8), Sym::Context);
+        assert_eq!(add(Sym::Const(2), 3), Sym::Const(5));
+    }
+}
