@@ -164,8 +164,7 @@ fn a_changed_pack_lists_every_differing_event() {
     let row = |rule: &str| {
         stdout
             .lines()
-            .filter(|l| l.starts_with(&format!("{rule} ")))
-            .last()
+            .rfind(|l| l.starts_with(&format!("{rule} ")))
             .unwrap_or_default()
             .split_whitespace()
             .map(str::to_string)

@@ -604,7 +604,7 @@ impl ProgressBar {
         };
         // Read the clock once per 1024 events.
         self.checks = self.checks.wrapping_add(1);
-        if self.checks % 1024 != 0 {
+        if !self.checks.is_multiple_of(1024) {
             return;
         }
         let now = Instant::now();

@@ -5,9 +5,10 @@
 //! - `native_rust`: the same 50 rules written as Rust closures over the encoded events
 //!   (built from the same `rules.txt` the C rules are generated from, using the same byte
 //!   tests as the rf_* helpers), bucketed by event type the same way: the limit;
-//! - `checked_interpreter`: the engine with the checked interpreter, the oracle;
-//! on one thread and on two (each thread its own evaluator, the pack and its maps shared);
-//! and the time to read, verify and compile a 100-rule pack (the 50 rules twice).
+//! - `checked_interpreter`: the engine with the checked interpreter, the oracle.
+//!
+//! Each on one thread and on two (each thread its own evaluator, the pack and its maps
+//! shared); and the time to read, verify and compile a 100-rule pack (the 50 rules twice).
 //!
 //! Before the criterion groups it prints a summary measured in the same process: events per
 //! second per core of each variant and the ratio of the engine to native Rust; criterion's
