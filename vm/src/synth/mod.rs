@@ -830,12 +830,7 @@ impl Synth {
             4 => {
                 // A health check: the container's shim runs a shell, no terminal (not an
                 // interactive shell).
-                let mut shim = app.clone();
-                shim.pid = app.ppid;
-                shim.ppid = 520;
-                shim.exe = app.parent_exe.clone();
-                shim.args = vec![shim.exe.clone(), "-namespace".into(), "moby".into()];
-                shim.parent_exe = "/usr/bin/containerd".to_string();
+                let shim = shim_of(&app);
                 let sh = self.spawn(
                     &shim,
                     "/bin/sh",
@@ -1066,9 +1061,9 @@ impl Synth {
             1 => {
                 // A shell in a container, without a terminal (an entrypoint script).
                 let idx = self.rng.below(self.containers.len() as u64) as usize;
-                let app = self.containers[idx].clone();
+                let shim = shim_of(&self.containers[idx]);
                 let sh = self.spawn(
-                    &app,
+                    &shim,
                     "/bin/sh",
                     &["/bin/sh", "/docker-entrypoint.sh"],
                     (FD_NULL, FD_PIPE),
@@ -1133,9 +1128,9 @@ impl Synth {
             0 => {
                 // shell_in_container: `docker exec -it app bash`.
                 let idx = self.rng.below(self.containers.len() as u64) as usize;
-                let mut app = self.containers[idx].clone();
-                app.tty = "pts/0".to_string();
-                let sh = self.spawn(&app, "/bin/bash", &["bash"], tty);
+                let mut shim = shim_of(&self.containers[idx]);
+                shim.tty = "pts/0".to_string();
+                let sh = self.spawn(&shim, "/bin/bash", &["bash"], tty);
                 self.open(&sh, "/root/.bash_history", O_APPEND_WRITE);
             }
             1 => {
@@ -1317,6 +1312,19 @@ impl Iterator for Synth {
 
     fn next(&mut self) -> Option<String> {
         Some(self.next_line())
+    }
+}
+
+/// The container shim (`containerd-shim-runc-v2`) of a container's application: the parent
+/// of what runs in the container besides the application (health checks, `docker exec`).
+fn shim_of(app: &Proc) -> Proc {
+    Proc {
+        pid: app.ppid,
+        ppid: 520,
+        exe: app.parent_exe.clone(),
+        args: vec![app.parent_exe.clone(), "-namespace".into(), "moby".into()],
+        parent_exe: "/usr/bin/containerd".to_string(),
+        ..app.clone()
     }
 }
 
