@@ -139,14 +139,14 @@ fn json_and_junit_reports_carry_the_same_results() {
     exits(&out, 1);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(report["passed"], 2, "{report}");
-    assert_eq!(report["failed"], 7, "{report}");
+    assert_eq!(report["failed"], 8, "{report}");
     let cases = report["cases"].as_array().unwrap();
     let failed = cases.iter().find(|c| c["line"] == 5).unwrap();
     assert_eq!(failed["status"], "failed");
     assert_eq!(failed["expected"], "match");
     assert_eq!(failed["got"], "no match");
     assert_eq!(failed["event"]["exe"], "/usr/bin/nc");
-    let truncated = cases.iter().find(|c| c["line"] == 12).unwrap();
+    let truncated = cases.iter().find(|c| c["line"] == 13).unwrap();
     assert_eq!(truncated["status"], "error");
     assert!(truncated["message"].as_str().unwrap().contains("truncated"));
 
@@ -155,12 +155,12 @@ fn json_and_junit_reports_carry_the_same_results() {
     let xml = stdout(&out);
     assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "));
     assert!(
-        xml.contains("tests=\"9\" failures=\"2\" errors=\"5\""),
+        xml.contains("tests=\"10\" failures=\"2\" errors=\"6\""),
         "{xml}"
     );
-    assert_eq!(xml.matches("<testcase ").count(), 9, "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 10, "{xml}");
     assert_eq!(xml.matches("<failure ").count(), 2, "{xml}");
-    assert_eq!(xml.matches("<error ").count(), 5, "{xml}");
+    assert_eq!(xml.matches("<error ").count(), 6, "{xml}");
     // Balanced: every opened element closes.
     for tag in ["testsuites", "testsuite", "failure", "error"] {
         assert_eq!(

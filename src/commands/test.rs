@@ -771,6 +771,24 @@ impl Tester<'_> {
             .map(|s| s.name().to_string())
             .unwrap_or_default();
         let per_rule: Option<&Map<String, Value>> = case.expect.as_object();
+        let named = per_rule
+            .into_iter()
+            .flat_map(|m| m.keys())
+            .chain(case.rule.as_ref());
+        for name in named {
+            if !self.object.rules.iter().any(|r| &r.name == name) {
+                return run.results.push(CaseResult {
+                    file: file.to_string(),
+                    line: line.number,
+                    rule: Some(name.clone()),
+                    why: case.why.clone(),
+                    verdict: Verdict::Error(format!(
+                        "line {}: {} has no rule `{name}`",
+                        line.number, self.object_name
+                    )),
+                });
+            }
+        }
         let selected: Vec<usize> = (0..self.object.rules.len())
             .filter(|&i| {
                 let rule = &self.object.rules[i];
