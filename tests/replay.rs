@@ -238,6 +238,26 @@ fn bad_lines_are_skipped_with_their_numbers_or_fatal_with_strict() {
 }
 
 #[test]
+fn the_progress_bar_is_drawn_on_request_and_erased() {
+    let events = events_file("progress");
+    let events = events.display().to_string();
+    let pack = endpoint_pack();
+    let args = ["replay", &pack, "--events", &events, "--progress", "always"];
+    let (stdout, stderr) = expect_code(&ringfence(&args), 0);
+    assert!(stderr.starts_with("\r["), "{stderr:?}");
+    assert!(stderr.contains("% 1024 events, "), "{stderr:?}");
+    assert!(stderr.contains(" events/s, ETA "), "{stderr:?}");
+    assert!(
+        stderr.ends_with("\r\x1b[K"),
+        "the bar is erased at the end: {stderr:?}"
+    );
+    assert!(!stdout.contains('\r'), "the report has no bar: {stdout}");
+    // Not a terminal (stderr is a pipe here): no bar by default, a line every 10 s at most.
+    let (_, stderr) = expect_code(&ringfence(&args[..4]), 0);
+    assert_eq!(stderr, "");
+}
+
+#[test]
 fn a_missing_pack_or_log_is_exit_2_and_a_broken_pack_exit_1() {
     let sample = root().join("examples/events/synthetic_1k.jsonl");
     let sample = sample.display().to_string();

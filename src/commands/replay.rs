@@ -613,7 +613,9 @@ impl ProgressBar {
         } else {
             Duration::from_secs(10)
         };
-        if now - self.last < every {
+        // A bar is drawn at the first check (1024 events in), then every 200 ms.
+        let first_bar = redraw && self.checks == 1024;
+        if now - self.last < every && !first_bar {
             return;
         }
         self.last = now;
