@@ -282,6 +282,18 @@ impl ContextContract {
                 fixed.len()
             )));
         }
+        // The bounds are checked on the caller's bytes before the copy (reading the copy
+        // right after writing it would stall on store forwarding).
+        for field in &self.bounded {
+            let value = get_uint(fixed, field.offset, field.size);
+            if value > field.max {
+                return Err(bad_input(format!(
+                    "field `{}` holds {value}, above its bound {} (the encoder never writes \
+                     such a value; was the event built by hand?)",
+                    field.name, field.max
+                )));
+            }
+        }
         let context = scratch.uninit(self.size);
         context.copy_from_slice(fixed);
         if let Some((data_at, data_end_at)) = self.data {
@@ -297,16 +309,6 @@ impl ContextContract {
             let end = start + data.len() as u64;
             put_u64(context, data_at, start);
             put_u64(context, data_end_at, end);
-        }
-        for field in &self.bounded {
-            let value = get_uint(context, field.offset, field.size);
-            if value > field.max {
-                return Err(bad_input(format!(
-                    "field `{}` holds {value}, above its bound {} (the encoder never writes \
-                     such a value; was the event built by hand?)",
-                    field.name, field.max
-                )));
-            }
         }
         Ok(context)
     }
@@ -326,13 +328,20 @@ fn put_u64(bytes: &mut [u8], at: usize, value: u64) {
     }
 }
 
-/// The little-endian unsigned value of `size` bytes at `at` (0 past the end, which a
-/// well-formed program type never declares).
+/// The little-endian unsigned value of `size` bytes (1, 2, 4 or 8) at `at`; `u64::MAX` (above
+/// every bound) for another size or past the end, which a well-formed program type never
+/// declares. Fixed-size reads: no call to `memcpy` per field.
+#[inline]
 fn get_uint(bytes: &[u8], at: usize, size: usize) -> u64 {
-    let Some(slice) = bytes.get(at..at + size.min(8)) else {
-        return 0;
+    fn read<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
+        bytes.get(at..at.checked_add(N)?)?.try_into().ok()
+    }
+    let value = match size {
+        1 => read::<1>(bytes, at).map(|b| b[0] as u64),
+        2 => read::<2>(bytes, at).map(|b| u16::from_le_bytes(b) as u64),
+        4 => read::<4>(bytes, at).map(|b| u32::from_le_bytes(b) as u64),
+        8 => read::<8>(bytes, at).map(u64::from_le_bytes),
+        _ => None,
     };
-    let mut word = [0u8; 8];
-    word[..slice.len()].copy_from_slice(slice);
-    u64::from_le_bytes(word)
+    value.unwrap_or(u64::MAX)
 }
