@@ -191,8 +191,16 @@ impl<R: BufRead> EventStream<R> {
                 let text = match std::str::from_utf8(&self.line) {
                     Ok(text) => text,
                     Err(err) => {
-                        let kind = LineErrorKind::NotUtf8 {
-                            valid_up_to: err.valid_up_to(),
+                        let kind = if terminated {
+                            LineErrorKind::NotUtf8 {
+                                valid_up_to: err.valid_up_to(),
+                            }
+                        } else {
+                            // Cut off in the middle of a character.
+                            LineErrorKind::Truncated {
+                                len: self.line.len(),
+                                error: format!("invalid UTF-8 at byte {}", err.valid_up_to()),
+                            }
                         };
                         return self.bad(line_no, kind);
                     }
@@ -356,6 +364,31 @@ mod tests {
             got[1].contains("line 2: the last line is cut off (20 bytes"),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn a_last_line_cut_inside_a_character_is_truncated() {
+        let mut bytes = format!("{GOOD}\n{{\"exe\": \"caf").into_bytes();
+        bytes.push(0xc3); // the first byte of `é`
+        let mut s = EventStream::new(
+            &bytes[..],
+            Encoder::new(&SchemaSet::endpoint()),
+            StreamConfig::default(),
+        );
+        let mut buf = EventBuf::new();
+        assert!(matches!(
+            s.next_event(&mut buf),
+            Ok(Some(StreamItem::Event { line: 1 }))
+        ));
+        match s.next_event(&mut buf) {
+            Ok(Some(StreamItem::Skipped(e))) => assert!(
+                e.to_string()
+                    .starts_with("line 2: the last line is cut off (13 bytes"),
+                "{e}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(s.next_event(&mut buf), Ok(None)));
     }
 
     #[test]
