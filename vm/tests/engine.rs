@@ -4,9 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+use ringfence_verifier::{ArgKind, HelperSig, RetKind};
 use ringfence_vm::engine::{DiagnosticKind, Engine, EvalError, Severity, Timing};
 use ringfence_vm::event::{EventBuf, SchemaSet};
-use ringfence_vm::Backend;
+use ringfence_vm::{Backend, Helper};
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -60,7 +61,11 @@ fn samples() -> Vec<(String, String, bool)> {
                 continue;
             }
             let case: Value = serde_json::from_str(line).unwrap();
-            let expect = case["expect"].as_str().unwrap() == "match";
+            // Plain event streams (no expectation) live there too.
+            let Some(expect) = case["expect"].as_str() else {
+                continue;
+            };
+            let expect = expect == "match";
             out.push((rule.clone(), case["event"].to_string(), expect));
         }
     }
@@ -321,4 +326,95 @@ fn statistics_count_evaluations_hits_and_time() {
             assert!(rule.max_ns > 0 && rule.estimated_total_time().is_some());
         }
     }
+}
+
+fn host_helper_pack() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/engine/host_helper")
+}
+
+fn is_admin_sig() -> HelperSig {
+    HelperSig::new("host_is_admin", &[ArgKind::Scalar], RetKind::Scalar)
+}
+
+#[test]
+fn rules_call_the_hosts_extra_helpers_on_every_backend() {
+    for backend in Backend::ALL {
+        if backend == Backend::Jit && !Backend::jit_available() {
+            continue;
+        }
+        let admins = [0u64, 1001];
+        let engine = Engine::builder()
+            .backend(backend)
+            .helper(
+                2000,
+                is_admin_sig(),
+                Helper::new("host_is_admin", move |_memory, [uid, ..]| {
+                    Ok(u64::from(admins.contains(&uid)))
+                }),
+            )
+            .build()
+            .unwrap();
+        engine.load_pack(host_helper_pack()).unwrap();
+        let mut evaluator = engine.evaluator();
+        let mut event = EventBuf::new();
+        for (uid, admin) in [(0, true), (1000, false), (1001, true)] {
+            engine
+                .encoder()
+                .encode_line(
+                    &format!(r#"{{"type": "process_exec", "uid": {uid}}}"#),
+                    1,
+                    &mut event,
+                )
+                .unwrap();
+            assert_eq!(
+                evaluator.evaluate(&event).unwrap().is_match(),
+                admin,
+                "{backend} uid {uid}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_rule_calling_a_helper_the_host_lacks_is_refused() {
+    let engine = Engine::builder().build().unwrap();
+    let text = engine
+        .load_pack(host_helper_pack())
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("admin_exec.o (rule `admin_exec`)"), "{text}");
+    assert!(text.contains("2000"), "{text}");
+}
+
+#[test]
+fn extra_helpers_must_take_a_free_number_and_return_a_scalar() {
+    let helper = || Helper::new("h", |_, _| Ok(0));
+    let taken = Engine::builder()
+        .helper(1, is_admin_sig(), helper())
+        .build()
+        .unwrap_err();
+    assert!(
+        taken.to_string().contains("Linux's `map_lookup_elem`"),
+        "{taken}"
+    );
+    let rf = Engine::builder()
+        .helper(1000, is_admin_sig(), helper())
+        .build()
+        .unwrap_err();
+    assert!(rf.to_string().contains("ringfence's"), "{rf}");
+    let twice = Engine::builder()
+        .helper(2000, is_admin_sig(), helper())
+        .helper(2000, is_admin_sig(), helper())
+        .build()
+        .unwrap_err();
+    assert!(twice.to_string().contains("given twice"), "{twice}");
+    let pointer = Engine::builder()
+        .helper(
+            2001,
+            HelperSig::new("p", &[], RetKind::NullableMapValue),
+            helper(),
+        )
+        .build()
+        .unwrap_err();
+    assert!(pointer.to_string().contains("return a scalar"), "{pointer}");
 }

@@ -92,7 +92,7 @@ impl fmt::Display for PackDiagnostic {
                 field,
                 problem,
                 fix,
-            } => write!(f, "{file}: {field} {problem}; {fix}"),
+            } => write!(f, "{file}: {field}: {problem}; {fix}"),
             DiagnosticKind::Io { error } => write!(
                 f,
                 "{file}{rule}: cannot read it: {error}; check the path (relative to the pack directory) and permissions"

@@ -189,19 +189,19 @@ impl Manifest {
         let mut rules = Vec::new();
         match top.get("rules") {
             Some(Value::Array(entries)) if !entries.is_empty() => {
+                let mut ids: Vec<&str> = Vec::new();
                 for (idx, entry) in entries.iter().enumerate() {
-                    if let Some(rule) = parse_rule(entry, idx, &mut diags) {
-                        if let Some(first) =
-                            rules.iter().position(|r: &ManifestRule| r.id == rule.id)
-                        {
+                    if let Some(id) = entry.get("id").and_then(Value::as_str) {
+                        if let Some(first) = ids.iter().position(|seen| *seen == id) {
                             diags.push(
                                 format!("rules[{idx}].id"),
-                                format!("`{}` is already the id of rules[{first}]", rule.id),
+                                format!("`{id}` is already the id of rules[{first}]"),
                                 "give every rule a distinct id",
                             );
                         }
-                        rules.push(rule);
                     }
+                    ids.push(entry.get("id").and_then(Value::as_str).unwrap_or(""));
+                    rules.extend(parse_rule(entry, idx, &mut diags));
                 }
             }
             Some(Value::Array(_)) => diags.push(
@@ -436,13 +436,13 @@ mod tests {
         .unwrap_err();
         let all = errors.join("\n");
         for needle in [
-            "p/pack.json: nmae is not a key of the manifest; did you mean `name`?",
-            "p/pack.json: name is missing",
-            "schema_versions is missing",
+            "p/pack.json: nmae: is not a key of the manifest; did you mean `name`?",
+            "p/pack.json: name: is missing",
+            "schema_versions: is missing",
             "rules[0].object: `../a.o` is not a relative path inside the pack",
             "rules[0].severity: `hgh` is not a severity; did you mean `high`?",
             "rules[1].id: `a` is already the id of rules[0]",
-            "rules[2].id is missing",
+            "rules[2].id: is missing",
         ] {
             assert!(all.contains(needle), "missing {needle:?} in\n{all}");
         }

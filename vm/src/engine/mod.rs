@@ -57,8 +57,13 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwapOption;
 
+use ringfence_verifier::{HelperSig, RetKind};
+
 use crate::backend::Backend;
 use crate::event::{Encoder, SchemaSet};
+use crate::helpers::Helper;
+use crate::rf_helpers::rf_helper;
+use crate::rule::program_type::linux_helpers;
 use crate::rule::RuleConfig;
 
 pub use error::{DiagnosticKind, EngineError, EvalError, PackDiagnostic, PackError};
@@ -137,6 +142,19 @@ impl EngineBuilder {
         self
     }
 
+    /// Adds a host helper rules may call as number `id` (declare it in C as
+    /// `static long (*name)(...) = (void *)id;`): `sig` is what the verifier checks calls
+    /// against, `helper` runs them (reading rule memory only through its checked
+    /// [`Memory`](crate::Memory)). The number must be free (not a Linux or rf_* helper's)
+    /// and the helper must return a scalar; [`build`](Self::build) checks both.
+    pub fn helper(mut self, id: u32, sig: HelperSig, helper: Helper) -> EngineBuilder {
+        self.config
+            .rule_config
+            .extra_helpers
+            .push((id, sig, helper));
+        self
+    }
+
     /// How evaluations are timed for the statistics (default: one event in 64).
     pub fn timing(mut self, timing: Timing) -> EngineBuilder {
         self.config.timing = timing;
@@ -193,6 +211,7 @@ impl Engine {
         if schemas.is_empty() {
             return Err(EngineError::NoSchemas);
         }
+        check_extra_helpers(&config.rule_config)?;
         let mut types: Vec<Option<TypeShape>> = Vec::new();
         for (type_id, schema) in schemas.iter() {
             if type_id > MAX_TYPE_ID {
@@ -327,6 +346,45 @@ impl Engine {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Refuses extra helpers that take a number already used, or return anything but a scalar
+/// (a pointer the verifier would trust is not something a host closure can promise).
+fn check_extra_helpers(config: &RuleConfig) -> Result<(), EngineError> {
+    let builtin = linux_helpers();
+    for (idx, (id, sig, _)) in config.extra_helpers.iter().enumerate() {
+        let problem = if let Some((_, taken)) = builtin.iter().find(|(n, _)| *n as u32 == *id) {
+            Some(format!(
+                "the number is Linux's `{}`; choose a number from 2000 up",
+                taken.name
+            ))
+        } else if let Some(rf) = rf_helper(*id) {
+            Some(format!(
+                "the number is ringfence's `{}`; choose a number from 2000 up",
+                rf.name
+            ))
+        } else if config.extra_helpers[..idx]
+            .iter()
+            .any(|(other, ..)| other == id)
+        {
+            Some("the number is given twice".to_string())
+        } else if sig.ret != RetKind::Scalar {
+            Some(format!(
+                "it returns {:?}; extra helpers return a scalar",
+                sig.ret
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(EngineError::Helper {
+                id: *id,
+                name: sig.name.clone(),
+                problem,
+            });
+        }
+    }
+    Ok(())
 }
 
 impl Pack {

@@ -67,6 +67,10 @@ pub struct RuleConfig {
     /// The engine rules run on; the default is the JIT where the host has one, else the
     /// fast interpreter ([`Backend::host_default`]).
     pub backend: Backend,
+    /// Helpers the host adds to Linux's and the rf_* ones: (number, signature for the
+    /// verifier, implementation). The engine ([`crate::engine::EngineBuilder::helper`])
+    /// checks the numbers are free.
+    pub extra_helpers: Vec<(u32, ringfence_verifier::HelperSig, crate::helpers::Helper)>,
 }
 
 /// The rules of one object, sharing its maps.
@@ -216,7 +220,10 @@ pub fn load_rules(
             check_layout(program, schema.name(), &layout, btf)?;
         }
         let source_lines = source_lines(program, btf.as_ref().and_then(|b| b.ext.as_ref()));
-        let prog_type = event_program_type(schema);
+        let mut prog_type = event_program_type(schema);
+        for (id, sig, _) in &config.extra_helpers {
+            prog_type = prog_type.with_helper(*id as i32, sig.clone());
+        }
         let verified = verify(&program.insns, &prog_type, &verifier_config).map_err(|error| {
             RuleError::Rejected {
                 program: program.name.clone(),
@@ -224,7 +231,10 @@ pub fn load_rules(
                 source_lines: source_lines.clone(),
             }
         })?;
-        let helpers: Helpers = rule_helpers(&maps, layout);
+        let mut helpers: Helpers = rule_helpers(&maps, layout);
+        for (id, _, helper) in &config.extra_helpers {
+            helpers.register(*id, helper.clone());
+        }
         let engine = build_engine(&verified, &helpers, &maps, config.backend, &mut compiler)
             .map_err(|error| match error {
                 EngineError::Jit(error) => RuleError::Compile {
