@@ -27,7 +27,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
-use ringfence_verifier::{Context, FieldKind, ProgramType};
+use ringfence_verifier::{Access, Context, FieldKind, ProgramType};
 
 use crate::error::{RunError, RunErrorKind};
 use crate::memory::MemoryBuffers;
@@ -179,6 +179,8 @@ pub struct ContextContract {
     max_data_len: u64,
     /// Every bounded field: offset, size, largest value, name.
     bounded: Vec<BoundedField>,
+    /// Whether the program may write some field (then the context copy is writable).
+    writable: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -223,6 +225,10 @@ impl EntryContract {
             data,
             max_data_len: layout.max_data_len as u64,
             bounded,
+            writable: layout
+                .fields
+                .iter()
+                .any(|field| field.access == Access::ReadWrite),
         })
     }
 
@@ -262,6 +268,11 @@ impl ContextContract {
     /// The largest data area.
     pub fn max_data_len(&self) -> u64 {
         self.max_data_len
+    }
+
+    /// Whether the program may write a field of the context (its copy, never the caller's).
+    pub fn writable(&self) -> bool {
+        self.writable
     }
 
     /// Copies the context `fixed` into `scratch`, points its `data` and `data_end` fields at

@@ -1189,3 +1189,31 @@ fn a_lookup_helper_returning_anything_but_a_value_of_its_map_fails_the_run() {
         assert_eq!(jit.run_mem(&mut [0; 8]), Ok(0));
     }
 }
+
+#[test]
+fn a_context_program_writes_its_own_copy_of_the_context() {
+    use ringfence_verifier::{Access, ContextLayout, ProgramType, ReturnRange};
+    let layout = ContextLayout::new(16)
+        .field("counter", 0, 8, Access::ReadWrite)
+        .field("id", 8, 8, Access::Read);
+    let prog_type = ProgramType::with_context("counted", layout, ReturnRange::ANY);
+    let verified = verify(
+        &insns("ldxdw %r0, [%r1+0]\nadd %r0, 1\nstxdw [%r1+0], %r0\nldxdw %r0, [%r1+0]\nexit"),
+        &prog_type,
+        &VerifierConfig::default(),
+    )
+    .unwrap();
+    let mut fixed = [0u8; 16];
+    fixed[..8].copy_from_slice(&41u64.to_le_bytes());
+    let mut scratch = ringfence_vm::Scratch::new();
+    for config in [JitConfig::default(), checked_config()] {
+        let jit = JitProgram::compile(&verified, &Helpers::new(), &config).unwrap();
+        assert_eq!(jit.run_context(&fixed, &[], &mut scratch, None), Ok(42));
+        // The caller's bytes are untouched; a context of another size is refused.
+        assert_eq!(u64::from_le_bytes(fixed[..8].try_into().unwrap()), 41);
+        let error = jit
+            .run_context(&fixed[..8], &[], &mut scratch, None)
+            .unwrap_err();
+        assert_eq!(error.kind.name(), "BadInput");
+    }
+}

@@ -475,8 +475,9 @@ impl JitProgram {
     /// the scratch and `r1` points to the copy, whose `data` and `data_end` fields are set to
     /// the bounds of `data`; a `fixed` of another size than the context, a `data` longer than
     /// the program type's maximum or a bounded field (a string offset or length) above its
-    /// bound is a [`RunErrorKind::BadInput`] error, and nothing runs. The context and the data
-    /// area are read-only.
+    /// bound is a [`RunErrorKind::BadInput`] error, and nothing runs. The data area is
+    /// read-only, and so is the context unless the program type lets the program write a
+    /// field (it then writes the copy).
     pub fn run_context(
         &self,
         fixed: &[u8],
@@ -503,14 +504,17 @@ impl JitProgram {
             memory,
         } = scratch;
         let context = contract.prepare_context(fixed, data, context)?;
-        let context: &[u8] = context;
         let args = [context.as_ptr() as u64, 0, 0, 0, 0];
         let stack = stack.zeroed(self.n_frames * STACK_PER_FRAME);
         runtime::run(
             self,
             args,
             stack,
-            runtime::PendingRegions::Context { context, data },
+            runtime::PendingRegions::Context {
+                context,
+                writable: contract.writable(),
+                data,
+            },
             memory,
             state,
         )

@@ -182,9 +182,11 @@ pub(crate) enum PendingRegions<'a> {
     /// One read+write region.
     One(RegionKind, &'a mut [u8]),
     Many(Vec<MemoryRegion<'a>>),
-    /// An event: the context (read-only) and its data area (read-only).
+    /// An event: the context (the run's own copy, writable if the program type lets the
+    /// program write a field) and its data area (read-only).
     Context {
-        context: &'a [u8],
+        context: &'a mut [u8],
+        writable: bool,
         data: &'a [u8],
     },
 }
@@ -198,9 +200,13 @@ impl PendingRegions<'_> {
                 let region = region.region();
                 (region.base, region.len, region.writable as u64)
             }),
-            PendingRegions::Context { context, .. } => {
-                (context.as_ptr() as u64, context.len() as u64, 0)
-            }
+            PendingRegions::Context {
+                context, writable, ..
+            } => (
+                context.as_ptr() as u64,
+                context.len() as u64,
+                *writable as u64,
+            ),
         }
     }
 }
@@ -519,12 +525,20 @@ fn build_memory(pending: Pending<'_>) -> Memory<'_> {
             STACK_PER_FRAME,
             regions.into_iter().chain(map_regions),
         ),
-        PendingRegions::Context { context, data } => Memory::with_stack_in(
+        PendingRegions::Context {
+            context,
+            writable,
+            data,
+        } => Memory::with_stack_in(
             buffers,
             stack,
             STACK_PER_FRAME,
             [
-                MemoryRegion::read_only(RegionKind::Context, context),
+                if writable {
+                    MemoryRegion::read_write(RegionKind::Context, context)
+                } else {
+                    MemoryRegion::read_only(RegionKind::Context, context)
+                },
                 MemoryRegion::read_only(RegionKind::ReadOnlyData, data),
             ]
             .into_iter()
