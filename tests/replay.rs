@@ -320,3 +320,65 @@ fn bench_reports_rules_and_ends_with_events_per_second() {
         "the rule table with the verifier's worst case: {stdout}"
     );
 }
+
+/// Step 6 of README's rule author's loop: the fixed rule replayed against its first version
+/// over generated events, exactly as README shows it (and the packs hold the loop's objects).
+#[test]
+fn the_author_loop_replay_step_of_readme() {
+    let loop_dir = root().join("examples/loop");
+    for (pack, object) in [("v1", "shell_from_cron_v1.o"), ("v2", "shell_from_cron.o")] {
+        let copy = std::fs::read(loop_dir.join("packs").join(pack).join("shell_from_cron.o"));
+        assert!(
+            copy.unwrap() == std::fs::read(loop_dir.join(object)).unwrap(),
+            "examples/loop/packs/{pack}/shell_from_cron.o is stale: copy examples/loop/{object} there"
+        );
+    }
+    let dir = scratch_dir("loop");
+    let generated = ringfence(&["generate", "--events", "20000", "--seed", "1"]);
+    let (generated, _) = expect_code(&generated, 0);
+    let events = dir.join("events.jsonl");
+    std::fs::write(&events, generated).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ringfence"))
+        .current_dir(root())
+        .args([
+            "replay",
+            "examples/loop/packs/v2",
+            "--events",
+            &events.display().to_string(),
+            "--baseline",
+            "examples/loop/packs/v1",
+            "--show",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, _) = expect_code(&out, 1);
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for expected in [
+        "line 634: shell_from_cron: no match → match",
+        r#""exe":"/usr/bin/bash","args":["/bin/bash","-c","/usr/local/bin/backup-db.sh"]"#,
+        "shell_from_cron           0         53             53              0",
+        "53 events differ (over the allowance of 0)",
+    ] {
+        assert!(stdout.contains(expected), "`{expected}` not in\n{stdout}");
+        assert!(
+            readme.contains(expected),
+            "README's step 6 no longer shows `{expected}`"
+        );
+    }
+    let allowed = Command::new(env!("CARGO_BIN_EXE_ringfence"))
+        .current_dir(root())
+        .args([
+            "replay",
+            "examples/loop/packs/v2",
+            "--events",
+            &events.display().to_string(),
+            "--baseline",
+            "examples/loop/packs/v1",
+            "--allow",
+            "53",
+        ])
+        .output()
+        .unwrap();
+    expect_code(&allowed, 0);
+}

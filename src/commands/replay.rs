@@ -314,10 +314,11 @@ fn write_rule_table(
     let info = &stats.pack;
     writeln!(
         out,
-        "pack {} {} ({} rules)",
+        "pack {} {} ({} rule{})",
         info.name,
         info.version,
-        info.rules.len()
+        info.rules.len(),
+        plural(info.rules.len() as u64)
     )?;
     let width = rule_width(info);
     writeln!(

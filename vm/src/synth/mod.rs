@@ -929,12 +929,17 @@ impl Synth {
             ),
             ("/usr/lib/php/sessionclean", "/usr/lib/php/sessionclean"),
         ]);
-        let sh = self.spawn(
-            &job_parent,
-            "/usr/bin/dash",
-            &["/bin/sh", "-c", cmd],
-            (FD_NULL, FD_PIPE),
-        );
+        // System jobs run under /bin/sh (dash); the backup is the deploy user's crontab,
+        // which sets SHELL=/bin/bash (on a merged-/usr system, /usr/bin/bash).
+        let (shell, argv0) = if script == "/usr/local/bin/backup-db.sh" {
+            job_parent.uid = 1003;
+            job_parent.gid = 1003;
+            job_parent.cwd = "/home/deploy".to_string();
+            ("/usr/bin/bash", "/bin/bash")
+        } else {
+            ("/usr/bin/dash", "/bin/sh")
+        };
+        let sh = self.spawn(&job_parent, shell, &[argv0, "-c", cmd], (FD_NULL, FD_PIPE));
         let job = self.spawn(&sh, script, &[script], (FD_NULL, FD_PIPE));
         match script {
             "/usr/local/bin/backup-db.sh" => {
