@@ -429,6 +429,22 @@ impl Rule {
         state: &mut RunState,
         observer: &mut O,
     ) -> Result<u64, RunError> {
+        // Like `evaluate`, the rule uses its object's maps, the ones its program refers to.
+        let _ = maps;
+        if event.type_id() != self.event_type {
+            return Err(RunError {
+                insn_idx: 0,
+                kind: RunErrorKind::BadInput {
+                    reason: format!(
+                        "the event is of type id {}, the rule `{}` takes `{}` events (id {})",
+                        event.type_id(),
+                        self.name,
+                        self.event,
+                        self.event_type
+                    ),
+                },
+            });
+        }
         let fixed_len = event.fixed_len();
         let bytes = event.prepare();
         let (context, data) = bytes.split_at(fixed_len);
@@ -436,7 +452,7 @@ impl Rule {
             MemoryRegion::read_only(RegionKind::Context, context),
             MemoryRegion::read_only(RegionKind::ReadOnlyData, data),
         ];
-        for (map_idx, map) in maps.iter().enumerate() {
+        for (map_idx, map) in self.maps.iter().enumerate() {
             let region = map.value_region();
             regions.push(MemoryRegion::shared(
                 RegionKind::MapValue {
