@@ -122,6 +122,14 @@ pub fn bench(args: &BenchArgs) -> Outcome {
             meta.worst_case_insns
         );
     }
+    let evaluations: u64 = stats.rules.iter().map(|r| r.evaluations).sum();
+    say!(
+        out,
+        "(mean ns: timed on one event in 64 per thread; rules met per event: {:.1} of {}, \
+         the rest bucketed away by event type)",
+        evaluations as f64 / stats.events.max(1) as f64,
+        info.rules.iter().filter(|r| r.enabled).count()
+    );
     say!(out, "");
     let cores = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -129,16 +137,21 @@ pub fn bench(args: &BenchArgs) -> Outcome {
     let total = per_second(measured.events, measured.wall);
     say!(
         out,
-        "{} thread{}, {} events in {} ({} event{} in memory, evaluated {} times over)",
+        "{} thread{}, {} events in {} ({} event{} in memory, {} pass{} after a warm-up pass)",
         args.threads,
         plural(args.threads as u64),
         measured.events,
         format_duration(measured.wall),
         events.len(),
         plural(events.len() as u64),
-        measured.events / events.len() as u64
+        measured.events / events.len() as u64,
+        if measured.events / events.len() as u64 == 1 {
+            ""
+        } else {
+            "es"
+        }
     );
-    say!(out, "mean per event: {} ns", {
+    say!(out, "mean per event and core: {} ns", {
         let ns = measured.wall.as_nanos() as f64 * cores as f64 / measured.events.max(1) as f64;
         ns.round() as u64
     });
