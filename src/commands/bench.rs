@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
 use clap::Args;
-use ringfence_vm::backend::Backend;
 use ringfence_vm::engine::{Engine, PackInfo, Timing};
 use ringfence_vm::event::{BadLinePolicy, EventBuf, StreamItem};
 
@@ -20,6 +19,7 @@ use crate::commands::replay::{
     format_duration, load_pack_engine, note, open_events, per_second, plural, rule_name,
     rule_width, write_failed, BadLines,
 };
+use crate::commands::run::EngineArg;
 use crate::commands::schema::load_schemas;
 use crate::exit::{Failure, Outcome};
 
@@ -43,8 +43,8 @@ pub struct BenchArgs {
     pub seconds: f64,
     /// The engine rules run on: `jit` (the default where the host has one), `interp`,
     /// `checked`.
-    #[arg(long)]
-    pub backend: Option<Backend>,
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineArg>,
     /// The event schemas (a schema file); default: the built-in endpoint schemas.
     #[arg(long)]
     pub schema: Option<PathBuf>,
@@ -70,11 +70,11 @@ pub fn bench(args: &BenchArgs) -> Outcome {
         )));
     }
     let schemas = load_schemas(args.schema.as_deref())?;
-    let backend = args.backend.unwrap_or_default();
+    let backend = EngineArg::backend(args.engine)?;
     let (engine, info) = load_pack_engine(&args.pack, &schemas, backend, Timing::default())?;
     say!(
         out,
-        "pack {} {}: {} rules, loaded in {} (read, verify, compile; backend {})",
+        "pack {} {}: {} rules, loaded in {} (read, verify, compile; engine {})",
         info.name,
         info.version,
         info.rules.len(),

@@ -18,8 +18,9 @@ pub struct GenerateArgs {
     /// The seed: the same seed gives the same events.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Attack scenarios started per million events (each is one to six events that the
-    /// bundled example rules match).
+    /// Attack scenarios per million scenarios (a scenario is a few related events: a
+    /// command and its file opens, a web request); each attack is one to six events the
+    /// bundled example rules match.
     #[arg(long, default_value_t = SynthConfig::default().attack_per_million)]
     pub attacks_per_million: u32,
 }

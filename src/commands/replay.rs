@@ -21,6 +21,7 @@ use ringfence_vm::event::{
 };
 use ringfence_vm::rule::RuleConfig;
 
+use crate::commands::run::EngineArg;
 use crate::commands::schema::load_schemas;
 use crate::exit::{Failure, Outcome};
 
@@ -47,8 +48,8 @@ pub struct ReplayArgs {
     pub schema: Option<PathBuf>,
     /// The engine rules run on: `jit` (the default where the host has one), `interp`,
     /// `checked`.
-    #[arg(long)]
-    pub backend: Option<Backend>,
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineArg>,
     /// The progress bar on stderr: `auto` draws it when stderr is a terminal and otherwise
     /// prints a line every 10 seconds; `always` draws it; `never`.
     #[arg(long, value_enum, default_value_t = Progress::Auto)]
@@ -89,7 +90,7 @@ const BAD_LINES_SHOWN: u64 = 20;
 /// Runs the replay.
 pub fn replay(args: &ReplayArgs) -> Outcome {
     let schemas = load_schemas(args.schema.as_deref())?;
-    let backend = args.backend.unwrap_or_default();
+    let backend = EngineArg::backend(args.engine)?;
     let new = load_pack_engine(&args.pack, &schemas, backend, replay_timing())?;
     let old = match &args.baseline {
         Some(path) => Some(load_pack_engine(path, &schemas, backend, replay_timing())?),
