@@ -179,6 +179,11 @@ pub struct ContextContract {
     max_data_len: u64,
     /// Every bounded field: offset, size, largest value, name.
     bounded: Vec<BoundedField>,
+    /// The 4-byte bounded fields (all of them in event types), as (offset, largest value):
+    /// the hot loop of every run.
+    bounded4: Vec<(usize, u64)>,
+    /// Whether some bounded field is not 4 bytes (checked with the slower general loop).
+    bounded_other: bool,
     /// Whether the program may write some field (then the context copy is writable).
     writable: bool,
 }
@@ -206,7 +211,7 @@ impl EntryContract {
                 .map(|field| field.offset as usize)
         };
         let data = field_at(FieldKind::Data).zip(field_at(FieldKind::DataEnd));
-        let bounded = layout
+        let bounded: Vec<BoundedField> = layout
             .fields
             .iter()
             .filter_map(|field| match field.kind {
@@ -224,6 +229,12 @@ impl EntryContract {
             size: layout.size as usize,
             data,
             max_data_len: layout.max_data_len as u64,
+            bounded4: bounded
+                .iter()
+                .filter(|field| field.size == 4)
+                .map(|field| (field.offset, field.max))
+                .collect(),
+            bounded_other: bounded.iter().any(|field| field.size != 4),
             bounded,
             writable: layout
                 .fields
@@ -295,14 +306,31 @@ impl ContextContract {
         }
         // The bounds are checked on the caller's bytes before the copy (reading the copy
         // right after writing it would stall on store forwarding).
-        for field in &self.bounded {
-            let value = get_uint(fixed, field.offset, field.size);
-            if value > field.max {
-                return Err(bad_input(format!(
-                    "field `{}` holds {value}, above its bound {} (the encoder never writes \
-                     such a value; was the event built by hand?)",
-                    field.name, field.max
-                )));
+        // One pass without early exit (the common case: every field is fine), then the
+        // first offender for the error.
+        let over4 = self.bounded4.iter().fold(false, |over, &(at, max)| {
+            let value = match fixed.get(at..at + 4) {
+                Some(&[b0, b1, b2, b3]) => u32::from_le_bytes([b0, b1, b2, b3]) as u64,
+                _ => u64::MAX,
+            };
+            over | (value > max)
+        });
+        let over = over4
+            || (self.bounded_other
+                && self
+                    .bounded
+                    .iter()
+                    .any(|field| get_uint(fixed, field.offset, field.size) > field.max));
+        if over {
+            for field in &self.bounded {
+                let value = get_uint(fixed, field.offset, field.size);
+                if value > field.max {
+                    return Err(bad_input(format!(
+                        "field `{}` holds {value}, above its bound {} (the encoder never \
+                         writes such a value; was the event built by hand?)",
+                        field.name, field.max
+                    )));
+                }
             }
         }
         let context = scratch.uninit(self.size);
