@@ -79,7 +79,7 @@ impl RuleCoverage {
             layout: layout.clone(),
             executed: vec![false; n],
             branches: vec![[false; 2]; n],
-            fields_read: BTreeMap::new(),
+            fields_read: static_field_reads(&insns, layout),
             values: vec![Vec::new(); layout.fields.len()],
             insns,
             n_events: 0,
@@ -404,6 +404,79 @@ impl Observer for CoverageObserver<'_> {
     }
 }
 
+/// The fields the program reads on any path, each with the first slot reading it, found
+/// statically: a pass in slot order that knows which registers hold the context (`r1` at
+/// entry, and copies of it) and which hold constants, so it sees context loads at constant
+/// offsets and the constant field ids given to `rf_*` helpers. Reads on paths no test runs
+/// count too: a field the tests never reach is a field they never vary. Observed runs add
+/// whatever this pass misses (a context pointer spilled to the stack and reloaded).
+pub fn static_field_reads(insns: &[Insn], layout: &Layout) -> BTreeMap<u32, usize> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Known {
+        Nothing,
+        Context,
+        Const(u64),
+    }
+    let mut regs = [Known::Nothing; N_REGS];
+    regs[1] = Known::Context;
+    let mut reads = BTreeMap::new();
+    for (slot, insn) in insns.iter().enumerate() {
+        if insn.lddw_tail || insn.dst as usize >= N_REGS || insn.src as usize >= N_REGS {
+            continue;
+        }
+        let (dst, src) = (insn.dst as usize, insn.src as usize);
+        match insn.semantics() {
+            Semantics::Load { .. } => {
+                if regs[src] == Known::Context {
+                    if let Some(id) = field_at(layout, insn.off as i64 as u64) {
+                        reads.entry(id).or_insert(slot);
+                    }
+                }
+                regs[dst] = Known::Nothing;
+            }
+            Semantics::Alu {
+                op: ringfence_isa::AluOp::Mov,
+                source,
+                ..
+            } => {
+                regs[dst] = match source {
+                    Source::Imm => Known::Const(insn.imm as u64),
+                    Source::Reg => regs[src],
+                };
+            }
+            Semantics::LoadImm64 { .. } => regs[dst] = Known::Nothing,
+            Semantics::Call { .. } => {
+                if let Some(helper) = rf_helper(insn.imm as u32) {
+                    for (arg, kind) in helper.arg_kinds().enumerate() {
+                        if let (RfArgKind::FieldId { .. }, Known::Const(id)) = (kind, regs[arg + 1])
+                        {
+                            if let Some(id) = u32::try_from(id)
+                                .ok()
+                                .filter(|id| layout.field(*id).is_some())
+                            {
+                                reads.entry(id).or_insert(slot);
+                            }
+                        }
+                    }
+                }
+                for reg in regs.iter_mut().take(6) {
+                    *reg = Known::Nothing;
+                }
+            }
+            Semantics::Alu { .. }
+            | Semantics::Neg { .. }
+            | Semantics::MovSx { .. }
+            | Semantics::Endian { .. } => regs[dst] = Known::Nothing,
+            Semantics::Atomic { .. } => {
+                regs[src] = Known::Nothing;
+                regs[0] = Known::Nothing;
+            }
+            _ => {}
+        }
+    }
+    reads
+}
+
 /// Whether the conditional jump `insn` jumps, given the registers before it.
 pub fn branch_taken(insn: &Insn, before: &[u64; N_REGS]) -> Option<bool> {
     let Semantics::Branch {
@@ -498,6 +571,28 @@ mod tests {
             Some(false)
         );
         assert_eq!(branch_taken(&insn("r2 = 1"), &regs), None);
+    }
+
+    #[test]
+    fn static_reads_see_fields_on_paths_no_test_runs() {
+        let schemas = SchemaSet::endpoint();
+        let (_, exec) = schemas.by_name("process_exec").unwrap();
+        let layout = exec.layout();
+        let uid = exec.field_id("uid").unwrap();
+        let exe = exec.field_id("exe").unwrap();
+        let uid_offset = layout.field(uid).unwrap().offset;
+        let program = assemble(
+            "t.s",
+            &format!(
+                "r6 = r1\n if r6 == 0 goto +4\n r0 = *(u32 *)(r6 + {uid_offset})\n \
+                 r1 = r6\n r2 = {exe}\n call 1000\n r0 = 0\n exit"
+            ),
+        )
+        .unwrap();
+        let reads = static_field_reads(&program.insns, layout);
+        assert_eq!(reads.get(&uid), Some(&2));
+        assert_eq!(reads.get(&exe), Some(&5));
+        assert_eq!(reads.len(), 2);
     }
 
     #[test]
