@@ -232,6 +232,24 @@ fn loop_1_a_new_test_fails_on_the_first_version_of_the_rule() {
             && text.ends_with("test result: FAILED. 4 passed, 1 failed\n"),
         "{text}"
     );
+    // The failure says how to trace it; the command runs as printed.
+    let command = text
+        .lines()
+        .find_map(|l| l.strip_prefix("   trace: ringfence "))
+        .expect("a trace command");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("\"$RINGFENCE\" {command}"))
+        .env("RINGFENCE", env!("CARGO_BIN_EXE_ringfence"))
+        .current_dir(root())
+        .output()
+        .unwrap();
+    exits(&out, 0);
+    assert!(
+        stdout(&out).contains("verdict: no match"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]

@@ -213,6 +213,8 @@ pub enum Verdict {
         expected: String,
         got: String,
         event: Option<Value>,
+        /// The command that traces the case (`ringfence trace ... --event '...'`).
+        trace: Option<String>,
     },
     /// The case could not be run: a bad line, an unreadable object, a fault.
     Error(String),
@@ -262,11 +264,13 @@ impl CaseResult {
                 expected,
                 got,
                 event,
+                trace,
             } => {
                 fields.insert("status".into(), "failed".into());
                 fields.insert("expected".into(), expected.clone().into());
                 fields.insert("got".into(), got.clone().into());
                 fields.insert("event".into(), event.clone().unwrap_or(Value::Null));
+                fields.insert("trace".into(), trace.clone().into());
             }
             Verdict::Error(message) => {
                 fields.insert("status".into(), "error".into());
@@ -518,6 +522,18 @@ impl Run {
     }
 }
 
+/// `text` quoted for a POSIX shell: as it is when it is plain, else in single quotes.
+fn shell_quote(text: &str) -> String {
+    let plain = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if plain && !text.is_empty() {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 /// `path` with `.` and `dir/..` removed lexically (for display: `examples/events/x.jsonl`,
 /// not `examples/rules/../events/x.jsonl`).
 fn tidy(path: &Path) -> PathBuf {
@@ -575,6 +591,7 @@ fn check_refusal(
                 format!("refused ({kind}):\n{text}")
             },
             event: None,
+            trace: None,
         }
     };
     CaseResult {
@@ -883,6 +900,12 @@ impl Tester<'_> {
                         .alerts
                         .as_ref()
                         .is_none_or(|want| alerts_agree(want, &got_alerts));
+                    let trace = Some(format!(
+                        "ringfence trace {} --rule {} --event {}",
+                        shell_quote(&self.object_name),
+                        rule.name,
+                        shell_quote(&case.event.to_string())
+                    ));
                     if verdict_ok && alerts_ok {
                         Verdict::Passed
                     } else if !verdict_ok {
@@ -890,6 +913,7 @@ impl Tester<'_> {
                             expected: expect.word().to_string(),
                             got: verdict_word(got),
                             event: Some(case.event.clone()),
+                            trace,
                         }
                     } else {
                         Verdict::Failed {
@@ -904,6 +928,7 @@ impl Tester<'_> {
                                 show_alerts(&got_alerts)
                             ),
                             event: Some(case.event.clone()),
+                            trace,
                         }
                     }
                 }
@@ -974,11 +999,15 @@ fn render_text(
                     expected,
                     got,
                     event,
+                    trace,
                 } => {
                     let _ = writeln!(out, "expected: {expected}");
                     let _ = writeln!(out, "     got: {}", got.replace('\n', "\n          "));
                     if let Some(event) = event {
                         let _ = writeln!(out, "   event: {event}");
+                    }
+                    if let Some(trace) = trace {
+                        let _ = writeln!(out, "   trace: {trace}");
                     }
                 }
                 Verdict::Error(message) => {
@@ -1076,6 +1105,7 @@ fn render_junit(results: &[CaseResult]) -> String {
                     expected,
                     got,
                     event,
+                    ..
                 } => {
                     let body = format!(
                         "expected: {expected}\n     got: {got}\n   event: {}",
@@ -1136,6 +1166,14 @@ mod tests {
         );
         assert_eq!(tidy(Path::new("./a/./b")), Path::new("a/b"));
         assert_eq!(tidy(Path::new("../a")), Path::new("../a"));
+    }
+
+    #[test]
+    fn shell_quote_quotes_what_the_shell_would_split() {
+        assert_eq!(shell_quote("examples/rules/x.o"), "examples/rules/x.o");
+        assert_eq!(shell_quote("{\"a\": 1}"), "'{\"a\": 1}'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote(""), "''");
     }
 
     #[test]
