@@ -144,7 +144,7 @@ fn a_changed_pack_lists_every_differing_event() {
     let (stdout, _) = expect_code(&ringfence(&args), 1);
     assert!(
         stdout.contains(
-            "line 3: netcat_exec: match → no match\n  {\"type\": \"process_exec\", \"pid\": 31,"
+            "line 3: netcat_exec: match → disabled\n  {\"type\": \"process_exec\", \"pid\": 31,"
         ),
         "{stdout}"
     );
@@ -172,6 +172,7 @@ fn a_changed_pack_lists_every_differing_event() {
     };
     assert_eq!(row("shell_in_container")[3..5], ["1", "0"], "{stdout}");
     assert_eq!(row("netcat_exec")[3..5], ["0", "1"], "{stdout}");
+    assert_eq!(row("netcat_exec").last().unwrap(), "(disabled)", "{stdout}");
 
     let mut allowed = args.to_vec();
     allowed.extend(["--allow", "2"]);

@@ -379,6 +379,8 @@ pub fn rule_width(info: &PackInfo) -> usize {
 struct RuleUnion {
     /// (id, program, index in the baseline, index in the new pack).
     rules: Vec<(String, String, Option<usize>, Option<usize>)>,
+    /// Per union rule: enabled in the baseline, enabled in the new pack (false if absent).
+    enabled: Vec<(bool, bool)>,
     old_to_union: Vec<usize>,
     new_to_union: Vec<usize>,
     old: Vec<bool>,
@@ -414,8 +416,18 @@ impl RuleUnion {
             }
         }
         let n = rules.len();
+        let enabled = rules
+            .iter()
+            .map(|(_, _, o, n)| {
+                (
+                    o.is_some_and(|i| old.rules[i].enabled),
+                    n.is_some_and(|i| new.rules[i].enabled),
+                )
+            })
+            .collect();
         RuleUnion {
             rules,
+            enabled,
             old_to_union,
             new_to_union,
             old: vec![false; n],
@@ -494,8 +506,8 @@ impl DiffReport {
                     out,
                     "line {line}: {}: {} → {}",
                     rule_name(id, program),
-                    verdict_word(old, in_old.is_some()),
-                    verdict_word(new, in_new.is_some()),
+                    verdict_word(old, in_old.is_some(), union.enabled[u].0),
+                    verdict_word(new, in_new.is_some(), union.enabled[u].1),
                 )?;
             }
         }
@@ -542,9 +554,11 @@ impl DiffReport {
         };
         for (u, (id, program, in_old, in_new)) in union.rules.iter().enumerate() {
             let (gained, lost) = union.counts[u];
-            let mark = match (in_old, in_new) {
-                (None, Some(_)) => " (new rule)",
-                (Some(_), None) => " (removed)",
+            let mark = match (in_old, in_new, union.enabled[u]) {
+                (None, Some(_), _) => " (new rule)",
+                (Some(_), None, _) => " (removed)",
+                (Some(_), Some(_), (true, false)) => " (disabled)",
+                (Some(_), Some(_), (false, true)) => " (enabled)",
                 _ => "",
             };
             writeln!(
@@ -561,9 +575,12 @@ impl DiffReport {
     }
 }
 
-fn verdict_word(matched: bool, present: bool) -> &'static str {
+/// A rule's verdict on an event, as the diff shows it: a rule the pack lacks is `absent`, a
+/// disabled one `disabled` (neither matches).
+fn verdict_word(matched: bool, present: bool, enabled: bool) -> &'static str {
     match (matched, present) {
         (true, _) => "match",
+        (false, true) if !enabled => "disabled",
         (false, true) => "no match",
         (false, false) => "absent",
     }
