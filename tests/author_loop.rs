@@ -84,6 +84,7 @@ fn the_bundled_examples_pass_their_tests() {
         "exe_first_byte_unchecked.o is refused (OutOfBounds)",
         "channel_291.o is refused (LayoutMismatch)",
         "template_index.o is refused (PointerArithmetic)",
+        "map_value_unchecked.o is refused (NullPointer)",
     ] {
         assert!(text.contains(rule), "{rule} not tested:\n{text}");
     }
@@ -381,6 +382,14 @@ fn an_unchecked_index_is_explained_with_the_bound_to_compare_it_with() {
     diagnostic(
         &["verify", "examples/rules/refused/template_index.o"],
         "template_index.verify",
+    );
+}
+
+#[test]
+fn an_unchecked_map_lookup_is_explained_naming_the_lookup() {
+    diagnostic(
+        &["verify", "examples/rules/refused/map_value_unchecked.o"],
+        "map_value_unchecked.verify",
     );
 }
 

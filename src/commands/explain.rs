@@ -228,7 +228,8 @@ impl RuleSource {
         if let Some((what, base, size)) = access {
             let at = add(regs[base as usize].clone(), insn.off as i64);
             if let Some(expr) = self.render(&at) {
-                explanation.access = Some(format!("a {size}-byte {what} at `{expr}`"));
+                let article = if size == 8 { "an" } else { "a" };
+                explanation.access = Some(format!("{article} {size}-byte {what} at `{expr}`"));
             }
             if error.kind == VerifyErrorKind::OutOfBounds && contains(&at, &Sym::Data) {
                 let end = add(at.clone(), size as i64);
@@ -240,6 +241,13 @@ impl RuleSource {
                 }
             } else if error.kind == VerifyErrorKind::OutOfBounds {
                 explanation.suggestion = self.index_bound(&at, what);
+            } else if matches!(error.kind, VerifyErrorKind::NullPointer { .. }) {
+                if let Sym::Call(call) = &regs[base as usize] {
+                    explanation.suggestion = Some(format!(
+                        "compare the result of `{call}` with NULL and {what} through it only \
+                         where it is not (`if (!p) return 0;`) before the {what}"
+                    ));
+                }
             }
         }
         if error.kind == VerifyErrorKind::PointerArithmetic {
@@ -481,7 +489,19 @@ impl RuleSource {
                     .collect();
                 format!("{}({})", helper.name, args.join(", "))
             }
-            None => format!("helper {id}"),
+            None => {
+                let (name, arity) = match id {
+                    1 => ("bpf_map_lookup_elem", 2),
+                    2 => ("bpf_map_update_elem", 4),
+                    3 => ("bpf_map_delete_elem", 2),
+                    5 => ("bpf_ktime_get_ns", 0),
+                    6 => ("bpf_trace_printk", 2),
+                    7 => ("bpf_get_prandom_u32", 0),
+                    _ => return format!("helper {id}"),
+                };
+                let args: Vec<String> = regs[1..=arity].iter().map(|r| self.show(r)).collect();
+                format!("{name}({})", args.join(", "))
+            }
         }
     }
 
