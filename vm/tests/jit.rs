@@ -1216,4 +1216,9 @@ fn a_context_program_writes_its_own_copy_of_the_context() {
             .unwrap_err();
         assert_eq!(error.kind.name(), "BadInput");
     }
+    // A context program is no `mem` program.
+    let jit = JitProgram::compile(&verified, &Helpers::new(), &JitConfig::default()).unwrap();
+    let error = jit.run_mem(&mut [0; 16]).unwrap_err();
+    assert_eq!(error.kind.name(), "BadInput");
+    assert!(error.to_string().contains("`counted` program"), "{error}");
 }
