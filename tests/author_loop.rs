@@ -352,6 +352,13 @@ fn trace_and_test_refuse_bad_input_with_exit_2() {
     exits(&out, 1);
     let out = ringfence(&["test", "/nonexistent/dir"]);
     exits(&out, 2);
+    let out = ringfence(&["test", "examples/loop", "--object", "/nonexistent/x.o"]);
+    exits(&out, 2);
+    assert!(
+        stderr(&out).contains("--object: cannot read"),
+        "{}",
+        stderr(&out)
+    );
     let out = ringfence(&["test", "isa/src"]);
     exits(&out, 2);
     assert!(stderr(&out).contains("no test files"), "{}", stderr(&out));

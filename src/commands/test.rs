@@ -86,6 +86,11 @@ pub fn test(args: &TestArgs) -> Outcome {
     } else {
         args.paths.clone()
     };
+    if let Some(object) = &args.object {
+        std::fs::metadata(object).map_err(|e| {
+            Failure::unreadable(anyhow!("--object: cannot read {}: {e}", object.display()))
+        })?;
+    }
     let mut files = Vec::new();
     for root in &roots {
         collect_test_files(root, &mut files)?;
