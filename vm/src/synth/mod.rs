@@ -665,18 +665,16 @@ impl Synth {
                 self.open(&tail, log, 0);
             }
             10 => {
-                let cargo = self.spawn(
-                    &shell,
-                    "/home/alice/.cargo/bin/cargo",
-                    &["cargo", "build", "--release"],
-                    tty,
-                );
+                let cargo_exe = format!("{home}/.cargo/bin/cargo");
+                let rustc_exe =
+                    format!("{home}/.rustup/toolchains/stable-x86_64-unknown-linux-gnu/bin/rustc");
+                let cargo = self.spawn(&shell, &cargo_exe, &["cargo", "build", "--release"], tty);
                 self.open(&cargo, &format!("{dir}/Cargo.toml"), 0);
                 for krate in ["serde", "tokio", "ringfence"] {
                     let src = format!("{dir}/src/lib.rs");
                     let rustc = self.spawn(
                         &cargo,
-                        "/home/alice/.rustup/toolchains/stable-x86_64-unknown-linux-gnu/bin/rustc",
+                        &rustc_exe,
                         &[
                             "rustc",
                             "--crate-name",
