@@ -140,6 +140,113 @@ fn bench_program(c: &mut Criterion, group_name: &str, source: &str) {
     group.finish();
 }
 
+/// 256 increments of a u64 at `[r6]`, loaded and stored each time: `r6` is set before this
+/// by [`MAP_COUNT_256`] (a map value) or [`STACK_COUNT_256`] (the stack).
+const COUNT_256: &str = "
+    mov %r2, 0
+loop:
+    ldxdw %r3, [%r6+0]
+    add %r3, 1
+    stxdw [%r6+0], %r3
+    add %r2, 1
+    jlt %r2, 256, loop
+    ldxdw %r0, [%r6+0]
+    exit
+";
+
+/// The cost of shared memory in the fast interpreter, which only it has in this file: the
+/// same loads and stores on a map value (`with_maps`: relaxed atomics after the shared-hull
+/// test) and on the stack, and `sum_256` on the buffer in a run with maps (the hull test on
+/// every access, all outside it) and without.
+fn shared_memory(c: &mut Criterion) {
+    let maps = ringfence_vm::maps::Maps::new([ringfence_vm::maps::Map::new(
+        "counter",
+        ringfence_vm::maps::MapDef::array(8, 1),
+    )
+    .expect("a valid map")]);
+    let config = VerifierConfig {
+        maps: vec![ringfence_verifier::MapDef {
+            key_size: 4,
+            value_size: 8,
+            read_only: false,
+        }],
+        ..VerifierConfig::default()
+    };
+    let helpers = Helpers::new();
+    let build = |name: &str, source: &str| {
+        let program = ringfence_isa::assemble(name, source).expect("the program assembles");
+        let verified = verify(&program.insns, &ProgramType::mem(MEM_LEN as u64), &config)
+            .unwrap_or_else(|error| panic!("{name} does not verify: {error}"));
+        FastInterpreter::with_maps(&verified, &helpers, &maps).expect("the verified maps")
+    };
+    let map_count = build(
+        "map_count_256",
+        &format!("lddw %r6, map_value(0, 0)\n{COUNT_256}"),
+    );
+    let stack_count = build(
+        "stack_count_256",
+        &format!("stdw [%r10-8], 0\nmov %r6, %r10\nadd %r6, -8\n{COUNT_256}"),
+    );
+    let sum_shared = build("sum_256", SUM_256);
+    let program = ringfence_isa::assemble("sum_256", SUM_256).expect("the program assembles");
+    let verified = verify(
+        &program.insns,
+        &ProgramType::mem(MEM_LEN as u64),
+        &VerifierConfig::default(),
+    )
+    .expect("sum_256 verifies");
+    let sum_plain = FastInterpreter::new(&verified, &helpers);
+    let mut mem = buffer();
+    assert_eq!(stack_count.run_mem(&mut mem), Ok(256));
+    assert_eq!(sum_shared.run_mem(&mut mem), sum_plain.run_mem(&mut mem));
+
+    // Interleaved best-of-rounds times, robust to a busy machine (criterion's below are not).
+    let variants = [
+        ("count_256_map_value", &map_count),
+        ("count_256_stack", &stack_count),
+        ("sum_256_run_with_maps", &sum_shared),
+        ("sum_256_run_without_maps", &sum_plain),
+    ];
+    let mut best = [f64::MAX; 4];
+    for _ in 0..30 {
+        for (i, (_, fast)) in variants.iter().enumerate() {
+            let start = std::time::Instant::now();
+            for _ in 0..200 {
+                black_box(fast.run_mem(black_box(&mut mem)).unwrap());
+            }
+            best[i] = best[i].min(start.elapsed().as_secs_f64() * 1e9 / 200.0);
+        }
+    }
+    println!(
+        "shared memory, best of 30 interleaved rounds: count_256 on a map value {:.0} ns, on \
+         the stack {:.0} ns ({:.2}x); sum_256 in a run with maps {:.0} ns, without {:.0} ns \
+         ({:.2}x)",
+        best[0],
+        best[1],
+        best[0] / best[1],
+        best[2],
+        best[3],
+        best[2] / best[3]
+    );
+
+    let mut group = c.benchmark_group("shared_memory");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500));
+    for (name, fast) in [
+        ("count_256_map_value", &map_count),
+        ("count_256_stack", &stack_count),
+        ("sum_256_run_with_maps", &sum_shared),
+        ("sum_256_run_without_maps", &sum_plain),
+    ] {
+        group.bench_function(BenchmarkId::new("fast", name), |b| {
+            b.iter(|| fast.run_mem(black_box(&mut mem)).unwrap())
+        });
+    }
+    group.finish();
+}
+
 fn interpreters(c: &mut Criterion) {
     bench_program(c, "sum_256", SUM_256);
     bench_program(c, "scan_256", SCAN_256);
@@ -147,5 +254,5 @@ fn interpreters(c: &mut Criterion) {
     bench_program(c, "helper_100", HELPER_100);
 }
 
-criterion_group!(benches, interpreters);
+criterion_group!(benches, interpreters, shared_memory);
 criterion_main!(benches);

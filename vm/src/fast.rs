@@ -97,7 +97,7 @@ use crate::checked::{bad_instruction, resolve_map_reference};
 use crate::error::{RunError, RunErrorKind};
 use crate::helpers::{Helper, HelperError, Helpers, RunState};
 use crate::maps::Maps;
-use crate::memory::{Memory, MemoryRegion, Region, RegionKind};
+use crate::memory::{Memory, MemoryFault, MemoryRegion, Region, RegionKind};
 
 /// The size of one stack frame in bytes, as in the checked interpreter's default.
 pub const STACK_PER_FRAME: usize = 512;
@@ -357,6 +357,7 @@ impl FastInterpreter {
             regions: Regions::Input(input),
             stale: true,
             hull: SharedHull::NONE,
+            fault: None,
         };
         Ok(run.start(args)?)
     }
@@ -510,6 +511,7 @@ impl FastInterpreter {
             regions: Regions::Many(descriptors),
             stale: true,
             hull,
+            fault: None,
         };
         run.start(args)
     }
@@ -601,7 +603,14 @@ struct Run<'r, 'a> {
     stale: bool,
     /// Where the run's shared regions are.
     hull: SharedHull,
+    /// Why the last access that returned [`Faulted`] failed.
+    fault: Option<RunErrorKind>,
 }
+
+/// An access failed; its kind is in [`Run::fault`] (so that the hot path returns a small
+/// `Result`).
+#[derive(Clone, Copy, Debug)]
+struct Faulted;
 
 /// The state of the interpreter loop besides memory.
 struct Machine {
@@ -647,6 +656,8 @@ impl<'a> Run<'_, 'a> {
         let interp = self.interp;
         let mask = interp.code.len() - 1;
         let code = &interp.code[..=mask];
+        // A copy the loop keeps in registers (memory it stores to could alias `self`).
+        let hull = self.hull;
         let mut machine = Machine {
             regs,
             pc: 0,
@@ -654,16 +665,16 @@ impl<'a> Run<'_, 'a> {
             frames: [Frame::default(); MAX_FRAMES],
         };
         loop {
-            if let Some(end) = self.step::<SHARED>(&mut machine, code, mask) {
+            if let Some(end) = self.step::<SHARED>(&mut machine, code, mask, hull) {
                 return end;
             }
-            if let Some(end) = self.step::<SHARED>(&mut machine, code, mask) {
+            if let Some(end) = self.step::<SHARED>(&mut machine, code, mask, hull) {
                 return end;
             }
-            if let Some(end) = self.step::<SHARED>(&mut machine, code, mask) {
+            if let Some(end) = self.step::<SHARED>(&mut machine, code, mask, hull) {
                 return end;
             }
-            if let Some(end) = self.step::<SHARED>(&mut machine, code, mask) {
+            if let Some(end) = self.step::<SHARED>(&mut machine, code, mask, hull) {
                 return end;
             }
         }
@@ -676,6 +687,7 @@ impl<'a> Run<'_, 'a> {
         machine: &mut Machine,
         code: &[Code],
         mask: usize,
+        hull: SharedHull,
     ) -> Option<Result<u64, RunError>> {
         let interp = self.interp;
         let Machine {
@@ -802,18 +814,18 @@ impl<'a> Run<'_, 'a> {
                     let addr = regs[s].wrapping_add(mem_off);
                     self.ensure_exposed();
                     // SAFETY: see above.
-                    match unsafe { self.load_word::<SHARED, $t>(addr) } {
+                    match unsafe { self.load_word::<SHARED, $t>(addr, hull) } {
                         Ok(value) => regs[d] = value as u64,
-                        Err(kind) => return Some(Err(self.error(pc - 1, kind))),
+                        Err(Faulted) => return Some(Err(self.take_fault(pc - 1))),
                     }
                 }};
                 ($t:ty, $signed:ty) => {{
                     let addr = regs[s].wrapping_add(mem_off);
                     self.ensure_exposed();
                     // SAFETY: see above.
-                    match unsafe { self.load_word::<SHARED, $t>(addr) } {
+                    match unsafe { self.load_word::<SHARED, $t>(addr, hull) } {
                         Ok(value) => regs[d] = value as $signed as i64 as u64,
-                        Err(kind) => return Some(Err(self.error(pc - 1, kind))),
+                        Err(Faulted) => return Some(Err(self.take_fault(pc - 1))),
                     }
                 }};
             }
@@ -824,9 +836,9 @@ impl<'a> Run<'_, 'a> {
                     let addr = regs[s].wrapping_add(mem_off);
                     self.ensure_exposed();
                     // SAFETY: see above.
-                    let $a = match unsafe { self.load_word::<SHARED, $t>(addr) } {
+                    let $a = match unsafe { self.load_word::<SHARED, $t>(addr, hull) } {
                         Ok(value) => value as u64,
-                        Err(kind) => return Some(Err(self.error(pc - 1, kind))),
+                        Err(Faulted) => return Some(Err(self.take_fault(pc - 1))),
                     };
                     regs[d] = $a;
                     let b = code[pc & mask];
@@ -841,10 +853,11 @@ impl<'a> Run<'_, 'a> {
                 ($t:ty, $value:expr) => {{
                     let addr = regs[d].wrapping_add(mem_off);
                     self.ensure_exposed();
+                    let value = $value as $t;
                     // SAFETY: see above.
-                    if let Err(kind) = unsafe { self.store_word::<SHARED, $t>(addr, $value as $t) }
-                    {
-                        return Some(Err(self.error(pc - 1, kind)));
+                    let stored = unsafe { self.store_word::<SHARED, $t>(addr, value, hull) };
+                    if let Err(Faulted) = stored {
+                        return Some(Err(self.take_fault(pc - 1)));
                     }
                 }};
             }
@@ -961,13 +974,15 @@ impl<'a> Run<'_, 'a> {
                     self.ensure_exposed();
                     let op = ATOMIC_OPS[(imm as usize) % ATOMIC_OPS.len()];
                     let wide = c.op == Kind::Atomic64;
+                    let (operand, expected) = (regs[s], regs[0]);
                     // SAFETY: see above (the verifier checks an atomic as a read and a write
                     // of the same bytes).
-                    let old = match unsafe {
-                        self.atomic_word::<SHARED>(addr, wide, op, regs[s], regs[0])
-                    } {
+                    let result = unsafe {
+                        self.atomic_word::<SHARED>(addr, wide, op, operand, expected, hull)
+                    };
+                    let old = match result {
                         Ok(old) => old,
-                        Err(kind) => return Some(Err(self.error(pc - 1, kind))),
+                        Err(Faulted) => return Some(Err(self.take_fault(pc - 1))),
                     };
                     match op {
                         AtomicOp::Add | AtomicOp::Or | AtomicOp::And | AtomicOp::Xor => {}
@@ -1236,8 +1251,9 @@ impl<'a> Run<'_, 'a> {
     unsafe fn load_word<const SHARED: bool, T: Word>(
         &mut self,
         addr: u64,
-    ) -> Result<T, RunErrorKind> {
-        if SHARED && self.is_shared(addr, T::SIZE) {
+        hull: SharedHull,
+    ) -> Result<T, Faulted> {
+        if SHARED && self.is_shared(hull, addr, T::SIZE) {
             if addr.is_multiple_of(T::SIZE) {
                 // SAFETY: readable shared memory (the caller's guarantee and `is_shared`),
                 // whose slab provenance is exposed, aligned (just checked); shared memory
@@ -1261,8 +1277,9 @@ impl<'a> Run<'_, 'a> {
         &mut self,
         addr: u64,
         value: T,
-    ) -> Result<(), RunErrorKind> {
-        if SHARED && self.is_shared(addr, T::SIZE) {
+        hull: SharedHull,
+    ) -> Result<(), Faulted> {
+        if SHARED && self.is_shared(hull, addr, T::SIZE) {
             if addr.is_multiple_of(T::SIZE) {
                 // SAFETY: as in `load_word`, for writable memory; the slabs are atomics,
                 // so their provenance carries write permission.
@@ -1292,9 +1309,10 @@ impl<'a> Run<'_, 'a> {
         op: AtomicOp,
         operand: u64,
         expected: u64,
-    ) -> Result<u64, RunErrorKind> {
+        hull: SharedHull,
+    ) -> Result<u64, Faulted> {
         let size = if wide { 8 } else { 4 };
-        if SHARED && !addr.is_multiple_of(size) && self.is_shared(addr, size) {
+        if SHARED && !addr.is_multiple_of(size) && self.is_shared(hull, addr, size) {
             return self.memory_atomic(addr, size, op, operand, expected);
         }
         // SAFETY: readable and writable memory of the run (the caller's guarantee); when it
@@ -1305,11 +1323,11 @@ impl<'a> Run<'_, 'a> {
     /// Whether `[addr, addr + size)`, which the verifier proved inside one region of the run
     /// or the stack, lies in a shared region.
     #[inline(always)]
-    fn is_shared(&self, addr: u64, size: u64) -> bool {
-        if addr.wrapping_sub(self.hull.lo) >= self.hull.len {
+    fn is_shared(&self, hull: SharedHull, addr: u64, size: u64) -> bool {
+        if addr.wrapping_sub(hull.lo) >= hull.len {
             return false;
         }
-        self.hull.exact || self.in_shared_region(addr, size)
+        hull.exact || self.in_shared_region(addr, size)
     }
 
     #[cold]
@@ -1326,17 +1344,17 @@ impl<'a> Run<'_, 'a> {
     /// An unaligned load from shared memory, through the checked view.
     #[cold]
     #[inline(never)]
-    fn memory_load<T: Word>(&mut self, addr: u64) -> Result<T, RunErrorKind> {
-        let value = self.memory().load(addr, T::SIZE)?;
-        Ok(T::from_u64(value))
+    fn memory_load<T: Word>(&mut self, addr: u64) -> Result<T, Faulted> {
+        let result = self.memory().load(addr, T::SIZE);
+        self.fault_on(result).map(T::from_u64)
     }
 
     /// An unaligned store to shared memory, through the checked view.
     #[cold]
     #[inline(never)]
-    fn memory_store(&mut self, addr: u64, size: u64, value: u64) -> Result<(), RunErrorKind> {
-        self.memory().store(addr, size, value)?;
-        Ok(())
+    fn memory_store(&mut self, addr: u64, size: u64, value: u64) -> Result<(), Faulted> {
+        let result = self.memory().store(addr, size, value);
+        self.fault_on(result)
     }
 
     /// An unaligned atomic instruction on shared memory, through the checked view: the
@@ -1350,20 +1368,37 @@ impl<'a> Run<'_, 'a> {
         op: AtomicOp,
         operand: u64,
         expected: u64,
-    ) -> Result<u64, RunErrorKind> {
+    ) -> Result<u64, Faulted> {
         let mask = if size == 8 { u64::MAX } else { 0xffff_ffff };
         let (operand, expected) = (operand & mask, expected & mask);
-        let old = self
-            .memory()
-            .read_modify_write(addr, size, |old| match op {
-                AtomicOp::Add | AtomicOp::FetchAdd => Some(old.wrapping_add(operand)),
-                AtomicOp::Or | AtomicOp::FetchOr => Some(old | operand),
-                AtomicOp::And | AtomicOp::FetchAnd => Some(old & operand),
-                AtomicOp::Xor | AtomicOp::FetchXor => Some(old ^ operand),
-                AtomicOp::Xchg => Some(operand),
-                AtomicOp::CmpXchg => (old == expected).then_some(operand),
-            })?;
-        Ok(old)
+        let result = self.memory().read_modify_write(addr, size, |old| match op {
+            AtomicOp::Add | AtomicOp::FetchAdd => Some(old.wrapping_add(operand)),
+            AtomicOp::Or | AtomicOp::FetchOr => Some(old | operand),
+            AtomicOp::And | AtomicOp::FetchAnd => Some(old & operand),
+            AtomicOp::Xor | AtomicOp::FetchXor => Some(old ^ operand),
+            AtomicOp::Xchg => Some(operand),
+            AtomicOp::CmpXchg => (old == expected).then_some(operand),
+        });
+        self.fault_on(result)
+    }
+
+    /// `result`'s value, or [`Faulted`] with its fault kept for [`Run::take_fault`].
+    fn fault_on<T>(&mut self, result: Result<T, MemoryFault>) -> Result<T, Faulted> {
+        result.map_err(|fault| {
+            self.fault = Some(fault.into());
+            Faulted
+        })
+    }
+
+    /// The error for the fault an access just kept, raised by the instruction at code index
+    /// `at`.
+    #[cold]
+    #[inline(never)]
+    fn take_fault(&mut self, at: usize) -> RunError {
+        let kind = self.fault.take().unwrap_or(RunErrorKind::BadInstruction {
+            reason: "an access faulted without saying why",
+        });
+        self.error(at, kind)
     }
 
     /// The error `kind` raised by the instruction at code index `at`.
