@@ -25,7 +25,7 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use ringfence_verifier::{Access, Context, FieldKind, ProgramType};
 
@@ -117,7 +117,7 @@ pub struct Scratch {
     /// The stack frames of a run.
     pub(crate) stack: AlignedBuf,
     /// The copy of the event context a run's `r1` points to.
-    pub(crate) context: AlignedBuf,
+    pub(crate) context: ContextBuf,
     /// The vectors of the helpers' [`crate::Memory`].
     pub(crate) memory: MemoryBuffers,
 }
@@ -127,6 +127,23 @@ impl Scratch {
     pub fn new() -> Scratch {
         Scratch::default()
     }
+}
+
+/// The context copy of a run and what it was last prepared from, so that the rules of one
+/// event type evaluated one after another on one event (an engine's inner loop) reuse it
+/// without checking and copying the event again.
+///
+/// Invariant: when `key` is `Some((contract, data address, data length))`, the first `size`
+/// bytes of `buf` (`size` of that contract) are exactly what
+/// [`ContextContract::prepare_context`] produced from `source` and that data area, and
+/// passed its checks. Only `prepare_context` writes `buf`, and it clears `key` first; a
+/// contract whose context programs may write never sets it (its copy may change during a
+/// run), so a copy that a run could have modified is never reused.
+#[derive(Debug, Default)]
+pub(crate) struct ContextBuf {
+    buf: AlignedBuf,
+    source: Vec<u8>,
+    key: Option<(u64, u64, usize)>,
 }
 
 /// Bytes whose start is 16-aligned, in a vector that only grows.
@@ -170,6 +187,10 @@ pub enum EntryContract {
 /// The entry contract of a context program type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContextContract {
+    /// The same for contracts that check the same things (one per event type, whatever the
+    /// rule), different otherwise: the identity [`ContextBuf`] remembers. See
+    /// [`ContextContract::intern`].
+    id: u64,
     /// The program type's name, for errors.
     name: String,
     /// The context's size in bytes.
@@ -224,7 +245,8 @@ impl EntryContract {
                 _ => None,
             })
             .collect();
-        EntryContract::Context(ContextContract {
+        let mut contract = ContextContract {
+            id: 0,
             name: prog_type.name.clone(),
             size: layout.size as usize,
             data,
@@ -240,7 +262,9 @@ impl EntryContract {
                 .fields
                 .iter()
                 .any(|field| field.access == Access::ReadWrite),
-        })
+        };
+        contract.id = contract.intern();
+        EntryContract::Context(contract)
     }
 
     /// Checks that a `mem` buffer of `len` bytes is what the program was verified for.
@@ -270,7 +294,44 @@ impl EntryContract {
     }
 }
 
+/// What a [`ContextContract`] checks and produces: everything but the name.
+type ContractShape = (
+    usize,
+    Option<(usize, usize)>,
+    u64,
+    Vec<(usize, usize, u64)>,
+    bool,
+);
+
 impl ContextContract {
+    /// The id of contracts of this shape: equal shapes get equal ids (a registry of the
+    /// shapes seen, a handful: one per event type), so a copy prepared for one rule is
+    /// reused for the next rule of the same event type and never for another type.
+    fn intern(&self) -> u64 {
+        static SHAPES: Mutex<Vec<ContractShape>> = Mutex::new(Vec::new());
+        let shape: ContractShape = (
+            self.size,
+            self.data,
+            self.max_data_len,
+            self.bounded
+                .iter()
+                .map(|field| (field.offset, field.size, field.max))
+                .collect(),
+            self.writable,
+        );
+        let mut shapes = SHAPES
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let idx = match shapes.iter().position(|known| *known == shape) {
+            Some(idx) => idx,
+            None => {
+                shapes.push(shape);
+                shapes.len() - 1
+            }
+        };
+        idx as u64 + 1
+    }
+
     /// The context's size in bytes.
     pub fn size(&self) -> usize {
         self.size
@@ -289,8 +350,33 @@ impl ContextContract {
     /// Copies the context `fixed` into `scratch`, points its `data` and `data_end` fields at
     /// `data`, and checks everything the verifier assumed: `fixed` is exactly the context's
     /// size, `data` is at most `max_data_len` bytes, every bounded field is within its bound.
-    /// Returns the copy, which the run's `r1` must point to.
+    /// Returns the copy, which the run's `r1` must point to. When `scratch` already holds
+    /// the copy this contract made of the same bytes and data area (the previous rule of
+    /// the same type on the same event), it is returned as it is (see [`ContextBuf`]).
     pub(crate) fn prepare_context<'s>(
+        &self,
+        fixed: &[u8],
+        data: &[u8],
+        scratch: &'s mut ContextBuf,
+    ) -> Result<&'s mut [u8], RunError> {
+        let key = (self.id, data.as_ptr() as u64, data.len());
+        if scratch.key == Some(key) && scratch.source == fixed {
+            // `source` has this contract's size (it passed the size check), so `uninit`
+            // returns the same bytes as when they were prepared, unchanged since.
+            return Ok(scratch.buf.uninit(self.size));
+        }
+        scratch.key = None;
+        let context = self.prepare_uncached(fixed, data, &mut scratch.buf)?;
+        if !self.writable {
+            scratch.source.clear();
+            scratch.source.extend_from_slice(fixed);
+            scratch.key = Some(key);
+        }
+        Ok(context)
+    }
+
+    /// [`ContextContract::prepare_context`] without the reuse.
+    fn prepare_uncached<'s>(
         &self,
         fixed: &[u8],
         data: &[u8],

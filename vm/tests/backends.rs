@@ -488,3 +488,59 @@ fn seeded_hand_made_events_get_the_checked_answer_on_every_backend() {
         "{not_refused} of {ran} evaluations ran"
     );
 }
+
+/// One scratch, many rules of one type on one event: the context copy is reused from rule to
+/// rule, but never once the event changed (its bytes, or its data area).
+#[test]
+fn the_context_copy_is_reused_only_for_the_same_event() {
+    let max = {
+        let schemas = SchemaSet::endpoint();
+        schemas
+            .by_name("process_exec")
+            .unwrap()
+            .1
+            .layout()
+            .max_data_len
+    };
+    let exe = field_offset("process_exec", "exe");
+    for backend in Backend::ALL {
+        if backend == Backend::Jit && !Backend::jit_available() {
+            continue;
+        }
+        let rules: Vec<RuleObject> = ["exec_from_dev_shm", "exe_first_byte", "netcat_exec"]
+            .iter()
+            .map(|name| {
+                let bytes = std::fs::read(root().join(format!("examples/rules/{name}.o"))).unwrap();
+                load(&bytes, backend)
+            })
+            .collect();
+        let mut scratch = Scratch::new();
+        let mut event = exe_first_byte_event("/dev/shm/x");
+        let evaluate = |event: &EventBuf, scratch: &mut Scratch| -> Vec<Result<u64, String>> {
+            rules
+                .iter()
+                .map(|object| {
+                    object.rules[0]
+                        .evaluate_with(event, scratch, None)
+                        .map_err(|e| e.kind.name().to_string())
+                })
+                .collect()
+        };
+        assert_eq!(evaluate(&event, &mut scratch), [Ok(1), Ok(0), Ok(0)]);
+        assert_eq!(evaluate(&event, &mut scratch), [Ok(1), Ok(0), Ok(0)]);
+        // The same buffer, one byte changed: checked again.
+        event.put_fixed(exe, &(max + 1).to_le_bytes());
+        let refused = vec![Err("BadInput".to_string()); 3];
+        assert_eq!(evaluate(&event, &mut scratch), refused);
+        event.put_fixed(exe, &0u32.to_le_bytes());
+        assert_eq!(evaluate(&event, &mut scratch), [Ok(1), Ok(0), Ok(0)]);
+        // A data area grown past its maximum: checked again.
+        let ok = evaluate(&event, &mut scratch);
+        event.push_data(&vec![b'x'; max as usize]);
+        assert_eq!(evaluate(&event, &mut scratch), refused);
+        // Another event: prepared afresh.
+        let event = exe_first_byte_event("./dropper");
+        assert_eq!(evaluate(&event, &mut scratch), [Ok(0), Ok(1), Ok(0)]);
+        assert_ne!(ok, refused);
+    }
+}
