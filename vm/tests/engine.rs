@@ -418,3 +418,49 @@ fn extra_helpers_must_take_a_free_number_and_return_a_scalar() {
         .unwrap_err();
     assert!(pointer.to_string().contains("return a scalar"), "{pointer}");
 }
+
+#[test]
+fn a_pack_compiled_by_another_engine_is_not_installed() {
+    let engine = Engine::builder().build().unwrap();
+    let other = Engine::builder().build().unwrap();
+    let pack = other.compile_pack(endpoint_pack()).unwrap();
+    let error = engine.install(pack).unwrap_err();
+    assert!(
+        error.to_string().contains("compiled by another engine"),
+        "{error}"
+    );
+    assert!(engine.current().is_none());
+}
+
+#[test]
+fn an_engine_with_declared_schemas_refuses_a_pack_for_types_it_lacks_naming_each() {
+    // The host declares only process_exec (as the built-in set has it, so its rules load).
+    let endpoint = SchemaSet::endpoint();
+    let exec = endpoint.get(1).unwrap().clone();
+    let engine = Engine::builder()
+        .schemas(SchemaSet::new().with(1, exec).unwrap())
+        .build()
+        .unwrap();
+    let error = engine.load_pack(endpoint_pack()).unwrap_err();
+    let text = error.to_string();
+    for event in ["file_open", "network_connect", "auth_attempt"] {
+        assert!(
+            text.contains(&format!(
+                "schema_versions.{event}: the host has no event type `{event}` (it has process_exec)"
+            )),
+            "{text}"
+        );
+    }
+    // And each rule on those types, by its object.
+    for rule in [
+        "sensitive_file_read",
+        "ssh_nonstandard_port",
+        "failed_logins",
+    ] {
+        assert!(
+            text.contains(&format!("{rule}.o (rule `{rule}`)")),
+            "{text}"
+        );
+    }
+    assert_eq!(error.diagnostics.len(), 6, "{text}");
+}

@@ -114,7 +114,7 @@ fn every_event_is_evaluated_exactly_once_while_packs_are_swapped() {
         match round % 3 {
             0 | 1 => {
                 let pack = engine.compile_pack(data("count")).unwrap();
-                engine.install(pack);
+                engine.install(pack).unwrap();
                 packs.push(engine.current_pack().unwrap());
             }
             _ => {

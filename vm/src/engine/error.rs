@@ -183,6 +183,8 @@ pub enum EngineError {
     },
     #[error("nothing to roll back to: no pack was replaced since the engine started (or the previous one was released)")]
     NoPrevious,
+    #[error("pack `{pack}` was compiled by another engine (other schemas or helpers); compile it with this engine's `compile_pack`")]
+    ForeignPack { pack: String },
     #[error("extra helper {id} (`{name}`): {problem}")]
     Helper {
         id: u32,

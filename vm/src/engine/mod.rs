@@ -53,6 +53,7 @@ mod pack;
 mod stats;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwapOption;
@@ -181,7 +182,15 @@ pub(crate) struct EngineShared {
     pub(crate) current: ArcSwapOption<Pack>,
     /// Serialises the writers (install, rollback); holds the pack rollback returns to.
     previous: Mutex<Option<Arc<Pack>>>,
-    next_pack_id: std::sync::atomic::AtomicU64,
+    /// Unique in the process: a pack records the engine that compiled it.
+    pub(crate) engine_id: u64,
+}
+
+/// Ids of engines and of packs, unique in the process.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+fn next_id() -> u64 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
 }
 
 /// The shape of an event type's events, checked before a rule sees one.
@@ -242,7 +251,7 @@ impl Engine {
                 types,
                 current: ArcSwapOption::empty(),
                 previous: Mutex::new(None),
-                next_pack_id: std::sync::atomic::AtomicU64::new(1),
+                engine_id: next_id(),
             }),
         })
     }
@@ -269,11 +278,7 @@ impl Engine {
     /// Reads, verifies and compiles the pack in directory `dir` without installing it: for
     /// checking a pack, or installing it later with [`install`](Self::install).
     pub fn compile_pack(&self, dir: impl AsRef<Path>) -> Result<Pack, PackError> {
-        let id = self
-            .shared
-            .next_pack_id
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        pack::compile(dir.as_ref(), &self.shared, id)
+        pack::compile(dir.as_ref(), &self.shared, next_id())
     }
 
     /// Compiles the pack in directory `dir` and makes it the running pack; the pack it
@@ -282,7 +287,8 @@ impl Engine {
     pub fn load_pack(&self, dir: impl AsRef<Path>) -> Result<Arc<PackInfo>, PackError> {
         let pack = self.compile_pack(dir)?;
         let info = Arc::clone(pack.info());
-        self.install(pack);
+        self.install(pack)
+            .expect("a pack this engine compiled is this engine's");
         Ok(info)
     }
 
@@ -290,12 +296,18 @@ impl Engine {
     /// started before finish with the old pack, later ones use `pack`. Returns the replaced
     /// pack's description; the replaced pack is kept for [`rollback`](Self::rollback), and
     /// the one kept before it is freed when its last evaluation ends.
-    pub fn install(&self, pack: Pack) -> Option<Arc<PackInfo>> {
+    /// A pack compiled by another engine (other schemas, other helpers) is refused.
+    pub fn install(&self, pack: Pack) -> Result<Option<Arc<PackInfo>>, EngineError> {
+        if pack.engine_id != self.shared.engine_id {
+            return Err(EngineError::ForeignPack {
+                pack: pack.info.name.clone(),
+            });
+        }
         let mut previous = self.lock_previous();
         let old = self.shared.current.swap(Some(Arc::new(pack)));
         let info = old.as_ref().map(|p| Arc::clone(&p.info));
         *previous = old;
-        info
+        Ok(info)
     }
 
     /// Makes the previous pack the running pack again (and the running one the previous, so

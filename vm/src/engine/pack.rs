@@ -26,7 +26,7 @@ pub struct PackInfo {
     pub version: String,
     /// The pack directory.
     pub path: PathBuf,
-    /// Unique among the packs one engine compiled, increasing in compile order.
+    /// Unique in the process, increasing in compile order.
     pub id: u64,
     /// Every program of every rule (enabled or not), in manifest order; an index into this
     /// is a rule index ([`Match::index`](super::Match::index), statistics).
@@ -100,6 +100,8 @@ pub struct Pack {
     /// The maps of each object, shared by all its rules and every thread.
     pub(crate) objects: Vec<Maps>,
     pub(crate) stats: StatsRegistry,
+    /// The engine that compiled it (its schemas and helpers).
+    pub(crate) engine_id: u64,
 }
 
 /// An enabled rule in its bucket.
@@ -306,5 +308,6 @@ pub(crate) fn compile(dir: &Path, shared: &EngineShared, id: u64) -> Result<Pack
         info,
         buckets,
         objects,
+        engine_id: shared.engine_id,
     })
 }
