@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use ringfence_verifier::{ArgKind, HelperSig, RetKind};
-use ringfence_vm::engine::{DiagnosticKind, Engine, EvalError, Severity, Timing};
+use ringfence_vm::engine::{DiagnosticKind, Engine, EvalError, Manifest, Severity, Timing};
 use ringfence_vm::event::{EventBuf, SchemaSet};
 use ringfence_vm::{Backend, Helper};
 use serde_json::Value;
@@ -463,4 +463,43 @@ fn an_engine_with_declared_schemas_refuses_a_pack_for_types_it_lacks_naming_each
         );
     }
     assert_eq!(error.diagnostics.len(), 6, "{text}");
+}
+
+/// Every manifest of `tests/cases/manifest/*.json` parses to what its `.expected` file says:
+/// the parsed manifest, or every diagnostic, one per line. `RINGFENCE_BLESS=1` rewrites the
+/// expectations.
+#[test]
+fn manifest_cases() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/manifest");
+    let bless = std::env::var_os("RINGFENCE_BLESS").is_some();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 8);
+    let mut failures = Vec::new();
+    for case in cases {
+        let name = case.file_name().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(&case).unwrap();
+        let got = match Manifest::parse(&text, Path::new(&name)) {
+            Ok(manifest) => format!("{manifest:#?}\n"),
+            Err(diagnostics) => diagnostics.iter().map(|d| format!("{d}\n")).collect(),
+        };
+        let expected_path = case.with_extension("expected");
+        if bless {
+            std::fs::write(&expected_path, &got).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+        if got != expected {
+            failures.push(format!("{name}:\n--- expected\n{expected}--- got\n{got}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\n(RINGFENCE_BLESS=1 rewrites the expectations)",
+        failures.join("\n")
+    );
 }

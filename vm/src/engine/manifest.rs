@@ -53,7 +53,7 @@ pub const MAX_RULE_ID_LEN: usize = 64;
 pub struct Manifest {
     pub name: String,
     pub version: String,
-    /// (event type name, schema version), in the file's order.
+    /// (event type name, schema version), sorted by name.
     pub schema_versions: Vec<(String, u32)>,
     pub rules: Vec<ManifestRule>,
 }
