@@ -106,9 +106,11 @@ impl HelperTable {
             .filter(|&&id| id < DENSE_LIMIT)
             .max()
             .map_or(0, |&id| id as usize + 1);
-        let dense = (0..dense_len as u32)
-            .map(|id| helpers.get(id).cloned())
-            .collect();
+        // One lookup per registered helper, not one per number below the limit.
+        let mut dense = vec![None; dense_len];
+        for &id in ids.iter().filter(|&&id| id < DENSE_LIMIT) {
+            dense[id as usize] = helpers.get(id).cloned();
+        }
         HelperTable {
             dense,
             registry: helpers.clone(),
