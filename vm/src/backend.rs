@@ -20,7 +20,10 @@
 //! `EventBuf` filled by hand with `put_fixed` included): it copies the fixed part into the
 //! scratch, writes `data` and `data_end` itself from the data slice it is given, and refuses
 //! (with [`RunErrorKind::BadInput`]) a fixed part of another size, a data area longer than the
-//! maximum or a bounded field above its bound. Nothing ran when it refuses.
+//! maximum or a bounded field above its bound. Nothing ran when it refuses. The next rule
+//! of the same event type on the same, unchanged event reuses the checked copy (compared
+//! byte for byte with the event, see `ContextBuf`), unless the program type lets programs
+//! write the context.
 #![forbid(unsafe_code)]
 
 use std::fmt;
