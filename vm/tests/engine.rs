@@ -503,3 +503,21 @@ fn manifest_cases() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn loading_on_several_threads_gives_the_same_pack_and_the_same_diagnostics() {
+    let broken = edited_pack("threads", |m| {
+        m["rules"][3]["object"] = Value::String("missing.o".into());
+        m["rules"][7]["object"] = Value::String("also_missing.o".into());
+    });
+    let mut seen = Vec::new();
+    for threads in [1, 3, 8] {
+        let engine = Engine::builder().load_threads(threads).build().unwrap();
+        let info = engine.load_pack(endpoint_pack()).unwrap();
+        let error = engine.load_pack(&broken).unwrap_err().to_string();
+        let ids: Vec<String> = info.rules.iter().map(|r| r.id.clone()).collect();
+        seen.push((ids, error.replace(&format!("{}", broken.display()), "PACK")));
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:#?}");
+    assert!(seen[0].1.contains("missing.o") && seen[0].1.contains("also_missing.o"));
+}

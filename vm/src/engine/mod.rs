@@ -96,6 +96,8 @@ pub struct EngineConfig {
     pub max_cost_per_event: Option<u64>,
     /// How evaluations are timed for the statistics.
     pub timing: Timing,
+    /// Threads that verify and compile a pack's objects (0: one per core).
+    pub load_threads: usize,
 }
 
 impl Default for EngineConfig {
@@ -105,6 +107,7 @@ impl Default for EngineConfig {
             rule_config: RuleConfig::default(),
             max_cost_per_event: None,
             timing: Timing::default(),
+            load_threads: 0,
         }
     }
 }
@@ -162,6 +165,13 @@ impl EngineBuilder {
         self
     }
 
+    /// Verifies and compiles a pack's objects on `threads` threads (default 0: one per
+    /// core; 1 loads on the calling thread only).
+    pub fn load_threads(mut self, threads: usize) -> EngineBuilder {
+        self.config.load_threads = threads;
+        self
+    }
+
     /// The engine, with no pack loaded yet.
     pub fn build(self) -> Result<Engine, EngineError> {
         Engine::new(self.config)
@@ -176,6 +186,7 @@ pub(crate) struct EngineShared {
     pub(crate) rule_config: RuleConfig,
     pub(crate) max_cost_per_event: Option<u64>,
     pub(crate) timing: Timing,
+    pub(crate) load_threads: usize,
     /// Indexed by type id: what an event of that type must look like.
     pub(crate) types: Vec<Option<TypeShape>>,
     /// The running pack.
@@ -248,6 +259,7 @@ impl Engine {
                 rule_config: config.rule_config,
                 max_cost_per_event: config.max_cost_per_event,
                 timing: config.timing,
+                load_threads: config.load_threads,
                 types,
                 current: ArcSwapOption::empty(),
                 previous: Mutex::new(None),

@@ -5,14 +5,15 @@
 #![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::maps::Maps;
-use crate::rule::{load_rules, Rule};
+use crate::rule::{load_rules, Rule, RuleObject};
 
 use super::error::{DiagnosticKind, PackDiagnostic, PackError};
-use super::manifest::{Manifest, Severity, MANIFEST_FILE};
+use super::manifest::{Manifest, ManifestRule, Severity, MANIFEST_FILE};
 use super::stats::StatsRegistry;
 use super::EngineShared;
 
@@ -181,26 +182,18 @@ pub(crate) fn compile(dir: &Path, shared: &EngineShared, id: u64) -> Result<Pack
     let mut objects = Vec::new();
     // (rule, object index, rule index), enabled rules only.
     let mut enabled = Vec::new();
-    for entry in &manifest.rules {
+    let loaded = load_objects(dir, &manifest, shared);
+    for (entry, loaded) in manifest.rules.iter().zip(loaded) {
         let file = dir.join(&entry.object);
         let diagnostic = |kind| PackDiagnostic {
             file: file.clone(),
             rule: Some(entry.id.clone()),
             kind,
         };
-        let bytes = match std::fs::read(&file) {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                diagnostics.push(diagnostic(DiagnosticKind::Io { error }));
-                continue;
-            }
-        };
-        let object = match load_rules(&bytes, schemas, &shared.rule_config) {
+        let object = match loaded {
             Ok(object) => object,
-            Err(error) => {
-                diagnostics.push(diagnostic(DiagnosticKind::Rule {
-                    error: Box::new(error),
-                }));
+            Err(kind) => {
+                diagnostics.push(diagnostic(kind));
                 continue;
             }
         };
@@ -310,4 +303,60 @@ pub(crate) fn compile(dir: &Path, shared: &EngineShared, id: u64) -> Result<Pack
         objects,
         engine_id: shared.engine_id,
     })
+}
+
+/// Reads, verifies and compiles every object of the manifest, on as many threads as the host
+/// has cores (objects are independent; verifying and compiling is most of a load). The
+/// results are in manifest order.
+fn load_objects(
+    dir: &Path,
+    manifest: &Manifest,
+    shared: &EngineShared,
+) -> Vec<Result<RuleObject, DiagnosticKind>> {
+    let load = |entry: &ManifestRule| {
+        let bytes =
+            std::fs::read(dir.join(&entry.object)).map_err(|error| DiagnosticKind::Io { error })?;
+        load_rules(&bytes, &shared.schemas, &shared.rule_config).map_err(|error| {
+            DiagnosticKind::Rule {
+                error: Box::new(error),
+            }
+        })
+    };
+    let entries = &manifest.rules;
+    let threads = match shared.load_threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .min(entries.len());
+    if threads <= 1 {
+        return entries.iter().map(load).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, Result<RuleObject, DiagnosticKind>)> =
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let idx = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(entry) = entries.get(idx) else {
+                                return done;
+                            };
+                            done.push((idx, load(entry)));
+                        }
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|worker| match worker.join() {
+                    Ok(done) => done,
+                    // A panic while loading is a bug; carry it to the caller's thread.
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        });
+    results.sort_by_key(|(idx, _)| *idx);
+    results.into_iter().map(|(_, result)| result).collect()
 }
