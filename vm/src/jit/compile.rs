@@ -1420,32 +1420,51 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 _ => self.b.ins().srem(left, right),
             };
         }
-        let zero = self.b.ins().iconst(ty, 0);
-        let one = self.b.ins().iconst(ty, 1);
-        let is_zero = self.b.ins().icmp(IntCC::Equal, right, zero);
-        if !signed {
-            let divisor = self.b.ins().select(is_zero, one, right);
-            return if op == AluOp::Div {
-                let quotient = self.b.ins().udiv(left, divisor);
-                self.b.ins().select(is_zero, zero, quotient)
-            } else {
-                let remainder = self.b.ins().urem(left, divisor);
-                self.b.ins().select(is_zero, left, remainder)
-            };
-        }
-        let minus_one = self.b.ins().iconst(ty, minus_one);
-        let is_minus_one = self.b.ins().icmp(IntCC::Equal, right, minus_one);
-        let replace = self.b.ins().bor(is_zero, is_minus_one);
-        let divisor = self.b.ins().select(replace, one, right);
-        if op == AluOp::SDiv {
-            let quotient = self.b.ins().sdiv(left, divisor);
-            let negated = self.b.ins().ineg(left);
-            let quotient = self.b.ins().select(is_minus_one, negated, quotient);
-            self.b.ins().select(is_zero, zero, quotient)
+        // A divisor the hardware cannot take (0, or -1 for signed operations, where MIN / -1
+        // overflows) goes to a cold block that computes RFC 9669's answer; the others reach
+        // the divide instruction directly, with no select on the divisor's dependency chain.
+        let is_zero = self.b.ins().icmp_imm_s(IntCC::Equal, right, 0);
+        let special = if signed {
+            let minus_one = self.b.ins().iconst(ty, minus_one);
+            let is_minus_one = self.b.ins().icmp(IntCC::Equal, right, minus_one);
+            self.b.ins().bor(is_zero, is_minus_one)
         } else {
-            let remainder = self.b.ins().srem(left, divisor);
-            let remainder = self.b.ins().select(is_minus_one, zero, remainder);
-            self.b.ins().select(is_zero, left, remainder)
-        }
+            is_zero
+        };
+        let plain = self.b.create_block();
+        let edge = self.b.create_block();
+        let join = self.b.create_block();
+        let result = self.b.append_block_param(join, ty);
+        self.b.ins().brif(special, edge, &[], plain, &[]);
+        self.b.seal_block(plain);
+        self.b.seal_block(edge);
+
+        self.b.switch_to_block(plain);
+        let value = match op {
+            AluOp::Div => self.b.ins().udiv(left, right),
+            AluOp::Mod => self.b.ins().urem(left, right),
+            AluOp::SDiv => self.b.ins().sdiv(left, right),
+            _ => self.b.ins().srem(left, right),
+        };
+        self.b.ins().jump(join, &[value.into()]);
+
+        self.b.switch_to_block(edge);
+        self.b.set_cold_block(edge);
+        let zero = self.b.ins().iconst(ty, 0);
+        let value = match op {
+            // x / 0 == 0; MIN / -1 == -MIN == MIN (and x / -1 == -x).
+            AluOp::Div => zero,
+            AluOp::SDiv => {
+                let negated = self.b.ins().ineg(left);
+                self.b.ins().select(is_zero, zero, negated)
+            }
+            // x % 0 == x; x % -1 == 0.
+            AluOp::Mod => left,
+            _ => self.b.ins().select(is_zero, left, zero),
+        };
+        self.b.ins().jump(join, &[value.into()]);
+        self.b.seal_block(join);
+        self.b.switch_to_block(join);
+        result
     }
 }
