@@ -131,6 +131,9 @@ fn every_event_is_evaluated_exactly_once_while_packs_are_swapped() {
                 assert_ne!(back.id, before);
             }
         }
+        // Statistics are read while the evaluators count.
+        let stats = engine.stats().unwrap();
+        assert!(stats.rules[0].evaluations <= stats.events);
         round += 1;
         swaps.fetch_add(1, Ordering::Release);
         if swaps.load(Ordering::Acquire) >= u64::from(CHUNKS) {
