@@ -96,7 +96,7 @@ use crate::backend::{EntryContract, Scratch};
 use crate::checked::{bad_instruction, resolve_map_reference};
 use crate::error::{RunError, RunErrorKind};
 use crate::helpers::{Helper, HelperError, Helpers, RunState};
-use crate::maps::Maps;
+use crate::maps::{MapType, Maps};
 use crate::memory::{Memory, MemoryFault, MemoryRegion, Region, RegionKind};
 
 /// The size of one stack frame in bytes, as in the checked interpreter's default.
@@ -343,7 +343,7 @@ impl FastInterpreter {
             &mut heap_frames
         };
         let stack_base = stack.as_ptr() as u64;
-        let run = Run {
+        let mut run = Run {
             interp: self,
             stack_top: stack_base + stack.len() as u64,
             stack_base,
@@ -380,7 +380,12 @@ impl FastInterpreter {
         state: Option<&mut RunState>,
     ) -> Result<u64, RunError> {
         let contract = self.contract.context()?;
-        let context = contract.prepare_context(fixed, data, &mut scratch.context)?;
+        let Scratch {
+            stack,
+            context,
+            memory: buffers,
+        } = scratch;
+        let context = contract.prepare_context(fixed, data, context)?;
         let args = [context.as_ptr() as u64, 0, 0, 0, 0];
         let writable = match &self.context {
             Context::Struct(layout) => layout
@@ -394,16 +399,46 @@ impl FastInterpreter {
         } else {
             MemoryRegion::read_only(RegionKind::Context, context)
         };
-        let regions = vec![
-            context,
-            MemoryRegion::read_only(RegionKind::ReadOnlyData, data),
-        ];
-        // SAFETY: `prepare_context` established the program type's entry contract: `r1` is
-        // the base of a region of exactly the context's size (writable if any field is),
-        // whose `data`/`data_end` fields delimit the read-only data region, at most
-        // `max_data_len` bytes, and whose bounded fields are within their bounds. The maps
-        // are the interpreter's own, checked against the verified ones.
-        unsafe { self.run_regions(args, regions, state) }
+        let data = MemoryRegion::read_only(RegionKind::ReadOnlyData, data);
+        let plain = [context.region(), data.region()];
+        let stack = stack.zeroed(self.n_frames * STACK_PER_FRAME);
+        let stack_base = stack.as_ptr() as u64;
+        let stack_top = stack_base + stack.len() as u64;
+        let hull = SharedHull::new(
+            self.maps
+                .iter()
+                .map(|map| map.value_region().region(RegionKind::Input)),
+            plain.into_iter(),
+            stack_base,
+            stack_top,
+        );
+        // The scratch's vectors, so that a warmed-up run allocates nothing.
+        let regions = [context, data].into_iter().chain(self.map_regions());
+        let mut memory =
+            Memory::with_stack_in(std::mem::take(buffers), stack, STACK_PER_FRAME, regions);
+        if let Some(state) = state {
+            memory.set_run_state(state);
+        }
+        let mut run = Run {
+            interp: self,
+            stack_top,
+            stack_base,
+            memory: HelperMemory::Built(memory),
+            regions: Regions::Context(plain),
+            stale: true,
+            hull,
+            fault: None,
+        };
+        // The accesses of the run are sound: `prepare_context` established the program type's
+        // entry contract (`r1` is the base of a region of exactly the context's size,
+        // writable if any field is, whose `data`/`data_end` fields delimit the read-only data
+        // region, at most `max_data_len` bytes, and whose bounded fields are within their
+        // bounds), and the maps are the interpreter's own, checked against the verified ones.
+        let result = run.start(args);
+        if let HelperMemory::Built(memory) = run.memory {
+            *buffers = memory.into_buffers();
+        }
+        result
     }
 
     /// Runs the program with `r1`-`r5` set to `args` (other registers 0, `r10` at the top of
@@ -454,6 +489,24 @@ impl FastInterpreter {
         unsafe { self.run_regions(args, regions, state) }
     }
 
+    /// The interpreter's maps' values as shared regions, kinds as `Maps::regions` names them.
+    /// (The `as u64` casts computing their descriptors expose the slabs' provenance, which
+    /// the atomic accesses to them use.)
+    fn map_regions(&self) -> impl Iterator<Item = MemoryRegion<'_>> + '_ {
+        self.maps.iter().enumerate().map(|(map_idx, map)| {
+            let region = map.value_region();
+            let kind = match map.def().map_type {
+                MapType::GlobalData { read_only: true } => RegionKind::ReadOnlyData,
+                _ => RegionKind::MapValue {
+                    map_idx: map_idx as u32,
+                },
+            };
+            let words = map.value_words();
+            words.as_ptr().expose_provenance();
+            MemoryRegion::shared(kind, words, region.len as usize, region.writable)
+        })
+    }
+
     /// The run behind [`FastInterpreter::run`], with the interpreter's maps added.
     ///
     /// # Safety
@@ -465,22 +518,12 @@ impl FastInterpreter {
         mut regions: Vec<MemoryRegion<'a>>,
         state: Option<&'a mut RunState>,
     ) -> Result<u64, RunError> {
-        // The maps' values, unless the caller passed them; kinds as `Maps::regions` names
-        // them. (The `as u64` casts computing their descriptors expose the slabs'
-        // provenance, which atomic accesses to them use.)
+        // The maps' values, unless the caller passed them.
         let passed: Vec<u64> = regions.iter().map(|r| r.region().base).collect();
-        for (region, map) in self.maps.regions().into_iter().zip(self.maps.iter()) {
-            if !passed.contains(&region.base) {
-                let words = map.value_words();
-                words.as_ptr().expose_provenance();
-                regions.push(MemoryRegion::shared(
-                    region.kind,
-                    words,
-                    region.len as usize,
-                    region.writable,
-                ));
-            }
-        }
+        regions.extend(
+            self.map_regions()
+                .filter(|region| !passed.contains(&region.region().base)),
+        );
         let descriptors: Vec<RunRegion> = regions
             .iter()
             .map(|r| RunRegion {
@@ -503,7 +546,7 @@ impl FastInterpreter {
         if let Some(state) = state {
             memory.set_run_state(state);
         }
-        let run = Run {
+        let mut run = Run {
             interp: self,
             stack_top,
             stack_base,
@@ -544,19 +587,32 @@ impl SharedHull {
     };
 
     fn of(regions: &[RunRegion], stack_base: u64, stack_top: u64) -> SharedHull {
-        let shared = regions.iter().filter(|r| r.shared && r.region.len > 0);
-        let Some(lo) = shared.clone().map(|r| r.region.base).min() else {
+        SharedHull::new(
+            regions.iter().filter(|r| r.shared).map(|r| r.region),
+            regions.iter().filter(|r| !r.shared).map(|r| r.region),
+            stack_base,
+            stack_top,
+        )
+    }
+
+    /// The hull of `shared`, exact unless one of `plain` or the stack meets it.
+    fn new(
+        shared: impl Iterator<Item = Region>,
+        plain: impl Iterator<Item = Region>,
+        stack_base: u64,
+        stack_top: u64,
+    ) -> SharedHull {
+        let bounds = shared
+            .filter(|r| r.len > 0)
+            .map(|r| (r.base, r.end().min(u64::MAX as u128) as u64))
+            .reduce(|(lo, hi), (base, end)| (lo.min(base), hi.max(end)));
+        let Some((lo, hi)) = bounds else {
             return SharedHull::NONE;
         };
-        let hi = shared
-            .map(|r| r.region.end().min(u64::MAX as u128) as u64)
-            .max()
-            .unwrap_or(lo);
         let meets = |base: u64, end: u128| (base as u128) < hi as u128 && end > lo as u128;
+        let mut plain = plain;
         let exact = !meets(stack_base, stack_top as u128)
-            && !regions
-                .iter()
-                .any(|r| !r.shared && r.region.len > 0 && meets(r.region.base, r.region.end()));
+            && !plain.any(|r| r.len > 0 && meets(r.base, r.end()));
         SharedHull {
             lo,
             len: hi - lo,
@@ -589,6 +645,9 @@ enum HelperMemory<'a> {
 enum Regions {
     /// The buffer of `run_mem`.
     Input(Region),
+    /// The context and the data area of `run_context` (not shared); the shared regions are
+    /// the interpreter's maps.
+    Context([Region; 2]),
     Many(Vec<RunRegion>),
 }
 
@@ -631,7 +690,7 @@ struct Frame {
 
 impl<'a> Run<'_, 'a> {
     /// Runs from the first instruction with `r1`-`r5 = args`.
-    fn start(mut self, args: [u64; 5]) -> Result<u64, RunError> {
+    fn start(&mut self, args: [u64; 5]) -> Result<u64, RunError> {
         self.expose();
         let mut regs = [0u64; 16];
         regs[1..6].copy_from_slice(&args);
@@ -1223,14 +1282,15 @@ impl<'a> Run<'_, 'a> {
             len: (n_frames * STACK_PER_FRAME) as u64,
             writable: true,
         };
-        let (input, many): (Option<&Region>, &[RunRegion]) = match &self.regions {
-            Regions::Input(input) => (Some(input), &[]),
-            Regions::Many(regions) => (None, regions),
+        let (fixed, many): (&[Region], &[RunRegion]) = match &self.regions {
+            Regions::Input(input) => (std::slice::from_ref(input), &[]),
+            Regions::Context(pair) => (pair, &[]),
+            Regions::Many(regions) => (&[], regions),
         };
         // Shared regions are reached atomically through the slabs' own provenance, which
         // `Memory` does not hand out (nor can a helper invalidate it).
         let plain = many.iter().filter(|r| !r.shared).map(|r| &r.region);
-        for region in std::iter::once(&stack).chain(input).chain(plain) {
+        for region in std::iter::once(&stack).chain(fixed).chain(plain) {
             if region.writable {
                 if let Ok(bytes) = memory.write_slice(region.base, region.len) {
                     bytes.as_mut_ptr().expose_provenance();
@@ -1335,6 +1395,11 @@ impl<'a> Run<'_, 'a> {
     fn in_shared_region(&self, addr: u64, size: u64) -> bool {
         match &self.regions {
             Regions::Input(_) => false,
+            Regions::Context(_) => self.interp.maps.iter().any(|map| {
+                map.value_region()
+                    .region(RegionKind::Input)
+                    .contains(addr, size)
+            }),
             Regions::Many(regions) => regions
                 .iter()
                 .any(|r| r.shared && r.region.contains(addr, size)),

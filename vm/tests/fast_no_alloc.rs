@@ -1,0 +1,122 @@
+//! Evaluating a rule in the fast interpreter (the portable fallback, the hot path on hosts
+//! without the JIT) allocates nothing once its scratch has warmed up, as on the JIT
+//! (`no_alloc.rs`): counted with a global allocator that counts this thread's allocations,
+//! over the example rules of `process_exec` and `auth_attempt`, including rules that call
+//! helpers (which see the run's memory) and, through `failed_logins`, maps.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::path::PathBuf;
+
+use ringfence_vm::event::{Encoder, EventBuf, SchemaSet};
+use ringfence_vm::rule::{load_rules, RuleConfig};
+use ringfence_vm::{Backend, RunState, Scratch};
+
+/// The system allocator, counting the allocations of the current thread.
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards every call to `System` unchanged; the counter is a thread-local `Cell`
+// with a const initialiser, which never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|count| count.set(count.get() + 1));
+        // SAFETY: the caller's contract is `System`'s.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|count| count.set(count.get() + 1));
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
+
+#[test]
+fn evaluating_a_rule_in_the_fast_interpreter_allocates_nothing_once_warm() {
+    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let schemas = SchemaSet::endpoint();
+    let encoder = Encoder::new(&schemas);
+    let config = RuleConfig {
+        backend: Backend::Interpreter,
+        ..RuleConfig::default()
+    };
+    let events = [
+        r#"{"type": "process_exec", "exe": "/dev/shm/x", "args": ["nc", "-e", "/bin/sh"], "parent_exe": "/usr/sbin/nginx", "container_id": "abc"}"#,
+        r#"{"type": "process_exec", "exe": "/usr/bin/ls", "args": ["ls"], "cwd": "/"}"#,
+        r#"{"type": "auth_attempt", "saddr": "198.51.100.7", "success": false}"#,
+    ];
+    let mut rules = Vec::new();
+    for name in [
+        "exe_first_byte",
+        "exec_from_dev_shm",
+        "netcat_exec",
+        "webshell_recon",
+        "webserver_shell",
+        "shell_in_container",
+        "failed_logins",
+    ] {
+        let bytes = std::fs::read(root.join(format!("examples/rules/{name}.o"))).unwrap();
+        let object = load_rules(&bytes, &schemas, &config).unwrap();
+        assert!(object
+            .rules
+            .iter()
+            .all(|r| r.backend() == Backend::Interpreter));
+        rules.push(object);
+    }
+    let bufs: Vec<EventBuf> = events
+        .iter()
+        .map(|line| {
+            let mut buf = EventBuf::new();
+            encoder.encode_line(line, 1, &mut buf).unwrap();
+            buf
+        })
+        .collect();
+    let mut scratch = Scratch::new();
+    let mut state = RunState::default();
+    let mut evaluate_all = |state: &mut RunState| {
+        let mut evaluated = 0;
+        for buf in &bufs {
+            for object in &rules {
+                for rule in object
+                    .rules
+                    .iter()
+                    .filter(|r| r.event_type == buf.type_id())
+                {
+                    state.clear();
+                    rule.evaluate_with(buf, &mut scratch, Some(state)).unwrap();
+                    evaluated += 1;
+                }
+            }
+        }
+        evaluated
+    };
+    // Warm up: the scratch and the maps' entries grow here.
+    evaluate_all(&mut state);
+    let before = allocations();
+    let mut evaluated = 0;
+    for _ in 0..100 {
+        evaluated += evaluate_all(&mut state);
+    }
+    assert!(evaluated >= 700, "{evaluated}");
+    assert_eq!(
+        allocations() - before,
+        0,
+        "{evaluated} evaluations allocated"
+    );
+}
