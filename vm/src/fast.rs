@@ -371,7 +371,8 @@ impl FastInterpreter {
     /// the program type's maximum or a bounded field above its bound is a
     /// [`RunErrorKind::BadInput`] error, and nothing runs. The data area is read-only, and
     /// so is the context unless the layout lets the program write a field. Helpers see the
-    /// context, the data area and the interpreter's maps.
+    /// context, the data area and the interpreter's maps. The stack, the context copy and
+    /// the helpers' `Memory` live in `scratch`: once it has grown, a run allocates nothing.
     pub fn run_context(
         &self,
         fixed: &[u8],
