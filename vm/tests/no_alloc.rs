@@ -1,8 +1,8 @@
 //! Evaluating a rule allocates nothing once its scratch has warmed up: the hot path of the
 //! engine (millions of events a second per core) must not touch the allocator. Counted with
 //! a global allocator that counts this thread's allocations, on every backend that promises
-//! it (the JIT), over every example rule of `process_exec`, including rules that call
-//! helpers (which see the run's memory) and, through `failed_logins`, maps.
+//! it (the JIT, the fast interpreter), over example rules of `process_exec`, including rules
+//! that call helpers (which see the run's memory) and, through `failed_logins`, maps.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -49,14 +49,22 @@ fn allocations() -> u64 {
 
 #[test]
 fn evaluating_a_rule_on_the_jit_allocates_nothing_once_warm() {
-    if !Backend::jit_available() {
-        return;
+    if Backend::jit_available() {
+        allocates_nothing_once_warm(Backend::Jit);
     }
+}
+
+#[test]
+fn evaluating_a_rule_on_the_fast_interpreter_allocates_nothing_once_warm() {
+    allocates_nothing_once_warm(Backend::Interpreter);
+}
+
+fn allocates_nothing_once_warm(backend: Backend) {
     let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
     let schemas = SchemaSet::endpoint();
     let encoder = Encoder::new(&schemas);
     let config = RuleConfig {
-        backend: Backend::Jit,
+        backend,
         ..RuleConfig::default()
     };
     let events = [
@@ -125,6 +133,6 @@ fn evaluating_a_rule_on_the_jit_allocates_nothing_once_warm() {
     assert_eq!(
         allocations() - before,
         0,
-        "{evaluated} evaluations allocated"
+        "{backend}: {evaluated} evaluations allocated"
     );
 }
