@@ -593,8 +593,11 @@ struct Emitter<'a, 'b> {
     checked: bool,
     blocks: HashMap<usize, Block>,
     return_early: Block,
-    helper_sig: SigRef,
-    access_sig: SigRef,
+    /// The signatures of the trampolines, imported on first use (every signature a
+    /// function imports costs Cranelift ABI work, used or not).
+    helper_sig: Option<SigRef>,
+    access_sig: Option<SigRef>,
+    call_conv: CallConv,
     callee_refs: HashMap<usize, FuncRef>,
     /// Whether the current block is still open (not yet terminated).
     open: bool,
@@ -682,17 +685,17 @@ impl<'a, 'b> Emitter<'a, 'b> {
             let budget_value = b.ins().load(I64, ctx_flags(), ctx, runtime::OFFSET_BUDGET);
             b.def_var(budget, budget_value);
         }
-        let helper_sig = b.import_signature(helper_signature(call_conv));
-        let access_sig = b.import_signature(access_signature(call_conv));
-        let function_sig = b.import_signature(function_signature(call_conv));
+        let mut function_sig = None;
         let mut callee_refs = HashMap::new();
         for &callee in &plan.callees {
+            let signature = *function_sig
+                .get_or_insert_with(|| b.import_signature(function_signature(call_conv)));
             let name = b
                 .func
                 .declare_imported_user_function(UserExternalName::new(0, callee as u32));
             let func_ref = b.import_function(ExtFuncData {
                 name: ExternalName::user(name),
-                signature: function_sig,
+                signature,
                 colocated: true,
                 patchable: false,
             });
@@ -720,8 +723,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
             checked,
             blocks,
             return_early,
-            helper_sig,
-            access_sig,
+            helper_sig: None,
+            access_sig: None,
+            call_conv,
             callee_refs,
             open: true,
             deferred_faults: Vec::new(),
@@ -1136,16 +1140,17 @@ impl<'a, 'b> Emitter<'a, 'b> {
     }
 
     fn helper_call(&mut self, pc: usize, id: Value) {
+        let call_conv = self.call_conv;
+        let helper_sig = *self
+            .helper_sig
+            .get_or_insert_with(|| self.b.import_signature(helper_signature(call_conv)));
         let trampoline = self.iconst(runtime::call_helper as *const () as usize as i64);
         let insn_idx = self.iconst(pc as i64);
         let mut args = vec![self.ctx, insn_idx, id, self.fp];
         for reg in 1..=5u8 {
             args.push(self.var(reg));
         }
-        let call = self
-            .b
-            .ins()
-            .call_indirect(self.helper_sig, trampoline, &args);
+        let call = self.b.ins().call_indirect(helper_sig, trampoline, &args);
         let r0 = self.b.inst_results(call)[0];
         self.check_status();
         self.set(0, r0);
@@ -1228,6 +1233,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
         // Anything else: ask `Memory`, which knows every region.
         self.b.switch_to_block(slow);
         self.b.set_cold_block(slow);
+        let call_conv = self.call_conv;
+        let access_sig = *self
+            .access_sig
+            .get_or_insert_with(|| self.b.import_signature(access_signature(call_conv)));
         let trampoline = self.iconst(runtime::check_access as *const () as usize as i64);
         let insn_idx = self.iconst(pc as i64);
         let kind_code = match kind {
@@ -1237,10 +1246,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         };
         let size_kind = self.iconst(size | (kind_code << 8) as i64);
         let args = [self.ctx, insn_idx, addr, size_kind, self.fp];
-        let call = self
-            .b
-            .ins()
-            .call_indirect(self.access_sig, trampoline, &args);
+        let call = self.b.ins().call_indirect(access_sig, trampoline, &args);
         let refused = self.b.inst_results(call)[0];
         let return_early = self.return_early;
         self.b.ins().brif(refused, return_early, &[], access, &[]);
