@@ -38,6 +38,8 @@ pub struct Evaluator {
 
 /// What evaluating one event gave: which rules matched, the alerts they raised, and any
 /// faults. Borrowed from the [`Evaluator`] until its next evaluation.
+///
+/// Lines rules print with `bpf_trace_printk` are not kept (`ringfence trace` shows them).
 #[derive(Debug, Default)]
 pub struct Evaluation {
     pack: Option<Arc<PackInfo>>,
@@ -45,6 +47,7 @@ pub struct Evaluation {
     evaluated: u32,
     matched: Vec<u32>,
     alerts: Vec<RuleAlert>,
+    alerts_dropped: u64,
     faults: Vec<RuleFault>,
 }
 
@@ -124,6 +127,7 @@ impl Evaluator {
         out.matched.clear();
         out.alerts.clear();
         out.faults.clear();
+        out.alerts_dropped = 0;
         out.evaluated = 0;
         out.event_type = type_id;
         let guard = shared.current.load();
@@ -168,6 +172,7 @@ impl Evaluator {
                     error,
                 }),
             }
+            out.alerts_dropped += self.state.alerts.dropped();
             for alert in self.state.alerts.alerts() {
                 out.alerts.push(RuleAlert {
                     rule: slot.index,
@@ -219,6 +224,13 @@ impl Evaluation {
     /// The alerts raised (`rf_alert`), with the rule that raised each, in order.
     pub fn alerts(&self) -> &[RuleAlert] {
         &self.alerts
+    }
+
+    /// Alerts refused because one rule raised more than the sink holds in one evaluation
+    /// ([`DEFAULT_MAX_ALERTS`](crate::rf_helpers::DEFAULT_MAX_ALERTS)); `rf_alert` returned
+    /// `-ENOSPC` to the rule for each.
+    pub fn alerts_dropped(&self) -> u64 {
+        self.alerts_dropped
     }
 
     /// The rule with index `index` in the evaluating pack.
