@@ -122,7 +122,7 @@ impl Pack {
     }
 
     /// The maps of the object of rule `id` (shared by all its programs), e.g. to seed a
-    /// set or read counters.
+    /// set or read counters; `None` for an unknown or disabled rule.
     pub fn maps(&self, id: &str) -> Option<&Maps> {
         let object = self
             .buckets
