@@ -1,7 +1,8 @@
 //! The engine's hot path allocates nothing in steady state: once an evaluator has met the
 //! running pack and its buffers have grown, `Evaluator::evaluate` (taking the pack, running
 //! the event's bucket, counting and timing statistics, collecting matches and alerts) does
-//! not touch the allocator. Counted with a global allocator that counts this thread's
+//! not touch the allocator, on the JIT and the fast interpreter. Counted with a global
+//! allocator that counts this thread's
 //! allocations.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -53,9 +54,15 @@ fn evaluating_with_the_engine_allocates_nothing_once_warm() {
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let text = std::fs::read_to_string(root.join("examples/packs/sample-events.jsonl")).unwrap();
-    for timing in [Timing::Off, Timing::Sampled { every: 4 }, Timing::Every] {
+    let cases = [
+        (Backend::Jit, Timing::Off),
+        (Backend::Jit, Timing::Sampled { every: 4 }),
+        (Backend::Jit, Timing::Every),
+        (Backend::Interpreter, Timing::Sampled { every: 4 }),
+    ];
+    for (backend, timing) in cases {
         let engine = Engine::builder()
-            .backend(Backend::Jit)
+            .backend(backend)
             .timing(timing)
             .build()
             .unwrap();
@@ -85,7 +92,7 @@ fn evaluating_with_the_engine_allocates_nothing_once_warm() {
         for _ in 0..10 {
             matches += run(&mut evaluator);
         }
-        assert_eq!(allocations() - before, 0, "{timing:?}");
+        assert_eq!(allocations() - before, 0, "{backend} {timing:?}");
         assert_eq!(matches, 10 * warm);
         assert!(
             warm > 0,
@@ -99,6 +106,10 @@ fn evaluating_with_the_engine_allocates_nothing_once_warm() {
         run(&mut evaluator);
         let before = allocations();
         run(&mut evaluator);
-        assert_eq!(allocations() - before, 0, "{timing:?} after a swap");
+        assert_eq!(
+            allocations() - before,
+            0,
+            "{backend} {timing:?} after a swap"
+        );
     }
 }
