@@ -2,8 +2,7 @@
 //! running pack and its buffers have grown, `Evaluator::evaluate` (taking the pack, running
 //! the event's bucket, counting and timing statistics, collecting matches and alerts) does
 //! not touch the allocator, on the JIT and the fast interpreter. Counted with a global
-//! allocator that counts this thread's
-//! allocations.
+//! allocator that counts this thread's allocations.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
