@@ -710,10 +710,20 @@ fn compile_errors_are_typed_errors() {
         compile_error("mov %r10, 0\nexit"),
         JitError::BadInstruction { insn_idx: 0, .. }
     ));
-    assert!(matches!(
-        compile_error("lddw %r1, map_fd(0)\nmov %r0, 0\nexit"),
-        JitError::BadInstruction { insn_idx: 0, .. }
-    ));
+    // A map reference that does not resolve is no compile error in any mode (the verifier
+    // accepts one in dead code): reached, it faults as in the interpreter.
+    let unresolved = insns("lddw %r1, map_fd(0)\nmov %r0, 0\nexit");
+    // SAFETY: the program faults at its first instruction.
+    let jit = unsafe {
+        JitProgram::compile_unverified(&unresolved, &Helpers::new(), JitConfig::default())
+    }
+    .unwrap();
+    assert_eq!(
+        jit.run_mem(&mut []).unwrap_err().kind,
+        RunErrorKind::BadInstruction {
+            reason: "an lddw refers to a map that does not exist"
+        }
+    );
     assert!(matches!(
         compile_error("ja +1\nlddw %r0, 1\nexit"),
         JitError::JumpIntoLddw {
@@ -1188,6 +1198,38 @@ fn a_lookup_helper_returning_anything_but_a_value_of_its_map_fails_the_run() {
             .unwrap();
         assert_eq!(jit.run_mem(&mut [0; 8]), Ok(0));
     }
+}
+
+/// Map references the verifier proves dead (no maps at all, or past a value) compile, in both
+/// modes, to the fault the interpreters raise if ever reached; the runs return what the
+/// interpreters return.
+#[test]
+fn dead_unresolvable_map_references_compile_and_run_as_in_the_interpreters() {
+    let dead_after_exit = "mov %r0, 0\nexit\nlddw %r1, map_value(3, 0)\nexit";
+    let dead_branch = "mov %r0, 0\njeq %r0, 0, out\nlddw %r1, map_fd(9)\nout:\nexit";
+    for source in [dead_after_exit, dead_branch] {
+        let verified = verified_mem(source, 8);
+        let helpers = Helpers::conformance();
+        let interp = CheckedInterpreter::new(verified.insns(), &helpers, Config::default());
+        assert_eq!(interp.run_mem(&mut [0; 8]), Ok(0), "{source}");
+        for checked in [false, true] {
+            let config = JitConfig {
+                checked,
+                ..JitConfig::default()
+            };
+            let jit = JitProgram::compile(&verified, &helpers, &config)
+                .unwrap_or_else(|error| panic!("{source} (checked: {checked}): {error}"));
+            assert_eq!(jit.run_mem(&mut [0; 8]), Ok(0), "{source}");
+        }
+    }
+    // Reached (unverified, checked JIT): the interpreters' fault, reason and place.
+    let reached = insns("mov %r0, 0\nlddw %r1, map_value(3, 0)\nexit");
+    let helpers = Helpers::conformance();
+    let expected = CheckedInterpreter::new(&reached, &helpers, Config::default())
+        .run_mem(&mut [0; 8])
+        .unwrap_err();
+    let jit = JitProgram::compile_checked(&reached, &helpers, JitConfig::default()).unwrap();
+    assert_eq!(jit.run_mem(&mut [0; 8]).unwrap_err(), expected);
 }
 
 #[test]

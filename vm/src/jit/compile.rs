@@ -142,6 +142,7 @@ impl JitCompiler {
         &mut self,
         insns: &[Insn],
         helpers: &Helpers,
+        maps: &crate::maps::Maps,
         config: JitConfig,
     ) -> Result<JitProgram, JitError> {
         if !(1..=MAX_CALL_DEPTH_LIMIT).contains(&config.max_call_depth) {
@@ -152,7 +153,7 @@ impl JitCompiler {
         if insns.is_empty() {
             return Err(JitError::EmptyProgram);
         }
-        let analysis = Analysis::new(insns, config.checked)?;
+        let analysis = Analysis::new(insns, maps, config.checked)?;
         let isa = host_isa(config.opt)?;
         let mut static_faults = Vec::new();
         let mut functions = Vec::with_capacity(analysis.functions.len());
@@ -341,9 +342,10 @@ struct Analysis {
 }
 
 /// The interpreter's checks of one slot ([`crate::checked::bad_instruction`]). Map references
-/// were resolved before compilation (`resolve_map_references`), so none is left to resolve.
-fn prepare(insns: &[Insn], insn_idx: usize) -> Prepared {
-    match crate::checked::bad_instruction(insns, insn_idx, &crate::maps::Maps::default()) {
+/// that resolve were resolved before compilation (`resolve_map_references`); one left is
+/// checked against `maps`, for the interpreter's reason.
+fn prepare(insns: &[Insn], insn_idx: usize, maps: &crate::maps::Maps) -> Prepared {
+    match crate::checked::bad_instruction(insns, insn_idx, maps) {
         Some(reason) => Prepared::Bad(reason),
         None => Prepared::Exec,
     }
@@ -369,8 +371,10 @@ fn fell_off_end_idx(insns: &[Insn]) -> usize {
 }
 
 impl Analysis {
-    fn new(insns: &[Insn], checked: bool) -> Result<Analysis, JitError> {
-        let prepared: Vec<Prepared> = (0..insns.len()).map(|idx| prepare(insns, idx)).collect();
+    fn new(insns: &[Insn], maps: &crate::maps::Maps, checked: bool) -> Result<Analysis, JitError> {
+        let prepared: Vec<Prepared> = (0..insns.len())
+            .map(|idx| prepare(insns, idx, maps))
+            .collect();
         let mut analysis = Analysis {
             prepared,
             functions: Vec::new(),
@@ -437,7 +441,14 @@ impl Analysis {
             }
             visited[pc] = true;
             if let Prepared::Bad(reason) = self.prepared[pc] {
-                if !checked {
+                // A map reference that does not resolve is left to fault when reached in
+                // either mode: the verifier accepts one it proves dead, which this walk of
+                // both ways of every branch cannot tell.
+                let map_reference = matches!(
+                    insns[pc].semantics(),
+                    Semantics::LoadImm64 { kind } if kind != ringfence_isa::Imm64Kind::Value
+                );
+                if !checked && !map_reference {
                     return Err(JitError::BadInstruction {
                         insn_idx: pc,
                         reason,

@@ -20,7 +20,8 @@
 //! Maps: `lddw` map references are resolved before compilation exactly as the interpreter
 //! resolves them (`map_fd(N)` is `N`, `map_value(N, off)` the host address of byte `off` of
 //! map N's first value), after checking that the maps are the verified ones (number, sizes,
-//! writability); the [`JitProgram`] keeps them alive. Map values are memory other threads use
+//! writability); one that does not resolve (dead code the verifier accepted) raises the
+//! interpreter's fault if reached. The [`JitProgram`] keeps the maps alive. Map values are memory other threads use
 //! at the same time: verified code reaches them with plain native loads and stores (an
 //! aligned access of up to 8 bytes is single-copy atomic on x86-64 and aarch64, a misaligned
 //! one may tear but never faults — what the kernel's JIT does too; see `crate::maps` on why
@@ -157,7 +158,8 @@ pub enum JitError {
     #[error("the program is empty")]
     EmptyProgram,
     /// An instruction that cannot run at all is reachable (unchecked mode; checked mode
-    /// compiles it to a fault, as the interpreter raises one).
+    /// compiles it to a fault, as the interpreter raises one, and both modes do so for a map
+    /// reference that does not resolve, which the verifier accepts in dead code).
     #[error("instruction {insn_idx}: cannot compile this instruction: {reason}")]
     BadInstruction {
         insn_idx: usize,
@@ -260,8 +262,8 @@ impl JitCompiler {
         config: &JitConfig,
     ) -> Result<JitProgram, JitError> {
         check_maps(program, maps)?;
-        let insns = resolve_map_references(program.insns(), maps)?;
-        let mut jit = self.compile_insns(&insns, helpers, *config)?;
+        let insns = resolve_map_references(program.insns(), maps);
+        let mut jit = self.compile_insns(&insns, helpers, maps, *config)?;
         let contract = EntryContract::of(program.prog_type());
         jit.entry = if config.checked {
             Entry::Checked(Some(contract))
@@ -284,7 +286,7 @@ impl JitCompiler {
         helpers: &Helpers,
         config: JitConfig,
     ) -> Result<JitProgram, JitError> {
-        self.compile_insns(insns, helpers, config)
+        self.compile_insns(insns, helpers, &Maps::default(), config)
     }
 
     /// [`JitProgram::compile_checked`], reusing this compiler's scratch state.
@@ -298,7 +300,7 @@ impl JitCompiler {
             checked: true,
             ..config
         };
-        let mut jit = self.compile_insns(insns, helpers, config)?;
+        let mut jit = self.compile_insns(insns, helpers, &Maps::default(), config)?;
         jit.entry = Entry::Checked(None);
         Ok(jit)
     }
@@ -345,10 +347,12 @@ fn check_maps(program: &VerifiedProgram, maps: &Maps) -> Result<(), JitError> {
 /// `insns` with every map reference (`lddw` with `src` 1 or 2) replaced by the plain `lddw`
 /// of what the interpreter loads ([`resolve_map_reference`]): a map's handle (its index) or
 /// the host address of a byte of its first value. The addresses stay valid as long as the
-/// [`JitProgram`] keeps `maps`.
-fn resolve_map_references(insns: &[Insn], maps: &Maps) -> Result<Vec<Insn>, JitError> {
+/// [`JitProgram`] keeps `maps`. A reference that does not resolve stays: the verifier accepts
+/// one only where it proved it dead, and the compiler makes it raise the interpreter's fault
+/// if it is ever reached.
+fn resolve_map_references(insns: &[Insn], maps: &Maps) -> Vec<Insn> {
     let mut resolved = insns.to_vec();
-    for (insn_idx, insn) in resolved.iter_mut().enumerate() {
+    for insn in resolved.iter_mut() {
         if insn.is_lddw_tail() {
             continue;
         }
@@ -358,13 +362,14 @@ fn resolve_map_references(insns: &[Insn], maps: &Maps) -> Result<Vec<Insn>, JitE
         if kind == Imm64Kind::Value {
             continue;
         }
-        let value = resolve_map_reference(kind, insn.imm, maps)
-            .map_err(|reason| JitError::BadInstruction { insn_idx, reason })?;
+        let Ok(value) = resolve_map_reference(kind, insn.imm, maps) else {
+            continue;
+        };
         insn.op = Op::Lddw;
         insn.src = 0;
         insn.imm = value as i64;
     }
-    Ok(resolved)
+    resolved
 }
 
 impl JitProgram {
