@@ -212,8 +212,8 @@ struct Summary {
 /// The best of `rounds` rounds of the time per call of each engine, the engines interleaved
 /// round by round so that a burst of load hits all of them alike.
 fn best_times(engines: &mut [(&'static str, &mut dyn FnMut())]) -> Vec<(&'static str, f64)> {
-    const ROUNDS: usize = 15;
-    const ROUND: Duration = Duration::from_millis(4);
+    const ROUNDS: usize = 25;
+    const ROUND: Duration = Duration::from_millis(3);
     // Calls per round, so that a round takes about `ROUND`.
     let calls: Vec<u32> = engines
         .iter_mut()
@@ -263,7 +263,7 @@ impl Summary {
                 .map_or("-".to_string(), |ns| format!("{ns:.0}"))
         };
         println!();
-        println!("summary (best of 15 interleaved rounds; ratio = ringfence JIT time / peer time, below 1 is faster)");
+        println!("summary (best of 25 interleaved rounds; ratio = ringfence JIT time / peer time, below 1 is faster)");
         println!();
         println!("| workload | JIT ns | / rbpf JIT | / native Rust | / fast interp | / checked JIT | rbpf JIT ns | native ns | fast interp ns |");
         println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
