@@ -1460,6 +1460,24 @@ impl<'a> Analyzer<'a> {
             ));
         }
         let (lo, hi) = self.check_range(st, slot, reg, &p, off as i64, n, true)?;
+        // Natural alignment, as Linux requires: the engines perform atomics on whole aligned
+        // words (the interpreters' shared regions are atomic words; the JIT uses host atomics).
+        // Region starts are 8-byte aligned, so the offset's low bits must be known zeros.
+        let var_off = p.off.var_off();
+        let low = n - 1;
+        if var_off.mask() & low != 0 || var_off.value().wrapping_add(off as i64 as u64) & low != 0 {
+            return Err(self.error(
+                st,
+                K::MisalignedAtomic { size: n as u8 },
+                slot,
+                &[reg],
+                &format!(
+                    "atomic accesses must be aligned to their size: make r{reg} {off:+} a \
+                     multiple of {n} from the start of its region (round a variable offset \
+                     with `&= -{n}`, or use plain loads and stores)"
+                ),
+            ));
+        }
         if let Region::Stack(d) = p.region {
             self.record_frame_write(st, inst, slot, reg, d, lo, hi, rec);
             let frame = &mut st.frames[d as usize];

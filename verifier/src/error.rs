@@ -74,6 +74,8 @@ pub enum VerifyErrorKind {
     NullPointer { reg: u8 },
     /// A store to read-only memory, or an access the region does not allow.
     Permission,
+    /// An atomic access whose address is not proven a multiple of its size.
+    MisalignedAtomic { size: u8 },
     /// A context access that is not within one field, or not of the field's form.
     BadContextAccess,
     /// A pointer stored where the host can read it, returned, or turned into a number.
@@ -123,6 +125,7 @@ impl VerifyErrorKind {
             NotAPointer { .. } => "NotAPointer",
             NullPointer { .. } => "NullPointer",
             Permission => "Permission",
+            MisalignedAtomic { .. } => "MisalignedAtomic",
             BadContextAccess => "BadContextAccess",
             PointerLeak => "PointerLeak",
             PointerArithmetic => "PointerArithmetic",
@@ -167,6 +170,9 @@ impl VerifyErrorKind {
             NotAPointer { reg } => format!("r{reg} is used as a pointer but holds a number"),
             NullPointer { reg } => format!("r{reg} may be null here; check it against 0 first"),
             Permission => "access not permitted in this region".into(),
+            MisalignedAtomic { size } => format!(
+                "atomic access of {size} bytes at an offset not proven a multiple of {size}"
+            ),
             BadContextAccess => "context access not within one field, or not of the field's form".into(),
             PointerLeak => "a pointer would become visible to the host or be turned into a number".into(),
             PointerArithmetic => "pointer arithmetic other than adding or subtracting a bounded scalar".into(),

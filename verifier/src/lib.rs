@@ -42,7 +42,9 @@
 //! a scalar within ±2^30 moves the offset; pointer minus pointer of one region is a scalar;
 //! every other pointer operation, and every 32-bit operation on a pointer, is rejected. Loads,
 //! stores and atomics check the region, the permission and `[off.min + insn.off, off.max +
-//! insn.off + size)` against the region's size; stack reads need initialised bytes; pointers
+//! insn.off + size)` against the region's size; atomics must also be naturally aligned (the
+//! offset's tristate number proves `off + insn.off` a multiple of the size, as Linux
+//! requires; every region starts 8-byte aligned); stack reads need initialised bytes; pointers
 //! may only be stored on the stack. Helper calls check each argument against the signature,
 //! make `r1`-`r5` unreadable and give `r0` the return kind. Local calls are inlined per
 //! call site with a fresh frame (`r6`-`r9` restored on return). Conditional jumps refine
@@ -57,7 +59,7 @@
 //!   value derived by anything but adding constants: rejected as unbounded.
 //! - Values inside the buffer, the context's scalar fields, map values (all unknown).
 //! - Helpers' own behaviour: a helper is trusted to respect its signature.
-//! - Alignment of memory accesses other than pointer spills.
+//! - Alignment of memory accesses other than atomics and pointer spills.
 //! - Concurrency: atomics are checked as a read and a write of the same bytes.
 //! - Division by zero is not an error (BPF defines its result).
 #![forbid(unsafe_code)]
