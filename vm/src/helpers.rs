@@ -12,6 +12,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::memory::{Memory, MemoryFault};
+use crate::rf_helpers::direct::RfBound;
 
 /// What the helpers of one run share besides memory: the alerts it raised, the text it
 /// printed (`trace_printk`), its random state and, when the caller fixes it, the clock.
@@ -59,6 +60,9 @@ pub struct Helper {
     /// The helper's name, for diagnostics.
     pub name: &'static str,
     function: Arc<HelperFn>,
+    /// For an rf_* helper: the same helper, callable without [`Memory`] by an engine that
+    /// knows the run's regions as slices ([`RfBound::call_direct`]).
+    direct: Option<Arc<RfBound>>,
 }
 
 impl Helper {
@@ -70,7 +74,21 @@ impl Helper {
         Helper {
             name,
             function: Arc::new(function),
+            direct: None,
         }
+    }
+
+    /// The helper with a direct entry: `direct` must compute exactly what `function` does
+    /// whenever it answers (see [`RfBound::call_direct`]).
+    pub fn with_direct(mut self, direct: RfBound) -> Helper {
+        self.direct = Some(Arc::new(direct));
+        self
+    }
+
+    /// The direct entry of an rf_* helper, if it has one.
+    #[inline]
+    pub fn direct(&self) -> Option<&RfBound> {
+        self.direct.as_deref()
     }
 
     /// Calls the helper.

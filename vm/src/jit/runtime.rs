@@ -23,6 +23,7 @@ use crate::error::{RunError, RunErrorKind};
 use crate::helpers::{Helper, HelperError, Helpers, RunState as HelperState};
 use crate::maps::{Maps, ValueRegion};
 use crate::memory::{Access, Memory, MemoryBuffers, MemoryRegion, RegionKind};
+use crate::rf_helpers::direct::{EventRegions, RfBound};
 
 /// `RunContext::status` while the program runs.
 pub(crate) const STATUS_RUNNING: u64 = 0;
@@ -350,6 +351,40 @@ impl<'a> RunState<'a> {
         memory
     }
 
+    /// Calls an rf_* helper directly on the regions of an event run, before [`Memory`] is
+    /// built; `None` when it is built, the run is no event run, or the helper reads outside
+    /// the regions (then the caller takes the checked path).
+    #[inline]
+    fn call_direct(
+        &mut self,
+        direct: &RfBound,
+        fp: u64,
+        args: [u64; 5],
+    ) -> Option<Result<u64, HelperError>> {
+        let Pending {
+            stack,
+            regions,
+            maps,
+            state,
+            ..
+        } = self.pending.as_mut()?;
+        let PendingRegions::Context { context, data, .. } = regions else {
+            return None;
+        };
+        // The frames `Memory::set_stack_depth` would show for this `fp`.
+        let depth = self.stack_top.wrapping_sub(fp) / STACK_PER_FRAME as u64;
+        let live =
+            usize::try_from(depth.checked_add(1)?.checked_mul(STACK_PER_FRAME as u64)?).ok()?;
+        let stack = stack.get(stack.len().checked_sub(live)?..)?;
+        let regions = EventRegions {
+            stack,
+            context,
+            data,
+            maps,
+        };
+        direct.call_direct(&regions, args, state.as_deref_mut())
+    }
+
     fn fail(&mut self, ctx: &mut RunContext, insn_idx: u64, kind: RunErrorKind) {
         self.error = Some(RunError {
             insn_idx: insn_idx as usize,
@@ -371,7 +406,16 @@ impl<'a> RunState<'a> {
             self.fail(ctx, insn_idx, RunErrorKind::UnknownHelper { id });
             return 0;
         };
-        match helper.call(self.memory(fp), args) {
+        // The rf_* helpers of an event run answer from the run's slices while no other helper
+        // has needed the general memory view (their answer is the checked helper's).
+        let direct = helper
+            .direct()
+            .and_then(|direct| self.call_direct(direct, fp, args));
+        let result = match direct {
+            Some(result) => result,
+            None => helper.call(self.memory(fp), args),
+        };
+        match result {
             Ok(value) => match helpers.check_return(id, value, &args) {
                 Ok(()) => value,
                 Err(message) => {

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use super::direct::RfBound;
 use super::{AlertSink, RfCall, RfHelper, RF_HELPERS};
 use crate::event::{EventView, Layout};
 use crate::helpers::{Helper, HelperError, Helpers};
@@ -26,6 +27,7 @@ pub fn checked_helper(helper: &'static RfHelper, layout: Arc<Layout>) -> Helper 
     let mem_arg = helper.mem_arg();
     // Only rf_alert touches the sink: the others skip the lock.
     let records_alerts = helper.name == "rf_alert";
+    let direct = RfBound::new(helper, layout.clone());
     Helper::new(helper.name, move |memory: &mut Memory<'_>, args| {
         // rf_alert borrows the run's sink for the call (the reads below borrow memory), and
         // gives it back whatever happens.
@@ -42,6 +44,7 @@ pub fn checked_helper(helper: &'static RfHelper, layout: Arc<Layout>) -> Helper 
         }
         result
     })
+    .with_direct(direct)
 }
 
 /// Reads the event and the memory argument through `memory` and calls the native helper.

@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 
 pub mod checked;
+pub mod direct;
 pub mod matching;
 
 pub use checked::register_checked;

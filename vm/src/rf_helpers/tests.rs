@@ -315,3 +315,177 @@ fn checked_helpers_read_event_and_pattern_through_memory() {
         Err(crate::helpers::HelperError::Failed(message)) if message.starts_with("rf_str_glob")
     ));
 }
+
+/// Where a direct call's memory argument is taken from, in [`direct_calls_agree_with_the_checked_helpers`].
+#[derive(Clone, Copy, Debug)]
+enum Arg {
+    /// Offset into the visible stack frame.
+    Stack(u64),
+    /// Offset into the frame below it (not visible at depth 0).
+    HiddenStack(u64),
+    /// Offset into the map's value slab.
+    Map(u64),
+    Context(u64),
+    Data(u64),
+    Absolute(u64),
+}
+
+/// The direct entry of every rf_* helper answers as its checked entry does, or not at all,
+/// for good and bad context pointers, corrupt data pointers, field ids of every kind and
+/// memory arguments inside and across every region (and none): it can never read what the
+/// checked helper refuses.
+#[test]
+fn direct_calls_agree_with_the_checked_helpers() {
+    use super::direct::EventRegions;
+    use crate::helpers::{HelperError, RunState};
+    use crate::maps::{Map, MapDef, Maps};
+
+    const FRAME: usize = 64;
+    let (schema, mut buf) = exec();
+    let layout = Arc::new(schema.layout().clone());
+    let fixed_len = buf.fixed_len();
+    let bytes = buf.prepare().to_vec();
+    // The context copy holds the data pointers of `data` below, as the entry contract makes.
+    let data: Vec<u8> = bytes[fixed_len..].to_vec();
+    let mut context: Vec<u8> = bytes[..fixed_len].to_vec();
+    let data_ptr = data.as_ptr() as u64;
+    context[0..8].copy_from_slice(&data_ptr.to_le_bytes());
+    context[8..16].copy_from_slice(&(data_ptr + data.len() as u64).to_le_bytes());
+    let map = Map::new("rodata", MapDef::array(300, 1)).unwrap();
+    let mut value = [0u8; 300];
+    value[..40].copy_from_slice(b"nc\0ncat\0-e\0/usr/bin/NC.openbsd\0sh\0\0\0\0\0\0\0");
+    map.update(&0u32.to_le_bytes(), &value, 0).unwrap();
+    let maps = Maps::new([map]);
+    let map_base = maps.get(0).unwrap().value_region().base;
+    let mut stack = vec![0u8; 2 * FRAME];
+    stack[FRAME..FRAME + 6].copy_from_slice(b"-e\0nc\0");
+    stack[0..3].copy_from_slice(b"nc\0");
+
+    let field_ids = [
+        schema.field_id("exe").unwrap() as u64,
+        schema.field_id("args").unwrap() as u64,
+        schema.field_id("pid").unwrap() as u64,
+        999,
+        u64::MAX,
+    ];
+    let args_at = [
+        (Arg::Map(0), 2),
+        (Arg::Map(3), 4),
+        (Arg::Map(8), 2),
+        (Arg::Map(11), 19),
+        (Arg::Map(0), 11),
+        (Arg::Map(290), 10),
+        (Arg::Map(295), 10),
+        (Arg::Map(0), 300),
+        (Arg::Map(300), 0),
+        (Arg::Map(301), 0),
+        (Arg::Stack(0), 2),
+        (Arg::Stack(3), 3),
+        (Arg::Stack(60), 8),
+        (Arg::HiddenStack(0), 2),
+        (Arg::HiddenStack(62), 4),
+        (Arg::Context(16), 4),
+        (Arg::Context(fixed_len as u64 - 2), 4),
+        (Arg::Data(0), 3),
+        (Arg::Data(data.len() as u64), 1),
+        (Arg::Absolute(0), 0),
+        (Arg::Absolute(8), 4),
+        (Arg::Absolute(u64::MAX - 1), 4),
+        (Arg::Map(0), u64::MAX),
+    ];
+    let mut answered = 0;
+    let mut total = 0;
+    for helper in RF_HELPERS {
+        let checked = checked::checked_helper(helper, layout.clone());
+        let direct = checked
+            .direct()
+            .expect("every rf helper has a direct entry");
+        for corrupt in 0..4u64 {
+            // 0: as prepared; 1: data moved by one; 2: data_end past the data; 3: data_end
+            // below data.
+            let mut ctx = context.clone();
+            match corrupt {
+                1 => ctx[0..8].copy_from_slice(&(data_ptr + 1).to_le_bytes()),
+                2 => ctx[8..16].copy_from_slice(&(data_ptr + data.len() as u64 + 1).to_le_bytes()),
+                3 => ctx[8..16].copy_from_slice(&(data_ptr - 1).to_le_bytes()),
+                _ => {}
+            }
+            let ctx_base = ctx.as_ptr() as u64;
+            for ctx_arg in [ctx_base, ctx_base + 8, data_ptr] {
+                for &field in &field_ids {
+                    for &(at, len) in &args_at {
+                        let top_frame = stack.as_ptr() as u64 + FRAME as u64;
+                        let addr = match at {
+                            Arg::Stack(off) => top_frame + off,
+                            Arg::HiddenStack(off) => stack.as_ptr() as u64 + off,
+                            Arg::Map(off) => map_base + off,
+                            Arg::Context(off) => ctx_base + off,
+                            Arg::Data(off) => data_ptr + off,
+                            Arg::Absolute(addr) => addr,
+                        };
+                        let args = [ctx_arg, field, addr, len, 24];
+                        let mut checked_state = RunState::default();
+                        let expected: Result<u64, HelperError> = {
+                            let regions = vec![
+                                MemoryRegion::read_only(RegionKind::Context, &ctx),
+                                MemoryRegion::read_only(RegionKind::ReadOnlyData, &data),
+                                MemoryRegion::shared(
+                                    RegionKind::MapValue { map_idx: 0 },
+                                    maps.get(0).unwrap().value_words(),
+                                    maps.get(0).unwrap().value_region().len as usize,
+                                    false,
+                                ),
+                            ];
+                            let mut memory = Memory::with_stack(&mut stack, FRAME, regions);
+                            memory.set_run_state(&mut checked_state);
+                            checked.call(&mut memory, args)
+                        };
+                        let regions = EventRegions {
+                            stack: &stack[FRAME..],
+                            context: &ctx,
+                            data: &data,
+                            maps: &maps,
+                        };
+                        let mut direct_state = RunState::default();
+                        let got = direct.call_direct(&regions, args, Some(&mut direct_state));
+                        total += 1;
+                        if let Some(got) = got {
+                            answered += 1;
+                            let case = format!(
+                                "{} corrupt {corrupt} ctx {:#x} field {field} {at:?} len {len}",
+                                helper.name,
+                                ctx_arg.wrapping_sub(ctx_base)
+                            );
+                            assert_eq!(got, expected, "{case}");
+                            assert_eq!(
+                                direct_state.alerts.alerts(),
+                                checked_state.alerts.alerts(),
+                                "{case}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // The common case (a good context, a pattern in .rodata or on the stack) is answered
+    // directly.
+    assert!(answered * 20 > total, "{answered} of {total}");
+    let exe = field_ids[0];
+    let regions = EventRegions {
+        stack: &stack[FRAME..],
+        context: &context,
+        data: &data,
+        maps: &maps,
+    };
+    let eq = checked::checked_helper(rf_helper_by_name("rf_str_eq").unwrap(), layout);
+    let pattern = map_base + 11;
+    assert_eq!(
+        eq.direct().unwrap().call_direct(
+            &regions,
+            [context.as_ptr() as u64, exe, pattern, 19, 0],
+            None
+        ),
+        Some(Ok(1))
+    );
+}

@@ -1,0 +1,189 @@
+//! The rf_* helpers called directly by an engine that knows the run's memory as slices (the
+//! JIT, before anything needed the general [`Memory`](crate::Memory) view): the event's
+//! context and data area are taken as they are, not found by a scan of every region, and
+//! the one memory argument is looked up in the visible stack, the context, the data area
+//! and the map values, exactly as [`Memory`](crate::Memory) would find it.
+//!
+//! Same answers as [`checked_helper`](super::checked::checked_helper) by construction: the
+//! direct call answers only when every read it makes lies inside one of those regions
+//! (which is what the checked helper requires, regions never overlapping), with the same
+//! bytes; otherwise it returns `None` and the engine takes the checked path, which then
+//! yields the same result or the exact fault. So a direct call can never read a byte the
+//! checked helper would have refused.
+#![forbid(unsafe_code)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use super::{AlertSink, RfCall, RfHelper};
+use crate::event::{EventView, Layout};
+use crate::helpers::{HelperError, RunState};
+use crate::maps::Maps;
+use crate::memory::READ_WITH_INLINE;
+
+/// One rf_* helper bound to the layout of the event type its programs receive: what an
+/// engine calls without building [`Memory`](crate::Memory) (see [`RfBound::call_direct`]).
+#[derive(Debug)]
+pub struct RfBound {
+    helper: &'static RfHelper,
+    layout: Arc<Layout>,
+    /// The index of the memory argument and of its size argument.
+    mem_arg: Option<(usize, usize)>,
+    /// Whether the helper records alerts (only `rf_alert` borrows the run's sink).
+    records_alerts: bool,
+}
+
+/// The memory of one event run, as [`Memory`](crate::Memory) would show it to a helper:
+/// the visible stack frames, the context, the data area, the maps' values. The slices must be
+/// exactly the regions' bytes (the same base and length).
+#[derive(Clone, Copy, Debug)]
+pub struct EventRegions<'r> {
+    /// The stack frames visible to the caller (frames 0 to its depth).
+    pub stack: &'r [u8],
+    /// The context the program's `r1` pointed to at entry.
+    pub context: &'r [u8],
+    /// The event's data area.
+    pub data: &'r [u8],
+    /// The program's maps.
+    pub maps: &'r Maps,
+}
+
+impl RfBound {
+    /// `helper` for programs whose context is an event laid out as `layout`.
+    pub fn new(helper: &'static RfHelper, layout: Arc<Layout>) -> RfBound {
+        RfBound {
+            helper,
+            layout,
+            mem_arg: helper.mem_arg(),
+            records_alerts: helper.name == "rf_alert",
+        }
+    }
+
+    /// The helper.
+    pub fn helper(&self) -> &'static RfHelper {
+        self.helper
+    }
+
+    /// Calls the helper on `regions` with `r1`-`r5 = args`, recording alerts in `state`:
+    /// `Some` with what the checked helper would return, or `None` when a read lies outside
+    /// the regions given (the caller then takes the checked path). Allocates nothing unless
+    /// the helper fails.
+    #[inline]
+    pub fn call_direct(
+        &self,
+        regions: &EventRegions<'_>,
+        args: [u64; 5],
+        state: Option<&mut RunState>,
+    ) -> Option<Result<u64, HelperError>> {
+        let fixed = slice_at(regions.context, args[0], u64::from(self.layout.size))?;
+        let data_ptr = u64::from_le_bytes(fixed.get(0..8)?.try_into().ok()?);
+        let data_end = u64::from_le_bytes(fixed.get(8..16)?.try_into().ok()?);
+        let data = slice_at(regions.data, data_ptr, data_end.checked_sub(data_ptr)?)?;
+        let event = EventView::new(&self.layout, fixed, data)?;
+        let mut empty = AlertSink::new(0);
+        let sink = match state {
+            Some(state) if self.records_alerts => &mut state.alerts,
+            _ => &mut empty,
+        };
+        let mut call = |mem: &[u8]| {
+            let rf_call = RfCall { args, mem };
+            (self.helper.native)(&event, &rf_call, sink)
+                .map_err(|err| HelperError::Failed(err.to_string()))
+        };
+        match self.mem_arg {
+            Some((ptr_idx, len_idx)) => read_with(regions, args[ptr_idx], args[len_idx], call),
+            None => Some(call(&[])),
+        }
+    }
+}
+
+/// `bytes[addr - base..][..len]` if the range lies inside `bytes` (base = its address).
+#[inline]
+fn slice_at(bytes: &[u8], addr: u64, len: u64) -> Option<&[u8]> {
+    let start = usize::try_from(addr.checked_sub(bytes.as_ptr() as u64)?).ok()?;
+    let end = start.checked_add(usize::try_from(len).ok()?)?;
+    bytes.get(start..end)
+}
+
+/// Calls `f` with the `len` bytes at `addr`, found in the stack, the context, the data area
+/// or a map's values (copied word by word, each word read atomically, onto the stack when
+/// at most [`READ_WITH_INLINE`] bytes); `None` if they lie in none of them.
+#[inline]
+fn read_with<R>(
+    regions: &EventRegions<'_>,
+    addr: u64,
+    len: u64,
+    f: impl FnOnce(&[u8]) -> R,
+) -> Option<R> {
+    for bytes in [regions.stack, regions.context, regions.data] {
+        if let Some(slice) = slice_at(bytes, addr, len) {
+            return Some(f(slice));
+        }
+    }
+    let n = usize::try_from(len)
+        .ok()
+        .filter(|&n| n <= READ_WITH_INLINE)?;
+    for map in regions.maps.iter() {
+        let words = map.value_words();
+        let size = (map.value_region().len as usize).min(words.len() * 8);
+        let Some(start) = addr
+            .checked_sub(words.as_ptr() as u64)
+            .and_then(|start| usize::try_from(start).ok())
+            .filter(|&start| start <= size && n <= size - start)
+        else {
+            continue;
+        };
+        let mut copy = [0u8; READ_WITH_INLINE];
+        copy_shared(words, start, &mut copy[..n]);
+        return Some(f(&copy[..n]));
+    }
+    None
+}
+
+/// Copies `out.len()` bytes from byte `start` of `words`, one atomic load per word.
+#[inline]
+fn copy_shared(words: &[AtomicU64], start: usize, out: &mut [u8]) {
+    let mut at = start;
+    let mut done = 0;
+    while done < out.len() {
+        let (word, shift) = (at / 8, at % 8);
+        let bytes = words[word].load(Ordering::Relaxed).to_le_bytes();
+        let n = (8 - shift).min(out.len() - done);
+        out[done..done + n].copy_from_slice(&bytes[shift..shift + n]);
+        done += n;
+        at += n;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_shared_reads_any_unaligned_range() {
+        let bytes: Vec<u8> = (0..40).collect();
+        let words: Vec<AtomicU64> = bytes
+            .chunks(8)
+            .map(|chunk| AtomicU64::new(u64::from_le_bytes(chunk.try_into().unwrap())))
+            .collect();
+        for start in 0..40 {
+            for len in 0..=(40 - start) {
+                let mut out = vec![0u8; len];
+                copy_shared(&words, start, &mut out);
+                assert_eq!(out, &bytes[start..start + len], "{start}+{len}");
+            }
+        }
+    }
+
+    #[test]
+    fn slice_at_refuses_ranges_that_leave_the_slice() {
+        let bytes = [1u8, 2, 3, 4];
+        let base = bytes.as_ptr() as u64;
+        assert_eq!(slice_at(&bytes, base + 1, 3), Some(&bytes[1..]));
+        assert_eq!(slice_at(&bytes, base + 4, 0), Some(&bytes[4..]));
+        assert_eq!(slice_at(&bytes, base + 2, 3), None);
+        assert_eq!(slice_at(&bytes, base - 1, 1), None);
+        assert_eq!(slice_at(&bytes, base + 5, 0), None);
+        assert_eq!(slice_at(&bytes, u64::MAX, 2), None);
+    }
+}
