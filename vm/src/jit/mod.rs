@@ -84,9 +84,10 @@
 //!   stops, but without the effects of the block's instructions before it (the interpreter
 //!   performs them, and would report a memory fault among them first). A checked program
 //!   cannot touch memory outside its regions, whatever its instructions, so
-//!   [`JitProgram::compile_checked`] is safe. Known gap: an atomic on a shared (map value)
-//!   region that straddles an 8-byte word is refused by the interpreter and performed by
-//!   the checked JIT.
+//!   [`JitProgram::compile_checked`] is safe. Known gap, for unverified programs only (the
+//!   verifier refuses misaligned atomics): an atomic on a shared (map value) region that
+//!   straddles an 8-byte word is refused by the interpreter and performed by the checked
+//!   JIT.
 //!
 //! Setting `RINGFENCE_JIT_DUMP` in the environment prints each function's Cranelift IR and
 //! machine code (VCode) to standard error while compiling.
