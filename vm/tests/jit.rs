@@ -769,6 +769,61 @@ fn both(source: &str, helpers: &Helpers, max_insns: u64, mem: &mut [u8]) -> Resu
     got
 }
 
+/// Stores of immediates are compiled as immediates of the access's width: the low bytes of
+/// the sign-extended immediate, whatever the width, in every mode and with both allocators.
+#[test]
+fn store_immediates_of_every_width_match_the_interpreter() {
+    let source = "
+        mov %r3, %r1
+        lddw %r1, 0x5555555555555555
+        stxdw [%r10-16], %r1
+        stxdw [%r10-8], %r1
+        stdw [%r10-8], -2
+        stw [%r10-16], -3
+        sth [%r10-12], -4
+        stb [%r10-10], -5
+        stb [%r10-9], 0x7f
+        stxdw [%r3+0], %r1
+        stdw [%r3+8], 0x7fffffff
+        stw [%r3+16], 0x80000000
+        ldxdw %r0, [%r10-8]
+        ldxdw %r2, [%r10-16]
+        xor %r0, %r2
+        exit
+    ";
+    let helpers = Helpers::new();
+    let program = insns(source);
+    let mut expected_mem = vec![0u8; 24];
+    let expected = CheckedInterpreter::new(&program, &helpers, Config::default())
+        .run_mem(&mut expected_mem)
+        .unwrap();
+    // -2 at r10-8; at r10-16, from its low byte: fd ff ff ff (-3), fc ff (-4), fb (-5), 7f.
+    assert_eq!(
+        expected,
+        0xffff_ffff_ffff_fffe ^ 0x7ffb_fffc_ffff_fffd,
+        "the interpreter"
+    );
+    // A 64-bit store sign-extends its immediate; a 32-bit one stores the low half.
+    assert_eq!(expected_mem[8..16], 0x7fff_ffffu64.to_le_bytes());
+    assert_eq!(expected_mem[16..20], 0x8000_0000u32.to_le_bytes());
+    for opt in [JitOpt::Speed, JitOpt::QuickCompile] {
+        let config = JitConfig {
+            opt,
+            ..JitConfig::default()
+        };
+        let checked = JitProgram::compile_checked(&program, &helpers, config).unwrap();
+        // SAFETY: straight-line code storing to the stack frame and to the first 24 bytes
+        // of the buffer, which is 24 bytes long.
+        let unchecked =
+            unsafe { JitProgram::compile_unverified(&program, &helpers, config) }.unwrap();
+        for jit in [&checked, &unchecked] {
+            let mut mem = vec![0u8; 24];
+            assert_eq!(jit.run_mem(&mut mem), Ok(expected), "{opt:?}");
+            assert_eq!(mem, expected_mem, "{opt:?}");
+        }
+    }
+}
+
 #[test]
 fn checked_mode_compiles_bad_programs_to_the_interpreters_faults() {
     let helpers = Helpers::new();
