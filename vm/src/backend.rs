@@ -24,6 +24,12 @@
 //! of the same event type on the same, unchanged event reuses the checked copy (compared
 //! byte for byte with the event, see `ContextBuf`), unless the program type lets programs
 //! write the context.
+//!
+//! An engine's inner loop does better: [`Scratch::prepare`] lends one event to all the rules
+//! of its type as a [`PreparedEvent`], which borrows the event (so its bytes cannot change)
+//! and the scratch (so nothing else writes the copy); the first rule checks and copies, the
+//! next rules of the same contract run on the copy after comparing one id, no bytes. The
+//! checks themselves are the same `prepare_uncached` in both paths.
 #![forbid(unsafe_code)]
 
 use std::fmt;
@@ -129,6 +135,109 @@ impl Scratch {
     /// An empty scratch; it grows on first use.
     pub fn new() -> Scratch {
         Scratch::default()
+    }
+}
+
+/// One event lent to the rules of its type, with the scratch they run in: made by
+/// [`Scratch::prepare`] once per event, passed to every rule
+/// ([`crate::rule::Rule::evaluate_prepared`], [`crate::jit::JitProgram::run_prepared`]).
+/// The first rule checks the event against its [`ContextContract`] and copies the context
+/// into the scratch; the next rules of the same contract run on that copy without checking
+/// or comparing anything.
+///
+/// Why no comparison is needed: for as long as a `PreparedEvent` lives, it borrows the
+/// event's bytes (shared: nobody can change them) and the scratch (exclusive: only runs
+/// through this value touch the copy). Invariant: when `ready` is `Some(id)`, the first
+/// `size` bytes of `scratch.context.buf` (`size` of the contract with that `id`, equal ids
+/// meaning equal checks, see [`ContextContract::intern`]) are what
+/// `ContextContract::prepare_uncached` produced from `fixed` and `data` and passed its
+/// checks. `ready` is set only by [`PreparedEvent::run_for`] right after a successful
+/// preparation for a contract whose programs cannot write the context (a run of such a
+/// program leaves the copy as it is: the verifier refuses its stores to the context, and the
+/// helpers see the context read-only); it is cleared before anything else writes the
+/// buffer (a preparation for another contract, a run on the scratch by another path).
+#[derive(Debug)]
+pub struct PreparedEvent<'s, 'e> {
+    scratch: &'s mut Scratch,
+    type_id: u32,
+    fixed: &'e [u8],
+    data: &'e [u8],
+    ready: Option<u64>,
+}
+
+/// What a run on a [`PreparedEvent`] gets: the checked context copy (`r1` points to it),
+/// the data area its `data` and `data_end` fields bound, and the rest of the scratch.
+pub(crate) struct PreparedRun<'a> {
+    pub(crate) context: &'a mut [u8],
+    pub(crate) data: &'a [u8],
+    pub(crate) stack: &'a mut AlignedBuf,
+    pub(crate) memory: &'a mut MemoryBuffers,
+}
+
+impl Scratch {
+    /// Lends `event` to the rules of its type, which then run in this scratch (see
+    /// [`PreparedEvent`]). Checks nothing yet: each rule's run checks the event against its
+    /// contract unless the previous rule checked it against the same one.
+    pub fn prepare<'s, 'e>(
+        &'s mut self,
+        event: &'e crate::event::EventBuf,
+    ) -> PreparedEvent<'s, 'e> {
+        // The copy is about to be overwritten by other means than `prepare_context`.
+        self.context.key = None;
+        PreparedEvent {
+            scratch: self,
+            type_id: event.type_id(),
+            fixed: event.fixed(),
+            data: event.data(),
+            ready: None,
+        }
+    }
+}
+
+impl<'e> PreparedEvent<'_, 'e> {
+    /// The event's type id.
+    pub fn type_id(&self) -> u32 {
+        self.type_id
+    }
+
+    /// The context copy for a run under `contract`, prepared now unless it already is (see
+    /// the invariant on [`PreparedEvent`]); `BadInput` when the event breaks the contract.
+    pub(crate) fn run_for(
+        &mut self,
+        contract: &ContextContract,
+    ) -> Result<PreparedRun<'_>, RunError> {
+        let Scratch {
+            stack,
+            context,
+            memory,
+        } = &mut *self.scratch;
+        let copy = if self.ready == Some(contract.id) {
+            // The invariant: these bytes are the checked copy, unchanged since.
+            context.buf.uninit(contract.size)
+        } else {
+            self.ready = None;
+            // `ContextBuf`'s invariant: `key` describes the buffer only while nothing but
+            // `prepare_context` wrote it.
+            context.key = None;
+            let copy = contract.prepare_uncached(self.fixed, self.data, &mut context.buf)?;
+            if !contract.writable {
+                self.ready = Some(contract.id);
+            }
+            copy
+        };
+        Ok(PreparedRun {
+            context: copy,
+            data: self.data,
+            stack,
+            memory,
+        })
+    }
+
+    /// The event's bytes and the whole scratch, for a run that prepares its context itself
+    /// (`run_context`): the copy is no longer known to be ready.
+    pub(crate) fn unprepared(&mut self) -> (&'e [u8], &'e [u8], &mut Scratch) {
+        self.ready = None;
+        (self.fixed, self.data, self.scratch)
     }
 }
 

@@ -448,6 +448,7 @@ fn seeded_hand_made_events_get_the_checked_answer_on_every_backend() {
                 }
             }
         }
+        let mut per_rule = Vec::new();
         for rule_idx in 0..engines[0].1.rules.len() {
             let answers: Vec<(Backend, String)> = engines
                 .iter()
@@ -480,6 +481,30 @@ fn seeded_hand_made_events_get_the_checked_answer_on_every_backend() {
             }
             ran += 1;
             not_refused += u64::from(!checked.contains("BadInput"));
+            per_rule.push(checked.clone());
+        }
+        // The engine's path: the event lent once to all the object's rules, checked by the
+        // first and reused by the next ones; the same answers.
+        for (backend, object) in engines {
+            let mut prepared = scratch.prepare(&event);
+            for (rule_idx, rule) in object.rules.iter().enumerate() {
+                let mut state = RunState {
+                    clock_ns: Some(iteration * 1_000_000_000),
+                    ..RunState::default()
+                };
+                let result = rule.evaluate_prepared(&mut prepared, Some(&mut state));
+                let answer = format!(
+                    "{:?} {:?}",
+                    result.map_err(|e| e.kind.name()),
+                    state.alerts.alerts()
+                );
+                assert_eq!(
+                    answer, per_rule[rule_idx],
+                    "iteration {iteration}, rule {}: {backend} on a prepared event differs \
+                     from the checked interpreter",
+                    rule.name
+                );
+            }
         }
     }
     // The generator must reach the rules' code, not only the input checks (and the checks).
@@ -542,5 +567,92 @@ fn the_context_copy_is_reused_only_for_the_same_event() {
         let event = exe_first_byte_event("./dropper");
         assert_eq!(evaluate(&event, &mut scratch), [Ok(0), Ok(1), Ok(0)]);
         assert_ne!(ok, refused);
+    }
+}
+
+/// One scratch lent to many rules through `Scratch::prepare` (the engine's inner loop): the
+/// event is checked by the first rule and its copy reused by the next ones, never for
+/// another event, never after a run by another path, and an event that breaks its contract
+/// is refused by every rule, not only the first.
+#[test]
+fn a_prepared_event_is_checked_for_every_rule_and_reused_only_while_lent() {
+    let max = {
+        let schemas = SchemaSet::endpoint();
+        schemas
+            .by_name("process_exec")
+            .unwrap()
+            .1
+            .layout()
+            .max_data_len
+    };
+    let exe = field_offset("process_exec", "exe");
+    for backend in Backend::ALL {
+        if backend == Backend::Jit && !Backend::jit_available() {
+            continue;
+        }
+        let rules: Vec<RuleObject> = ["exec_from_dev_shm", "exe_first_byte", "netcat_exec"]
+            .iter()
+            .map(|name| {
+                let bytes = std::fs::read(root().join(format!("examples/rules/{name}.o"))).unwrap();
+                load(&bytes, backend)
+            })
+            .collect();
+        let evaluate = |event: &EventBuf, scratch: &mut Scratch| -> Vec<Result<u64, String>> {
+            let mut prepared = scratch.prepare(event);
+            rules
+                .iter()
+                .map(|object| {
+                    object.rules[0]
+                        .evaluate_prepared(&mut prepared, None)
+                        .map_err(|e| e.kind.name().to_string())
+                })
+                .collect()
+        };
+        let refused = vec![Err("BadInput".to_string()); 3];
+        let mut scratch = Scratch::new();
+        let mut event = exe_first_byte_event("/dev/shm/x");
+        assert_eq!(evaluate(&event, &mut scratch), [Ok(1), Ok(0), Ok(0)]);
+        // The same buffer, a string offset past its bound: every rule refuses it.
+        event.put_fixed(exe, &(max + 1).to_le_bytes());
+        assert_eq!(evaluate(&event, &mut scratch), refused);
+        // The per-rule path on the same scratch, then the prepared one again, and back.
+        assert!(rules[0].rules[0]
+            .evaluate_with(&event, &mut scratch, None)
+            .is_err());
+        event.put_fixed(exe, &0u32.to_le_bytes());
+        assert_eq!(
+            rules[0].rules[0].evaluate_with(&event, &mut scratch, None),
+            Ok(1)
+        );
+        assert_eq!(evaluate(&event, &mut scratch), [Ok(1), Ok(0), Ok(0)]);
+        let other = exe_first_byte_event("./dropper");
+        assert_eq!(evaluate(&other, &mut scratch), [Ok(0), Ok(1), Ok(0)]);
+        assert_eq!(
+            rules[0].rules[0].evaluate_with(&event, &mut scratch, None),
+            Ok(1)
+        );
+        // A data area past its maximum: refused by every rule.
+        event.push_data(&vec![b'x'; max as usize]);
+        assert_eq!(evaluate(&event, &mut scratch), refused);
+        // A rule of another type in the middle of the loop refuses the event; the next
+        // rules still get their answers.
+        let connect = std::fs::read(root().join("examples/rules/ssh_nonstandard_port.o"));
+        {
+            let connect = load(&connect.unwrap(), backend);
+            let event = exe_first_byte_event("/dev/shm/x");
+            let mut prepared = scratch.prepare(&event);
+            let first = rules[0].rules[0].evaluate_prepared(&mut prepared, None);
+            let wrong = connect.rules[0].evaluate_prepared(&mut prepared, None);
+            let last = rules[1].rules[0].evaluate_prepared(&mut prepared, None);
+            assert_eq!(first, Ok(1));
+            assert!(matches!(
+                wrong,
+                Err(RunError {
+                    kind: RunErrorKind::BadInput { .. },
+                    ..
+                })
+            ));
+            assert_eq!(last, Ok(0));
+        }
     }
 }

@@ -152,12 +152,15 @@ impl Evaluator {
         if bucket.is_empty() {
             return Ok(&self.out);
         }
+        // The event is checked against the bucket's entry contract and copied once, by the
+        // first rule, for all of them (see `PreparedEvent`).
+        let mut prepared = self.scratch.prepare(event);
         for slot in bucket {
             self.state.clear();
             let started = timed.then(Instant::now);
             let result = slot
                 .rule
-                .evaluate_with(event, &mut self.scratch, Some(&mut self.state));
+                .evaluate_prepared(&mut prepared, Some(&mut self.state));
             if let Some(started) = started {
                 stats.rules[slot.index as usize].time(started.elapsed().as_nanos() as u64);
             }

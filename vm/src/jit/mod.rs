@@ -108,7 +108,7 @@ mod runtime;
 use ringfence_isa::{Imm64Kind, Insn, Op, Semantics};
 use ringfence_verifier::VerifiedProgram;
 
-use crate::backend::{EntryContract, Scratch};
+use crate::backend::{EntryContract, PreparedEvent, PreparedRun, Scratch};
 use crate::checked::resolve_map_reference;
 use crate::error::{RunError, RunErrorKind};
 use crate::helpers::{Helpers, RunState};
@@ -510,6 +510,43 @@ impl JitProgram {
             memory,
         } = scratch;
         let context = contract.prepare_context(fixed, data, context)?;
+        let args = [context.as_ptr() as u64, 0, 0, 0, 0];
+        let stack = stack.zeroed(self.n_frames * STACK_PER_FRAME);
+        runtime::run(
+            self,
+            args,
+            stack,
+            runtime::PendingRegions::Context {
+                context,
+                writable: contract.writable(),
+                data,
+            },
+            memory,
+            state,
+        )
+    }
+
+    /// [`JitProgram::run_context`] on an event lent to the rules of its type (an engine's
+    /// inner loop): the same checks, made once for all the rules with the same entry
+    /// contract (see [`PreparedEvent`]).
+    pub fn run_prepared(
+        &self,
+        event: &mut PreparedEvent<'_, '_>,
+        state: Option<&mut RunState>,
+    ) -> Result<u64, RunError> {
+        let contract = match &self.entry {
+            Entry::Verified(contract) | Entry::Checked(Some(contract)) => contract.context()?,
+            Entry::Unverified | Entry::Checked(None) => {
+                let (fixed, data, scratch) = event.unprepared();
+                return self.run_context(fixed, data, scratch, state);
+            }
+        };
+        let PreparedRun {
+            context,
+            data,
+            stack,
+            memory,
+        } = event.run_for(contract)?;
         let args = [context.as_ptr() as u64, 0, 0, 0, 0];
         let stack = stack.zeroed(self.n_frames * STACK_PER_FRAME);
         runtime::run(

@@ -44,7 +44,7 @@ use ringfence_verifier::{
     verify, MapDef as VerifierMapDef, VerifiedProgram, VerifierConfig, VerifyError,
 };
 
-use crate::backend::{Backend, ContextContract, EntryContract, Scratch};
+use crate::backend::{Backend, ContextContract, EntryContract, PreparedEvent, Scratch};
 use crate::btf::{read_object, BtfError, BtfExt, ObjectBtf};
 use crate::checked::{CheckedInterpreter, Config};
 use crate::elf::{load_object, ElfProgram, LoadError};
@@ -370,20 +370,60 @@ impl Rule {
         state: Option<&mut RunState>,
     ) -> Result<u64, RunError> {
         if event.type_id() != self.event_type {
-            return Err(RunError {
-                insn_idx: 0,
-                kind: RunErrorKind::BadInput {
-                    reason: format!(
-                        "the event is of type id {}, the rule `{}` takes `{}` events (id {})",
-                        event.type_id(),
-                        self.name,
-                        self.event,
-                        self.event_type
-                    ),
-                },
-            });
+            return Err(self.wrong_type(event.type_id()));
         }
-        let (fixed, data) = (event.fixed(), event.data());
+        self.run_engine(event.fixed(), event.data(), scratch, state)
+    }
+
+    /// [`Rule::evaluate_with`] on an event lent to all the rules of its type
+    /// ([`Scratch::prepare`]): the same checks, made once for the rules with the same entry
+    /// contract instead of once per rule. An engine's inner loop:
+    ///
+    /// ```ignore
+    /// let mut event = scratch.prepare(&event_buf);
+    /// for rule in &rules_of_its_type {
+    ///     let verdict = rule.evaluate_prepared(&mut event, Some(&mut state))?;
+    /// }
+    /// ```
+    pub fn evaluate_prepared(
+        &self,
+        event: &mut PreparedEvent<'_, '_>,
+        state: Option<&mut RunState>,
+    ) -> Result<u64, RunError> {
+        if event.type_id() != self.event_type {
+            return Err(self.wrong_type(event.type_id()));
+        }
+        match &self.engine {
+            Engine::Jit(jit) => jit.run_prepared(event, state),
+            Engine::Fast(_) | Engine::Checked => {
+                let (fixed, data, scratch) = event.unprepared();
+                self.run_engine(fixed, data, scratch, state)
+            }
+        }
+    }
+
+    /// The `BadInput` error for an event of type `type_id`, not the rule's.
+    fn wrong_type(&self, type_id: u32) -> RunError {
+        RunError {
+            insn_idx: 0,
+            kind: RunErrorKind::BadInput {
+                reason: format!(
+                    "the event is of type id {type_id}, the rule `{}` takes `{}` events (id {})",
+                    self.name, self.event, self.event_type
+                ),
+            },
+        }
+    }
+
+    /// Runs the rule's engine on the context `fixed` and the data area `data`, both checked
+    /// against the entry contract by the engine.
+    fn run_engine(
+        &self,
+        fixed: &[u8],
+        data: &[u8],
+        scratch: &mut Scratch,
+        state: Option<&mut RunState>,
+    ) -> Result<u64, RunError> {
         match &self.engine {
             Engine::Jit(jit) => jit.run_context(fixed, data, scratch, state),
             Engine::Fast(fast) => fast.run_context(fixed, data, scratch, state),
