@@ -133,26 +133,33 @@ fn read_with<R>(
         else {
             continue;
         };
-        let mut copy = [0u8; READ_WITH_INLINE];
-        copy_shared(words, start, &mut copy[..n]);
-        return Some(f(&copy[..n]));
+        // Most literals are short: copy them into a buffer that is cheap to clear.
+        return Some(if start % 8 + n <= SHORT_COPY {
+            let mut copy = [0u8; SHORT_COPY];
+            f(copy_shared(words, start, n, &mut copy))
+        } else {
+            let mut copy = [0u8; READ_WITH_INLINE + 8];
+            f(copy_shared(words, start, n, &mut copy))
+        });
     }
     None
 }
 
-/// Copies `out.len()` bytes from byte `start` of `words`, one atomic load per word.
+/// The largest copy (with the offset in its first word) [`read_with`] makes in its small
+/// buffer.
+const SHORT_COPY: usize = 64;
+
+/// Copies the words holding bytes `start..start + n` of `words` into `buf` (one atomic
+/// load per word) and returns those bytes. `start + n` must be at most `8 * words.len()` and
+/// `start % 8 + n` at most `buf.len()`.
 #[inline]
-fn copy_shared(words: &[AtomicU64], start: usize, out: &mut [u8]) {
-    let mut at = start;
-    let mut done = 0;
-    while done < out.len() {
-        let (word, shift) = (at / 8, at % 8);
-        let bytes = words[word].load(Ordering::Relaxed).to_le_bytes();
-        let n = (8 - shift).min(out.len() - done);
-        out[done..done + n].copy_from_slice(&bytes[shift..shift + n]);
-        done += n;
-        at += n;
+fn copy_shared<'b>(words: &[AtomicU64], start: usize, n: usize, buf: &'b mut [u8]) -> &'b [u8] {
+    let (first, shift) = (start / 8, start % 8);
+    let n_words = (shift + n).div_ceil(8);
+    for (chunk, word) in buf.chunks_exact_mut(8).zip(&words[first..first + n_words]) {
+        chunk.copy_from_slice(&word.load(Ordering::Relaxed).to_le_bytes());
     }
+    &buf[shift..shift + n]
 }
 
 #[cfg(test)]
@@ -168,8 +175,8 @@ mod tests {
             .collect();
         for start in 0..40 {
             for len in 0..=(40 - start) {
-                let mut out = vec![0u8; len];
-                copy_shared(&words, start, &mut out);
+                let mut buf = [0u8; 48];
+                let out = copy_shared(&words, start, len, &mut buf);
                 assert_eq!(out, &bytes[start..start + len], "{start}+{len}");
             }
         }

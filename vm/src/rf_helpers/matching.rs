@@ -33,7 +33,25 @@ pub fn suffix(text: &[u8], pattern: &[u8]) -> bool {
 /// `pattern` occurs in `text` (the empty pattern occurs everywhere).
 #[inline]
 pub fn contains(text: &[u8], pattern: &[u8]) -> bool {
-    memmem::find(text, pattern).is_some()
+    find(text, pattern).is_some()
+}
+
+/// Texts up to this length are searched without building a `memmem` finder (whose setup
+/// costs more than a short search).
+const SHORT_TEXT: usize = 96;
+
+/// The leftmost position of `pattern` in `text`: `memmem` for long texts, a first-byte scan
+/// and a compare for short ones.
+#[inline]
+fn find(text: &[u8], pattern: &[u8]) -> Option<usize> {
+    if text.len() > SHORT_TEXT {
+        return memmem::find(text, pattern);
+    }
+    let Some((&first, rest)) = pattern.split_first() else {
+        return Some(0);
+    };
+    let last_start = text.len().checked_sub(pattern.len())?;
+    (0..=last_start).find(|&at| text[at] == first && text[at + 1..at + pattern.len()] == *rest)
 }
 
 /// `text` matches the glob `pattern`: `*` matches any run of bytes (also empty), `?` exactly
@@ -116,15 +134,22 @@ pub fn in_set(text: &[u8], set: &[u8]) -> bool {
         return false;
     }
     let mut rest = set.strip_suffix(&[0]).unwrap_or(set);
+    let n = text.len();
     loop {
+        // `rest` starts an element: it is `text` if `text` is a prefix of `rest` followed by
+        // the end or a NUL, and `text` holds no NUL (an element never does). The length and
+        // the first byte reject most elements before any compare.
+        let ends_here = rest.len() == n || rest.get(n) == Some(&0);
+        if ends_here
+            && (n == 0 || rest[0] == text[0])
+            && rest[..n] == *text
+            && memchr::memchr(0, text).is_none()
+        {
+            return true;
+        }
         match memchr::memchr(0, rest) {
-            Some(nul) => {
-                if &rest[..nul] == text {
-                    return true;
-                }
-                rest = &rest[nul + 1..];
-            }
-            None => return rest == text,
+            Some(nul) => rest = &rest[nul + 1..],
+            None => return false,
         }
     }
 }
@@ -228,7 +253,7 @@ fn find_piece(text: &[u8], piece: &[u8], ci: bool) -> Option<usize> {
     }
     let has_any = memchr::memchr(b'?', piece).is_some();
     if !ci && !has_any {
-        return memmem::find(text, piece);
+        return find(text, piece);
     }
     let last_start = text.len() - piece.len();
     let first = piece[0];
@@ -262,6 +287,61 @@ fn find_piece(text: &[u8], piece: &[u8], ci: bool) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every string over `alphabet` of at most `max_len` bytes.
+    fn all_strings(alphabet: &[u8], max_len: usize) -> Vec<Vec<u8>> {
+        let mut out = vec![Vec::new()];
+        let mut last = vec![Vec::new()];
+        for _ in 0..max_len {
+            last = last
+                .iter()
+                .flat_map(|s: &Vec<u8>| {
+                    alphabet.iter().map(move |&b| {
+                        let mut t = s.clone();
+                        t.push(b);
+                        t
+                    })
+                })
+                .collect();
+            out.extend(last.iter().cloned());
+        }
+        out
+    }
+
+    #[test]
+    fn in_set_find_and_glob_agree_with_their_definitions_on_every_small_input() {
+        let texts = all_strings(b"ab\0", 3);
+        let sets = all_strings(b"ab\0", 5);
+        for set in &sets {
+            // The definition: split at NUL, one final NUL ends the last string.
+            let elements: Vec<&[u8]> = match set.strip_suffix(&[0]) {
+                _ if set.is_empty() => Vec::new(),
+                Some(body) => body.split(|&b| b == 0).collect(),
+                None => set.split(|&b| b == 0).collect(),
+            };
+            for text in &texts {
+                let expected = elements.contains(&text.as_slice());
+                assert_eq!(in_set(text, set), expected, "{text:?} in {set:?}");
+                // `set` as a haystack: the short search against the naive one.
+                let naive = if text.is_empty() {
+                    Some(0)
+                } else {
+                    set.windows(text.len()).position(|w| w == text.as_slice())
+                };
+                assert_eq!(find(set, text), naive, "{text:?} in {set:?}");
+                let mut star = b"*".to_vec();
+                star.extend_from_slice(text);
+                star.push(b'*');
+                assert_eq!(glob(set, &star), naive.is_some(), "{star:?} on {set:?}");
+            }
+        }
+        // Long texts go through `memmem`.
+        let mut long = vec![b'a'; 200];
+        long.extend_from_slice(b"needle");
+        assert_eq!(find(&long, b"needle"), Some(200));
+        assert!(contains(&long, b"aneedle"));
+        assert!(!contains(&long, b"needles"));
+    }
 
     #[test]
     fn plain_tests_on_empty_and_short_inputs() {
