@@ -43,6 +43,16 @@ pub enum RunErrorKind {
         size: u64,
         region: Region,
     },
+    /// An atomic instruction on shared memory that straddles two of its 8-byte words.
+    #[error(
+        "{size}-byte atomic at {addr:#x} straddles two 8-byte words of {region}: atomic \
+         accesses must be aligned to their size"
+    )]
+    MisalignedAtomic {
+        addr: u64,
+        size: u64,
+        region: Region,
+    },
     /// The run executed its whole instruction budget without finishing.
     #[error("the budget of {budget} instructions is exhausted")]
     BudgetExhausted { budget: u64 },
@@ -84,6 +94,7 @@ impl RunErrorKind {
         match self {
             RunErrorKind::OutOfBounds { .. } => "OutOfBounds",
             RunErrorKind::ReadOnly { .. } => "ReadOnly",
+            RunErrorKind::MisalignedAtomic { .. } => "MisalignedAtomic",
             RunErrorKind::BudgetExhausted { .. } => "BudgetExhausted",
             RunErrorKind::CallDepthExceeded { .. } => "CallDepthExceeded",
             RunErrorKind::UnknownHelper { .. } => "UnknownHelper",
@@ -113,6 +124,9 @@ impl From<MemoryFault> for RunErrorKind {
             },
             MemoryFault::ReadOnly { addr, size, region } => {
                 RunErrorKind::ReadOnly { addr, size, region }
+            }
+            MemoryFault::MisalignedAtomic { addr, size, region } => {
+                RunErrorKind::MisalignedAtomic { addr, size, region }
             }
         }
     }

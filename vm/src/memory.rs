@@ -184,6 +184,17 @@ pub enum MemoryFault {
         size: u64,
         region: Region,
     },
+    /// An atomic instruction on shared memory that straddles two of its 8-byte words:
+    /// hardware has no such atomic (the verifier refuses misaligned atomics).
+    #[error(
+        "{size}-byte atomic at {addr:#x} straddles two 8-byte words of {region}: atomic \
+         accesses must be aligned to their size"
+    )]
+    MisalignedAtomic {
+        addr: u64,
+        size: u64,
+        region: Region,
+    },
 }
 
 /// `: <how the access missed the nearest region>`, for fault messages.
@@ -628,7 +639,11 @@ impl<'a> Memory<'a> {
             let shift = start % 8;
             if shift + size as usize > 8 {
                 // Atomics are aligned on hardware; a misaligned one is refused, not torn.
-                return Err(self.fault(addr, size, Access::Write));
+                return Err(MemoryFault::MisalignedAtomic {
+                    addr,
+                    size,
+                    region: window.region,
+                });
             }
             let mask = if size == 8 {
                 u64::MAX
@@ -746,8 +761,6 @@ impl<'a> Memory<'a> {
                         under: (base - start) as u64,
                     }
                 } else {
-                    // (An access inside the region, refused for another reason such as a
-                    // shared atomic straddling two words, is 0 bytes past its end.)
                     Miss::PastEnd {
                         over: end.saturating_sub(region_end) as u64,
                     }

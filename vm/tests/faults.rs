@@ -147,3 +147,31 @@ fn every_fault_file_faults_as_expected() {
         failures.join("\n")
     );
 }
+
+/// An atomic that straddles two 8-byte words of shared memory (a map value), which only an
+/// unverified program can attempt (the verifier requires atomics aligned), is refused with a
+/// fault that says so.
+#[test]
+fn a_shared_atomic_straddling_two_words_is_a_misaligned_atomic() {
+    use ringfence_vm::maps::{Map, MapDef, Maps};
+    use ringfence_vm::{MemoryRegion, RegionKind};
+    let maps = Maps::new([Map::new("counts", MapDef::array(8, 4)).unwrap()]);
+    let source = "r1 = map_value(0, 0) ll\nw2 = 1\nlock *(u32 *)(r1 + 6) += w2\nr0 = 0\nexit";
+    let insns = ringfence_isa::assemble("t.s", source).unwrap().insns;
+    let interp = CheckedInterpreter::with_maps(&insns, &Helpers::new(), &maps, Config::default());
+    let map = maps.get(0).unwrap();
+    let regions = vec![MemoryRegion::shared(
+        RegionKind::MapValue { map_idx: 0 },
+        map.value_words(),
+        map.value_region().len as usize,
+        true,
+    )];
+    let error = interp.run([0; 5], regions).unwrap_err();
+    assert_eq!(error.insn_idx, 3);
+    assert_eq!(error.kind.name(), "MisalignedAtomic");
+    assert_eq!(
+        normalize_addresses(&error.kind.to_string()),
+        "4-byte atomic at ADDR straddles two 8-byte words of value of map 0 [ADDR, +32): atomic \
+         accesses must be aligned to their size"
+    );
+}
