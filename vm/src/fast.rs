@@ -64,7 +64,8 @@
 //!   x86-64 and aarch64), and an aligned atomic instruction a hardware atomic;
 //! - an unaligned one goes through the run's [`Memory`], exactly as in the checked
 //!   interpreter (word-wise atomic copies; an atomic that straddles two 8-byte words is
-//!   refused there, and so here: hardware has no such atomic).
+//!   refused there, and so here: hardware has no such atomic). Verified programs have no
+//!   unaligned atomics (the verifier requires them aligned): that path is a safety net.
 //!
 //! The program's 1-, 2- and 4-byte atomic accesses to words the host accesses 8 bytes at a
 //! time are the mixed-size accesses [`crate::maps`] discusses and accepts (point 4). Regions
