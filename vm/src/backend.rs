@@ -202,35 +202,43 @@ impl<'e> PreparedEvent<'_, 'e> {
 
     /// The context copy for a run under `contract`, prepared now unless it already is (see
     /// the invariant on [`PreparedEvent`]); `BadInput` when the event breaks the contract.
+    #[inline]
     pub(crate) fn run_for(
         &mut self,
         contract: &ContextContract,
     ) -> Result<PreparedRun<'_>, RunError> {
+        if self.ready != Some(contract.id) {
+            self.prepare_for(contract)?;
+        }
+        // The invariant: these bytes are the checked copy, unchanged since.
         let Scratch {
             stack,
             context,
             memory,
         } = &mut *self.scratch;
-        let copy = if self.ready == Some(contract.id) {
-            // The invariant: these bytes are the checked copy, unchanged since.
-            context.buf.uninit(contract.size)
-        } else {
-            self.ready = None;
-            // `ContextBuf`'s invariant: `key` describes the buffer only while nothing but
-            // `prepare_context` wrote it.
-            context.key = None;
-            let copy = contract.prepare_uncached(self.fixed, self.data, &mut context.buf)?;
-            if !contract.writable {
-                self.ready = Some(contract.id);
-            }
-            copy
-        };
         Ok(PreparedRun {
-            context: copy,
+            context: context.buf.uninit(contract.size),
             data: self.data,
             stack,
             memory,
         })
+    }
+
+    /// Checks the event against `contract` and copies its context into the scratch; makes
+    /// the copy `ready` unless programs of `contract` may write it. The first rule's path.
+    #[cold]
+    #[inline(never)]
+    fn prepare_for(&mut self, contract: &ContextContract) -> Result<(), RunError> {
+        self.ready = None;
+        let context = &mut self.scratch.context;
+        // `ContextBuf`'s invariant: `key` describes the buffer only while nothing but
+        // `prepare_context` wrote it.
+        context.key = None;
+        contract.prepare_uncached(self.fixed, self.data, &mut context.buf)?;
+        if !contract.writable {
+            self.ready = Some(contract.id);
+        }
+        Ok(())
     }
 
     /// The event's bytes and the whole scratch, for a run that prepares its context itself
