@@ -30,3 +30,23 @@ rf verify examples/rules/cf291/channel_291.o --schema examples/schemas/ipc_templ
 echo "== 6. Bad input gets one clear message and a non-zero exit"
 rf run examples/asm/sum_bytes.s --mem "zz"
 rf run examples/rules/shell_in_container.o --event '{"type": "process_exec", "pdi": 1}'
+
+echo "== 7. The rule author's loop: tests, a failing test, the coverage gap, a trace"
+rf test examples/
+rf test examples/loop/shell_from_cron.test.jsonl --object examples/loop/shell_from_cron_v1.o
+rf test examples/loop/shell_from_cron_first.test.jsonl --coverage --min-coverage 100
+rf trace examples/loop/shell_from_cron_v1.o --event \
+    '{"type": "process_exec", "exe": "/usr/bin/bash", "parent_exe": "/usr/sbin/cron"}'
+
+echo "== 8. Replay the fix against the old version over synthetic telemetry (the canary diff)"
+events="$(mktemp)"
+trap 'rm -f "$events"' EXIT
+./target/release/ringfence generate --events 20000 --seed 1 > "$events"
+rf replay examples/loop/packs/v2 --events "$events" --baseline examples/loop/packs/v1 --show 2
+
+echo "== 9. The engine: the bundled pack over the same events (events/s on this machine)"
+rf bench examples/packs/endpoint --events "$events" --seconds 2
+
+echo "== 10. Embedding: the example agent prints one JSON line per match"
+echo "\$ cargo run --release --example embed -- examples/packs/sample-events.jsonl"
+cargo run --release --quiet --example embed -- examples/packs/sample-events.jsonl 2>&1 | head -5
