@@ -899,6 +899,15 @@ fn local_calls_get_frames_and_recursion_stops_at_the_depth_limit() {
         exit";
     let error = both(recursive, &helpers, 1000, &mut []).unwrap_err();
     assert_eq!(error.kind.name(), "CallDepthExceeded");
+    // Unchecked, the code calls no helper and runs without the runtime's helper state; the
+    // depth check is compiled in and ends the run with the same fault.
+    // SAFETY: the program touches no memory and stops at the depth limit.
+    let unchecked = unsafe {
+        JitProgram::compile_unverified(&insns(recursive), &helpers, JitConfig::default())
+    }
+    .unwrap();
+    let error = unchecked.run_mem(&mut []).unwrap_err();
+    assert_eq!(error.kind.name(), "CallDepthExceeded");
     // A callee reads r0 and r6-r9 as its caller left them and hands r1-r5 back, as the
     // interpreter lets it (the verifier would refuse such a program).
     let leaky = "mov %r0, 5
@@ -1217,7 +1226,7 @@ fn maps_other_than_the_verified_ones_are_refused() {
     assert!(
         error
             .to_string()
-            .contains("verified against 1 maps, 0 given"),
+            .contains("verified against 1 maps, but 0 were given"),
         "{error}"
     );
 }

@@ -172,6 +172,18 @@ impl JitCompiler {
         }
         let code = Code::link(&functions)?;
         let n_frames = analysis.frames_needed(config.max_call_depth);
+        // Only helper calls and checked accesses reach the trampolines; a reachable bad slot
+        // compiles to a fault the code raises itself.
+        let calls_runtime = config.checked
+            || analysis.functions.iter().any(|plan| {
+                plan.slots.iter().any(|&pc| {
+                    matches!(analysis.prepared[pc], Prepared::Exec)
+                        && matches!(
+                            insns[pc].semantics(),
+                            Semantics::Call { kind } if kind != CallKind::Local
+                        )
+                })
+            });
         Ok(JitProgram {
             code,
             helpers: HelperTable::new(helpers),
@@ -185,6 +197,7 @@ impl JitCompiler {
             // The public entries (`mod.rs`) set what runs must satisfy and the maps.
             entry: super::Entry::Unverified,
             maps: crate::maps::Maps::default(),
+            calls_runtime,
         })
     }
 

@@ -227,6 +227,9 @@ pub struct JitProgram {
     /// The maps the program's `lddw`s point into: kept alive as long as the code that holds
     /// their addresses, and shown to helpers as regions.
     maps: Maps,
+    /// Whether the code can call back into the runtime (a helper call, or checked mode's
+    /// access checks); a run of code that cannot needs no helper state (`runtime::run`).
+    calls_runtime: bool,
 }
 
 /// What the input of a run must satisfy, by how the program was compiled.
@@ -262,7 +265,10 @@ impl JitCompiler {
         maps: &Maps,
         config: &JitConfig,
     ) -> Result<JitProgram, JitError> {
-        check_maps(program, maps)?;
+        // The maps the program was verified against: the proof holds for those alone.
+        crate::maps::check_maps(program, maps).map_err(|mismatch| JitError::MapMismatch {
+            reason: mismatch.to_string(),
+        })?;
         let insns = resolve_map_references(program.insns(), maps);
         let mut jit = self.compile_insns(&insns, helpers, maps, *config)?;
         let contract = EntryContract::of(program.prog_type());
@@ -305,44 +311,6 @@ impl JitCompiler {
         jit.entry = Entry::Checked(None);
         Ok(jit)
     }
-}
-
-/// Refuses `maps` unless they are, in number, key and value sizes and writability, the maps
-/// `program` was verified against: the verifier proved map value accesses in bounds for
-/// those sizes.
-fn check_maps(program: &VerifiedProgram, maps: &Maps) -> Result<(), JitError> {
-    let verified = program.maps();
-    if verified.len() != maps.len() {
-        return Err(JitError::MapMismatch {
-            reason: format!(
-                "the program was verified against {} maps, {} given",
-                verified.len(),
-                maps.len()
-            ),
-        });
-    }
-    for (idx, (def, map)) in verified.iter().zip(maps.iter()).enumerate() {
-        let given = map.def();
-        let read_only = !given.writable_by_programs();
-        if (def.key_size, def.value_size, def.read_only)
-            != (given.key_size, given.value_size, read_only)
-        {
-            return Err(JitError::MapMismatch {
-                reason: format!(
-                    "map {idx} (`{}`) has {}-byte keys, {}-byte values{}; the program was \
-                     verified for {}-byte keys, {}-byte values{}",
-                    map.name(),
-                    given.key_size,
-                    given.value_size,
-                    if read_only { ", read-only" } else { "" },
-                    def.key_size,
-                    def.value_size,
-                    if def.read_only { ", read-only" } else { "" },
-                ),
-            });
-        }
-    }
-    Ok(())
 }
 
 /// `insns` with every map reference (`lddw` with `src` 1 or 2) replaced by the plain `lddw`

@@ -16,12 +16,12 @@ use std::any::Any;
 use std::mem::offset_of;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 
-use ringfence_verifier::{ArgKind, ProgramType, RetKind};
+use ringfence_verifier::ProgramType;
 
 use super::{JitProgram, STACK_PER_FRAME};
 use crate::error::{RunError, RunErrorKind};
 use crate::helpers::{Helper, HelperError, Helpers, RunState as HelperState};
-use crate::maps::{Maps, ValueRegion};
+use crate::maps::{MapValueReturns, Maps};
 use crate::memory::{Access, Memory, MemoryBuffers, MemoryRegion, RegionKind};
 use crate::rf_helpers::direct::{EventRegions, RfBound};
 
@@ -89,12 +89,9 @@ pub(crate) const OFFSET_SCRATCH: i32 = offset_of!(RunContext, scratch) as i32;
 pub(crate) struct HelperTable {
     dense: Vec<Option<Helper>>,
     registry: Helpers,
-    /// Helpers whose result the program type says is 0 or a pointer to a value of the map
-    /// passed in an argument: (helper number, index of that argument), checked after each
-    /// call (see [`HelperTable::check_returns`]).
-    returns_map_value: Vec<(u64, usize)>,
-    /// The value slabs of the program's maps, by index.
-    map_values: Vec<ValueRegion>,
+    /// The check of the results of helpers returning a map value, after each call (see
+    /// [`HelperTable::check_returns`]).
+    map_value_returns: MapValueReturns,
 }
 
 const DENSE_LIMIT: u32 = 1024;
@@ -115,58 +112,22 @@ impl HelperTable {
         HelperTable {
             dense,
             registry: helpers.clone(),
-            returns_map_value: Vec::new(),
-            map_values: Vec::new(),
+            map_value_returns: MapValueReturns::default(),
         }
     }
 
     /// Checks the result of every helper `prog_type` declares as returning a map value
-    /// ([`RetKind::NullableMapValue`]) against `maps`: the verifier lets the program use a
-    /// non-zero result as a pointer to a whole value of the map passed as the helper's
-    /// `Map` argument, so a helper that returned anything else would let the unchecked code
-    /// access memory out of bounds. Helpers are host code, trusted to honour their
-    /// signatures; this check makes the one that produces pointers unable to break the JIT.
+    /// against `maps` ([`MapValueReturns`]): a helper that returned anything but 0 or the
+    /// start of a value of its map would let the unchecked code access memory out of bounds.
     pub(crate) fn check_returns(&mut self, prog_type: &ProgramType, maps: &Maps) {
-        self.returns_map_value = prog_type
-            .helpers
-            .iter()
-            .filter(|(_, sig)| sig.ret == RetKind::NullableMapValue)
-            .map(|(&id, sig)| {
-                let map_arg = sig.args.iter().position(|kind| *kind == ArgKind::Map);
-                // Without a `Map` argument no result can be a valid pointer: an index past
-                // the five argument registers makes every non-zero result fail the check.
-                (id as u32 as u64, map_arg.unwrap_or(usize::MAX))
-            })
-            .collect();
-        self.map_values = maps.iter().map(|map| map.value_region()).collect();
+        self.map_value_returns = MapValueReturns::new(prog_type, maps);
     }
 
     /// Whether `value`, returned by helper `id` called with `args`, is what its signature
     /// promises; the reason if not.
     #[inline]
     fn check_return(&self, id: u64, value: u64, args: &[u64; 5]) -> Result<(), String> {
-        let Some(&(_, map_arg)) = self.returns_map_value.iter().find(|(i, _)| *i == id) else {
-            return Ok(());
-        };
-        if value == 0 {
-            return Ok(());
-        }
-        let handle = args.get(map_arg).copied();
-        let region = handle
-            .and_then(|handle| usize::try_from(handle).ok())
-            .and_then(|idx| self.map_values.get(idx));
-        let is_value_start = region.is_some_and(|region| {
-            let offset = value.wrapping_sub(region.base);
-            value >= region.base && offset < region.len && offset % region.stride == 0
-        });
-        if is_value_start {
-            Ok(())
-        } else {
-            Err(format!(
-                "returned {value:#x}, which is neither 0 nor the start of a value of map {}",
-                handle.map_or_else(|| "?".to_string(), |h| h.to_string())
-            ))
-        }
+        self.map_value_returns.check(id, value, args)
     }
 
     #[inline]
@@ -268,6 +229,50 @@ pub(crate) fn run_mem(
 /// Runs `program` with `r1`-`r5 = args` over `stack` (zeroed, `n_frames` frames) and
 /// `regions`, the program's maps and `state` for the helpers. The helpers' [`Memory`] is
 /// built in `buffers` when first needed, and its vectors go back there after the run.
+/// [`run`] for code that never calls back into the runtime (no helper call, unchecked): no
+/// helper state to build, hand over and drop, which is most of the fixed cost of a short run.
+/// `stack` and `regions` stay borrowed by the caller for the whole call.
+fn run_without_runtime(
+    program: &JitProgram,
+    args: [u64; 5],
+    stack: &mut [u8],
+    regions: &PendingRegions<'_>,
+) -> Result<u64, RunError> {
+    let stack_bottom = stack.as_mut_ptr() as u64;
+    let stack_top = stack_bottom + stack.len() as u64;
+    let (region0_base, region0_len, region0_writable) = regions.first();
+    let mut ctx = RunContext {
+        stack_bottom,
+        stack_top,
+        region0_base,
+        region0_len,
+        region0_writable,
+        budget: program.config.max_insns,
+        status: STATUS_RUNNING,
+        return_value: 0,
+        fault_code: 0,
+        fault_insn: 0,
+        fault_arg: 0,
+        scratch: [0; 11],
+        // Never read: only the trampolines read it, and this code calls none.
+        state: std::ptr::null_mut(),
+    };
+    // SAFETY: as in `run`: `ctx` is prepared for `program` and lives on this frame for the
+    // whole call; the stack and the regions are borrowed by our caller (`run`, which holds
+    // them until we return), and `program` keeps its maps alive, so every address the
+    // program can reach stays valid and nothing else touches those bytes during the call.
+    // The accesses stay inside them by the same argument as in `run` (an unchecked program
+    // was verified against the entry contract the caller checked, or promised by the
+    // caller of `compile_unverified`). `calls_runtime` is false, so the code contains no
+    // call to a trampoline and the null `state` is never dereferenced.
+    let r0 = unsafe { program.code.call(&mut ctx, stack_top, args) };
+    match ctx.status {
+        STATUS_RUNNING => Ok(r0),
+        // Only a helper unwinds; any other status is a fault the code raised itself.
+        _ => Err(program.static_fault(ctx.fault_code, ctx.fault_insn, ctx.fault_arg)),
+    }
+}
+
 pub(crate) fn run<'a>(
     program: &'a JitProgram,
     args: [u64; 5],
@@ -276,6 +281,9 @@ pub(crate) fn run<'a>(
     buffers: &mut MemoryBuffers,
     state: Option<&'a mut HelperState>,
 ) -> Result<u64, RunError> {
+    if !program.calls_runtime {
+        return run_without_runtime(program, args, stack, &regions);
+    }
     let stack_bottom = stack.as_mut_ptr() as u64;
     let stack_top = stack_bottom + stack.len() as u64;
     let (region0_base, region0_len, region0_writable) = regions.first();
