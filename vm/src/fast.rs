@@ -90,14 +90,14 @@ use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use ringfence_isa::{
     AluOp, AtomicOp, ByteOrder, CallKind, Cond, Insn, Semantics, Size, Source, Width, FRAME_POINTER,
 };
-use ringfence_verifier::{Access as FieldAccess, ArgKind, Context, RetKind, VerifiedProgram};
+use ringfence_verifier::{Access as FieldAccess, Context, VerifiedProgram};
 
 use crate::backend::{EntryContract, Scratch};
 
 use crate::checked::{bad_instruction, resolve_map_reference};
 use crate::error::{RunError, RunErrorKind};
 use crate::helpers::{Helper, HelperError, Helpers, RunState};
-use crate::maps::{MapType, Maps};
+use crate::maps::{MapType, MapValueReturns, Maps};
 use crate::memory::{Memory, MemoryFault, MemoryRegion, Region, RegionKind};
 
 /// The size of one stack frame in bytes, as in the checked interpreter's default.
@@ -127,9 +127,8 @@ pub struct FastInterpreter {
     helpers: Helpers,
     /// The maps `lddw` refers to: kept alive as long as the code holds their addresses.
     maps: Maps,
-    /// The helpers the program type says return a map value (`map_lookup_elem`), with the
-    /// index of their `Map` argument: their results are checked ([`FastInterpreter::check_return`]).
-    returns_map_value: Vec<(u64, usize)>,
+    /// The check of the results of helpers returning a map value (`map_lookup_elem`).
+    map_value_returns: MapValueReturns,
     /// Stack frames a run allocates: 1 + the deepest chain of local calls, at most 8.
     n_frames: usize,
     /// The program type's context.
@@ -153,61 +152,7 @@ pub enum FastRunError {
     Run(#[from] RunError),
 }
 
-/// Why [`FastInterpreter::with_maps`] refused the maps: they are not the ones the program was
-/// verified against, so the verifier's proof says nothing about accesses to them.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum MapsMismatch {
-    #[error("the program was verified against {verified} maps, but {given} were given")]
-    Count { verified: usize, given: usize },
-    #[error(
-        "map {map_idx} (`{name}`) has {what} {given}, but the program was verified for \
-         {verified}; verify it against the maps it runs with"
-    )]
-    Def {
-        map_idx: usize,
-        name: String,
-        what: &'static str,
-        verified: u64,
-        given: u64,
-    },
-}
-
-/// Checks that `maps` are, index for index, of the key size, value size and program write
-/// permission `program` was verified against: what makes the verifier's proof about map
-/// values hold for them.
-pub fn check_maps(program: &VerifiedProgram, maps: &Maps) -> Result<(), MapsMismatch> {
-    let verified = program.maps();
-    if verified.len() != maps.len() {
-        return Err(MapsMismatch::Count {
-            verified: verified.len(),
-            given: maps.len(),
-        });
-    }
-    for (map_idx, (want, map)) in verified.iter().zip(maps.iter()).enumerate() {
-        let def = map.def();
-        let checks = [
-            ("key size", want.key_size as u64, def.key_size as u64),
-            ("value size", want.value_size as u64, def.value_size as u64),
-            (
-                "read-only (1) or writable (0) by programs",
-                want.read_only as u64,
-                !def.writable_by_programs() as u64,
-            ),
-        ];
-        for (what, verified, given) in checks {
-            if verified != given {
-                return Err(MapsMismatch::Def {
-                    map_idx,
-                    name: map.name().to_string(),
-                    what,
-                    verified,
-                    given,
-                });
-            }
-        }
-    }
-    Ok(())
-}
+pub use crate::maps::{check_maps, MapsMismatch};
 
 impl FastInterpreter {
     /// Prepares `program` to run with `helpers`. A helper number the program calls but
@@ -238,53 +183,15 @@ impl FastInterpreter {
         interp.maps = maps;
         interp.context = program.prog_type().context.clone();
         interp.contract = EntryContract::of(program.prog_type());
-        interp.returns_map_value = program
-            .prog_type()
-            .helpers
-            .iter()
-            .filter(|(_, sig)| sig.ret == RetKind::NullableMapValue)
-            .map(|(&id, sig)| {
-                // Without a `Map` argument no result can be valid: an index past the five
-                // arguments fails every non-zero one.
-                let map_arg = sig.args.iter().position(|kind| *kind == ArgKind::Map);
-                (id as u32 as u64, map_arg.unwrap_or(usize::MAX))
-            })
-            .collect();
+        interp.map_value_returns = MapValueReturns::new(program.prog_type(), &interp.maps);
         interp.prog_type_name = program.prog_type().name.clone();
         interp
     }
 
     /// Whether `value`, returned by helper `id` called with `args`, is what its signature
-    /// promises; the reason if not. The verifier lets the program use a non-zero result of a
-    /// helper returning a map value as a pointer to a whole value of the map passed as its
-    /// `Map` argument; helpers are host code, trusted to honour their signatures, and this
-    /// check (the JIT makes the same) keeps one that does not from making the unchecked
-    /// accesses go astray, or reach a map other than this interpreter's, whose accesses would
-    /// not be atomic.
+    /// promises ([`MapValueReturns`], the check the JIT makes too); the reason if not.
     fn check_return(&self, id: u64, value: u64, args: &[u64; 5]) -> Result<(), String> {
-        let Some(&(_, map_arg)) = self.returns_map_value.iter().find(|(i, _)| *i == id) else {
-            return Ok(());
-        };
-        if value == 0 {
-            return Ok(());
-        }
-        let handle = args.get(map_arg).copied();
-        let region = handle
-            .and_then(|handle| usize::try_from(handle).ok())
-            .and_then(|idx| self.maps.get(idx))
-            .map(|map| map.value_region());
-        let is_value_start = region.is_some_and(|region| {
-            let offset = value.wrapping_sub(region.base);
-            value >= region.base && offset < region.len && offset % region.stride == 0
-        });
-        if is_value_start {
-            Ok(())
-        } else {
-            Err(format!(
-                "returned {value:#x}, which is neither 0 nor the start of a value of map {}",
-                handle.map_or_else(|| "?".to_string(), |h| h.to_string())
-            ))
-        }
+        self.map_value_returns.check(id, value, args)
     }
 
     /// The number of instructions after translation (an `lddw` counts once).
@@ -1959,7 +1866,7 @@ fn translate(insns: &[Insn], helpers: &Helpers, maps: &Maps) -> FastInterpreter 
         helpers: helpers.clone(),
         n_frames: call_frames(insns),
         maps: Maps::default(),
-        returns_map_value: Vec::new(),
+        map_value_returns: MapValueReturns::default(),
         context: Context::Mem { len: 0 },
         contract: EntryContract::Mem { len: 0 },
         prog_type_name: String::new(),

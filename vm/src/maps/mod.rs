@@ -59,6 +59,7 @@ pub mod error;
 mod hash;
 pub mod helpers;
 mod slab;
+mod verified;
 
 use std::fmt;
 use std::ptr::NonNull;
@@ -71,6 +72,8 @@ use crate::memory::{Region, RegionKind};
 pub use def::{MapDef, MapDefError, MapField, MapType};
 pub use error::MapError;
 pub use helpers::{helper_delete, helper_lookup, helper_update};
+pub(crate) use verified::MapValueReturns;
+pub use verified::{check_maps, MapsMismatch};
 
 use hash::HashIndex;
 use slab::Slab;
