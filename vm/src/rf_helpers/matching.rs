@@ -36,6 +36,30 @@ pub fn contains(text: &[u8], pattern: &[u8]) -> bool {
     find(text, pattern).is_some()
 }
 
+/// Slices up to this length are scanned for a byte by a plain loop: `memchr`'s dispatch and
+/// setup cost more than the scan.
+const SHORT_SCAN: usize = 32;
+
+/// The position of the first `byte` in `bytes`.
+#[inline]
+fn find_byte(byte: u8, bytes: &[u8]) -> Option<usize> {
+    if bytes.len() <= SHORT_SCAN {
+        bytes.iter().position(|&b| b == byte)
+    } else {
+        memchr::memchr(byte, bytes)
+    }
+}
+
+/// The position of the last `byte` in `bytes`.
+#[inline]
+fn rfind_byte(byte: u8, bytes: &[u8]) -> Option<usize> {
+    if bytes.len() <= SHORT_SCAN {
+        bytes.iter().rposition(|&b| b == byte)
+    } else {
+        memchr::memrchr(byte, bytes)
+    }
+}
+
 /// Texts up to this length are searched without building a `memmem` finder (whose setup
 /// costs more than a short search).
 const SHORT_TEXT: usize = 96;
@@ -143,11 +167,11 @@ pub fn in_set(text: &[u8], set: &[u8]) -> bool {
         if ends_here
             && (n == 0 || rest[0] == text[0])
             && rest[..n] == *text
-            && memchr::memchr(0, text).is_none()
+            && find_byte(0, text).is_none()
         {
             return true;
         }
-        match memchr::memchr(0, rest) {
+        match find_byte(0, rest) {
             Some(nul) => rest = &rest[nul + 1..],
             None => return false,
         }
@@ -207,10 +231,10 @@ pub fn cidr_match(addr: &[u8], net: &[u8], prefix_len: u32) -> Result<bool, Cidr
 const V4_MAPPED_PREFIX: [u8; 12] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
 
 fn glob_match(text: &[u8], pattern: &[u8], ci: bool) -> bool {
-    let Some(first_star) = memchr::memchr(b'*', pattern) else {
+    let Some(first_star) = find_byte(b'*', pattern) else {
         return text.len() == pattern.len() && piece_eq(text, pattern, ci);
     };
-    let last_star = memchr::memrchr(b'*', pattern).expect("a star");
+    let last_star = rfind_byte(b'*', pattern).expect("a star");
     let head = &pattern[..first_star];
     let tail = &pattern[last_star + 1..];
     if text.len() < head.len() + tail.len() {
@@ -251,7 +275,7 @@ fn find_piece(text: &[u8], piece: &[u8], ci: bool) -> Option<usize> {
     if piece.len() > text.len() {
         return None;
     }
-    let has_any = memchr::memchr(b'?', piece).is_some();
+    let has_any = find_byte(b'?', piece).is_some();
     if !ci && !has_any {
         return find(text, piece);
     }
@@ -269,7 +293,7 @@ fn find_piece(text: &[u8], piece: &[u8], ci: bool) -> Option<usize> {
                     window,
                 )
             } else {
-                memchr::memchr(first, window)
+                find_byte(first, window)
             };
             match found {
                 Some(skip) => at += skip,
@@ -335,6 +359,19 @@ mod tests {
                 assert_eq!(glob(set, &star), naive.is_some(), "{star:?} on {set:?}");
             }
         }
+        // Long sets and patterns go through `memchr`.
+        let set = b"nc\0ncat\0netcat\0nc.traditional\0nc.openbsd\0a-rather-long-last-element";
+        for element in set.split(|&b| b == 0) {
+            assert!(in_set(element, set), "{element:?}");
+            assert!(!in_set(&element[1..], set), "{element:?}");
+        }
+        assert!(!in_set(b"nc\0ncat", set));
+        let star = b"*a-rather-long*last*elem*";
+        assert!(glob(b"xx a-rather-long-last-element", star));
+        assert!(!glob(
+            b"xx a-rather-long-last-elemen",
+            b"*a-rather-long*last*elem*t"
+        ));
         // Long texts go through `memmem`.
         let mut long = vec![b'a'; 200];
         long.extend_from_slice(b"needle");
