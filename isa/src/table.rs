@@ -199,6 +199,30 @@ pub enum Semantics {
     Exit,
 }
 
+impl Semantics {
+    /// Whether the instruction writes its `dst` register (atomics write memory, and the
+    /// fetching ones `src` or `r0`; calls write `r0`-`r5`).
+    ///
+    /// ```
+    /// use ringfence_isa::{assemble, Semantics};
+    /// let writes = |s: &str| assemble("t.s", s).unwrap().insns[0].semantics().writes_dst();
+    /// assert!(writes("r1 = *(u8 *)(r2 + 0)") && writes("r3 = 1 ll") && writes("r1 = -r1"));
+    /// assert!(!writes("*(u8 *)(r1 + 0) = r2") && !writes("lock *(u64 *)(r1 + 0) += r2"));
+    /// assert!(!writes("if r1 == 0 goto +0") && !writes("exit"));
+    /// ```
+    pub const fn writes_dst(self) -> bool {
+        matches!(
+            self,
+            Semantics::Alu { .. }
+                | Semantics::Neg { .. }
+                | Semantics::MovSx { .. }
+                | Semantics::Endian { .. }
+                | Semantics::Load { .. }
+                | Semantics::LoadImm64 { .. }
+        )
+    }
+}
+
 /// Which fields of a slot carry operands. Fields not named are reserved and must be zero,
 /// except the one the row's [`Key`] tests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -394,7 +394,7 @@ fn effect(insn: &Insn, step: &Step, memory: &Memory<'_>) -> String {
                     )
                 })
                 .collect();
-            if changes.is_empty() && writes_dst(insn) {
+            if changes.is_empty() && insn.semantics().writes_dst() {
                 format!(
                     "r{} = {} (unchanged)",
                     insn.dst,
@@ -405,19 +405,6 @@ fn effect(insn: &Insn, step: &Step, memory: &Memory<'_>) -> String {
             }
         }
     }
-}
-
-/// Whether `insn` writes its destination register.
-fn writes_dst(insn: &Insn) -> bool {
-    matches!(
-        insn.semantics(),
-        Semantics::Alu { .. }
-            | Semantics::Neg { .. }
-            | Semantics::MovSx { .. }
-            | Semantics::Endian { .. }
-            | Semantics::Load { .. }
-            | Semantics::LoadImm64 { .. }
-    )
 }
 
 /// A number: decimal when small (or small and negative), else hex.

@@ -526,15 +526,7 @@ pub(crate) fn bad_instruction(insns: &[Insn], slot: usize, maps: &Maps) -> Optio
     if insn.dst as usize >= N_REGS || insn.src as usize >= N_REGS {
         return Some("a register number is above r10");
     }
-    let writes_dst = matches!(
-        semantics,
-        Semantics::Alu { .. }
-            | Semantics::Neg { .. }
-            | Semantics::MovSx { .. }
-            | Semantics::Endian { .. }
-            | Semantics::Load { .. }
-            | Semantics::LoadImm64 { .. }
-    );
+    let writes_dst = semantics.writes_dst();
     let writes_src = matches!(
         semantics,
         Semantics::Atomic {
