@@ -119,8 +119,9 @@ impl FromStr for Backend {
 /// What runs need besides the program, reused from run to run: give each thread its own and
 /// pass it to every run ([`crate::rule::Rule::evaluate_with`],
 /// [`crate::jit::JitProgram::run_context`]). It grows to the largest run it has served and
-/// then never allocates again. Holds no data between runs that a run could observe: stacks
-/// and contexts are zeroed or overwritten before each run.
+/// then never allocates again. Holds no data between runs that a run could observe: contexts
+/// are overwritten before each run, and stacks zeroed, except (the JIT) the bytes below
+/// those a verified program without local calls may write, which it never reads.
 #[derive(Debug, Default)]
 pub struct Scratch {
     /// The stack frames of a run.
@@ -280,6 +281,16 @@ impl AlignedBuf {
     pub(crate) fn zeroed(&mut self, len: usize) -> &mut [u8] {
         let slice = self.uninit(len);
         slice.fill(0);
+        slice
+    }
+
+    /// `len` bytes starting at a multiple of 16, the last `top` of them zeroed, the others
+    /// holding whatever the last run left (a stack whose program is known to read below
+    /// `top` only bytes it wrote first: see `jit::stack_to_zero`).
+    pub(crate) fn zeroed_top(&mut self, len: usize, top: usize) -> &mut [u8] {
+        let slice = self.uninit(len);
+        let from = len.saturating_sub(top);
+        slice[from..].fill(0);
         slice
     }
 

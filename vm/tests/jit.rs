@@ -1328,3 +1328,47 @@ fn a_context_program_writes_its_own_copy_of_the_context() {
     assert_eq!(error.kind.name(), "BadInput");
     assert!(error.to_string().contains("`counted` program"), "{error}");
 }
+
+/// A run sees nothing of the previous run on the same scratch, even where the JIT does not
+/// zero the stack (below the bytes a program without local calls may write): a helper that
+/// is declared to write a buffer and writes none of it leaves zeros, not the bytes of the
+/// run before, at the top of the frame and deep in it.
+#[test]
+fn a_run_never_observes_the_stack_of_the_previous_run() {
+    use ringfence_verifier::{
+        Access, ArgKind, ContextLayout, HelperSig, ProgramType, RetKind, ReturnRange,
+    };
+    let layout = ContextLayout::new(8).field("id", 0, 8, Access::Read);
+    let prog_type = ProgramType::with_context("plain", layout, ReturnRange::ANY).with_helper(
+        200,
+        HelperSig::new(
+            "write_nothing",
+            &[ArgKind::MemWrite, ArgKind::Size],
+            RetKind::Scalar,
+        ),
+    );
+    let helpers = Helpers::new().with(200, Helper::new("write_nothing", |_, _| Ok(0)));
+    let compile = |source: &str| {
+        let verified = verify(&insns(source), &prog_type, &VerifierConfig::default())
+            .unwrap_or_else(|error| panic!("{source}: {error}"));
+        JitProgram::compile(&verified, &helpers, &JitConfig::default()).unwrap()
+    };
+    // Every byte of the frame set to 0xff.
+    let mut dirty = String::from("mov %r2, -1\n");
+    for slot in 1..=64 {
+        dirty += &format!("stxdw [%r10-{}], %r2\n", slot * 8);
+    }
+    dirty += "mov %r0, 0\nexit";
+    let dirty = compile(&dirty);
+    let reader = compile(
+        "mov %r1, %r10\nadd %r1, -16\nmov %r2, 16\ncall 200\n\
+         mov %r1, %r10\nadd %r1, -504\nmov %r2, 8\ncall 200\n\
+         ldxdw %r0, [%r10-16]\nldxdw %r3, [%r10-8]\nor %r0, %r3\n\
+         ldxdw %r3, [%r10-504]\nor %r0, %r3\nexit",
+    );
+    let mut scratch = ringfence_vm::Scratch::new();
+    for _ in 0..2 {
+        assert_eq!(dirty.run_context(&[0; 8], &[], &mut scratch, None), Ok(0));
+        assert_eq!(reader.run_context(&[0; 8], &[], &mut scratch, None), Ok(0));
+    }
+}

@@ -189,6 +189,8 @@ impl JitCompiler {
             helpers: HelperTable::new(helpers),
             config,
             n_frames,
+            // All of it, until `mod.rs` knows the program was verified.
+            stack_zeroed: n_frames * STACK_PER_FRAME,
             static_faults,
             lddw_heads: insns
                 .iter()

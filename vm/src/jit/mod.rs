@@ -217,6 +217,9 @@ pub struct JitProgram {
     config: JitConfig,
     /// How many stack frames a run allocates.
     n_frames: usize,
+    /// How many bytes at the top of the stack a run zeroes first (see `stack_to_zero`); the
+    /// rest may hold what the thread's previous run left.
+    stack_zeroed: usize,
     /// Faults known at compile time (checked mode), indexed by their code minus one.
     static_faults: Vec<RunError>,
     /// For each slot, whether it starts an instruction of two slots (`lddw`); used to name the
@@ -275,6 +278,7 @@ impl JitCompiler {
         jit.entry = if config.checked {
             Entry::Checked(Some(contract))
         } else {
+            jit.stack_zeroed = stack_to_zero(program, jit.n_frames);
             Entry::Verified(contract)
         };
         jit.helpers.check_returns(program.prog_type(), maps);
@@ -311,6 +315,33 @@ impl JitCompiler {
         jit.entry = Entry::Checked(None);
         Ok(jit)
     }
+}
+
+/// How many bytes at the top of the stack a run of `program` (compiled without checks, on
+/// `n_frames` frames) must zero first so that it observes nothing of the previous run on the
+/// same scratch: the bytes it may write, for a program without local calls; every frame
+/// otherwise.
+///
+/// Why the rest may keep stale bytes: the verifier refuses a read of a stack byte not
+/// written before in the same run, by the program or by a helper it passed the byte to (a
+/// helper's read argument must be initialised too), so a run never observes a byte it did
+/// not write, wherever the byte came from. Zeroing is a second line for what the verifier
+/// takes on trust: a helper declared to write `len` bytes of a buffer that writes fewer
+/// leaves the rest as they were, and the program may then read them. So the bytes zeroed
+/// are all those a run may write: the verifier's `stack_usage` counts every stack write of
+/// a function to its own frame (stores, atomics, helper buffers), the largest offset below
+/// its `r10`. A program without local calls writes its one frame only, so the bytes below
+/// its usage are never written, hence never read; with local calls a function may write
+/// its caller's frame through a pointer (not counted in its caller's usage), so every frame
+/// is zeroed.
+fn stack_to_zero(program: &VerifiedProgram, n_frames: usize) -> usize {
+    let all = n_frames * STACK_PER_FRAME;
+    if n_frames != 1 || program.stack_usage().len() != 1 {
+        return all;
+    }
+    let used = program.stack_usage()[0].bytes as usize;
+    // Whole 8-byte slots (accesses are at most 8 bytes, within the usage), at most a frame.
+    used.div_ceil(8).saturating_mul(8).min(all)
 }
 
 /// `insns` with every map reference (`lddw` with `src` 1 or 2) replaced by the plain `lddw`
@@ -479,7 +510,7 @@ impl JitProgram {
         } = scratch;
         let context = contract.prepare_context(fixed, data, context)?;
         let args = [context.as_ptr() as u64, 0, 0, 0, 0];
-        let stack = stack.zeroed(self.n_frames * STACK_PER_FRAME);
+        let stack = stack.zeroed_top(self.n_frames * STACK_PER_FRAME, self.stack_zeroed);
         runtime::run(
             self,
             args,
@@ -516,7 +547,7 @@ impl JitProgram {
             memory,
         } = event.run_for(contract)?;
         let args = [context.as_ptr() as u64, 0, 0, 0, 0];
-        let stack = stack.zeroed(self.n_frames * STACK_PER_FRAME);
+        let stack = stack.zeroed_top(self.n_frames * STACK_PER_FRAME, self.stack_zeroed);
         runtime::run(
             self,
             args,
