@@ -4,6 +4,7 @@
 mod commands;
 mod exit;
 mod load;
+mod output;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

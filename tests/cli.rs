@@ -210,3 +210,45 @@ fn the_conformance_plugin_takes_an_engine() {
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3", "{engine}");
     }
 }
+
+/// Output to a reader that has gone (`ringfence disasm x | head -1`) ends every command
+/// quietly, with the shell's code for a closed pipe (141): no panic, nothing on stderr. The
+/// pipe's read end is closed before the command starts, so its first write fails.
+#[test]
+fn output_to_a_closed_pipe_ends_the_command_quietly() {
+    let sum = example("sum_bytes.s");
+    let event = r#"{"type": "process_exec", "pid": 902, "exe": "/usr/bin/bash", "args": ["bash"], "parent_exe": "/usr/sbin/cron"}"#;
+    let commands: &[&[&str]] = &[
+        &["disasm", &sum],
+        &["run", &sum, "--mem", "01 02 03 04"],
+        &["verify", &sum, "--mem-len", "64"],
+        &["verify", &sum, "--mem-len", "64", "--format", "json"],
+        &["verify", &example("sum_bytes_unsafe.s"), "--mem-len", "64"],
+        &["schema"],
+        &["schema", "--c-header"],
+        &["test", "examples/"],
+        &[
+            "trace",
+            "examples/loop/shell_from_cron_v1.o",
+            "--event",
+            event,
+        ],
+        &["conformance-plugin"],
+    ];
+    // The plugin's program on its stdin: `r0 = 7; exit`.
+    let program = scratch("closed_pipe.hex", b"b700000007000000 9500000000000000\n");
+    for args in commands {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_ringfence"))
+            .args(*args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdin(std::fs::File::open(&program).unwrap())
+            .stdout(writer)
+            .output()
+            .expect("the binary runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(141), "{args:?}\nstderr: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}

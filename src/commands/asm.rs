@@ -7,6 +7,7 @@ use ringfence_isa::{disassemble as disasm, encode, Syntax};
 
 use crate::exit::{Failure, Outcome};
 use crate::load::load_program;
+use crate::output::emit;
 
 /// Assembles `file` into raw bytecode at `output`.
 pub fn assemble(file: &Path, output: &Path) -> Outcome {
@@ -27,6 +28,5 @@ pub fn assemble(file: &Path, output: &Path) -> Outcome {
 /// Prints the program in `file` as assembly.
 pub fn disassemble(file: &Path, syntax: Syntax) -> Outcome {
     let program = load_program(file)?;
-    print!("{}", disasm(&program.insns, syntax));
-    Ok(())
+    emit(&disasm(&program.insns, syntax))
 }

@@ -19,6 +19,7 @@ use ringfence_vm::{
 use crate::commands::run::EngineArg;
 use crate::exit::{Failure, Outcome};
 use crate::load::{first_elf_program, parse_hex};
+use crate::output::outln;
 
 /// Arguments of `ringfence conformance-plugin`.
 #[derive(Debug, Args)]
@@ -70,6 +71,5 @@ pub fn plugin(args: &PluginArgs) -> Outcome {
                 .map_err(Failure::rejected)?
         }
     };
-    println!("{r0:x}");
-    Ok(())
+    outln!("{r0:x}")
 }

@@ -705,12 +705,4 @@ pub fn plural(n: u64) -> &'static str {
     }
 }
 
-/// A failed write of the report: a closed pipe (`| head`) ends the command quietly with the
-/// shell's code for it (141); anything else is an error.
-pub fn write_failed(error: std::io::Error) -> Failure {
-    if error.kind() == std::io::ErrorKind::BrokenPipe {
-        Failure::Silent(141)
-    } else {
-        Failure::unreadable(anyhow!("writing the report: {error}"))
-    }
-}
+pub use crate::output::write_failed;

@@ -14,6 +14,7 @@ use ringfence_vm::rule::{load_rules, RuleConfig, RuleError, RuleObject, SourceLi
 use crate::commands::coverage::display_file;
 use crate::commands::explain::RuleSource;
 use crate::exit::Failure;
+use crate::output::outln;
 
 /// Loads every rule of the object at `path` against `schemas` with `config` (the engine, the
 /// worst-case limit); a refusal is rendered for people (exit 1), a rule the engine cannot
@@ -50,7 +51,11 @@ pub fn load_rule_object_as(
         match render_refusal(&name, &bytes, &error) {
             Some(text) => {
                 match (format, refusal_json(&name, &bytes, &error)) {
-                    (RefusalFormat::Json, Some(json)) => println!("{json}"),
+                    (RefusalFormat::Json, Some(json)) => {
+                        if let Err(failure) = outln!("{json}") {
+                            return failure;
+                        }
+                    }
                     _ => eprintln!("{text}"),
                 }
                 Failure::Silent(1)

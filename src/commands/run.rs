@@ -19,6 +19,7 @@ use crate::commands::schema::load_schemas;
 use crate::commands::verify::{is_object, render_rejection};
 use crate::exit::{Failure, Outcome};
 use crate::load::{load_program, parse_hex};
+use crate::output::outln;
 
 /// Arguments of `ringfence run`.
 #[derive(Debug, Args)]
@@ -159,8 +160,7 @@ pub fn run(args: &RunArgs) -> Outcome {
             .run_mem(&mut buffer)
             .map_err(|e| Failure::rejected(anyhow::anyhow!("{name}: {e}")))?;
     }
-    println!("{r0:#x}");
-    Ok(())
+    outln!("{r0:#x}")
 }
 
 /// Evaluates every rule of an object on the `--event`, printing each verdict and alert.
@@ -192,22 +192,22 @@ fn run_rules(args: &RunArgs) -> Outcome {
                 verdict.map_err(|e| Failure::rejected(anyhow::anyhow!("{}: {e}", rule.name)))?;
             if args.repeat <= 1 {
                 let word = if verdict == 1 { "match" } else { "no match" };
-                println!("{}: {word}", rule.name);
+                outln!("{}: {word}", rule.name)?;
             }
         }
         for alert in state.alerts.alerts() {
             let payload: String = alert.payload().iter().map(|b| format!("{b:02x}")).collect();
-            println!("  alert: rule id {}, payload {payload}", alert.rule_id);
+            outln!("  alert: rule id {}, payload {payload}", alert.rule_id)?;
         }
         for line in &state.trace {
-            println!("  trace: {line}");
+            outln!("  trace: {line}")?;
         }
     }
     if evaluated == 0 {
-        println!(
+        outln!(
             "no rule in {} is for this event type",
             args.program.display()
-        );
+        )?;
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use clap::Args;
 use ringfence_vm::event::{c_header, SchemaSet};
 
 use crate::exit::{Failure, Outcome};
+use crate::output::emit;
 
 /// Arguments of `ringfence schema`.
 #[derive(Debug, Args)]
@@ -25,11 +26,10 @@ pub struct SchemaArgs {
 pub fn schema(args: &SchemaArgs) -> Outcome {
     let set = load_schemas(args.schema.as_deref())?;
     if args.c_header {
-        print!("{}", c_header(&set));
+        emit(&c_header(&set))
     } else {
-        print!("{}", set.to_json_string());
+        emit(&set.to_json_string())
     }
-    Ok(())
 }
 
 /// The schemas in `path`, or the built-in endpoint schemas.

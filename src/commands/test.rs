@@ -36,6 +36,7 @@ use crate::commands::coverage::RuleCoverage;
 use crate::commands::rules::render_refusal;
 use crate::commands::run::EngineArg;
 use crate::exit::{Failure, Outcome};
+use crate::output::emit;
 
 /// Arguments of `ringfence test`.
 #[derive(Debug, Args)]
@@ -140,7 +141,7 @@ pub fn test(args: &TestArgs) -> Outcome {
     let n_failed = run.results.iter().filter(|r| !r.passed()).count();
     let n_passed = run.results.len() - n_failed;
     match args.format {
-        TestFormat::Text => emit(&render_text(&run.results, &coverage, &below, files.len())),
+        TestFormat::Text => emit(&render_text(&run.results, &coverage, &below, files.len()))?,
         TestFormat::Json => emit(&format!(
             "{}\n",
             json!({
@@ -152,19 +153,13 @@ pub fn test(args: &TestArgs) -> Outcome {
                 "min_coverage": args.min_coverage,
                 "below_min_coverage": below,
             })
-        )),
-        TestFormat::Junit => emit(&render_junit(&run.results)),
+        ))?,
+        TestFormat::Junit => emit(&render_junit(&run.results))?,
     }
     if n_failed > 0 || !below.is_empty() {
         return Err(Failure::Silent(1));
     }
     Ok(())
-}
-
-/// Writes `text` to stdout; a closed pipe (`ringfence test | head`) is not an error.
-pub fn emit(text: &str) {
-    use std::io::Write;
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 /// Adds the test files at `path` (a file, or a directory searched recursively, skipping

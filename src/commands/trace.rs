@@ -26,8 +26,8 @@ use ringfence_vm::RunState;
 use crate::commands::coverage::{branch_taken, display_file, field_at};
 use crate::commands::rules::load_rule_object_with;
 use crate::commands::schema::load_schemas;
-use crate::commands::test::emit;
 use crate::exit::{Failure, Outcome};
+use crate::output::emit;
 
 /// Arguments of `ringfence trace`.
 #[derive(Debug, Args)]
@@ -123,7 +123,7 @@ pub fn trace(args: &TraceArgs) -> Outcome {
         }
         out += "\n";
     }
-    emit(&out);
+    emit(&out)?;
     if traced == 0 {
         return Err(Failure::rejected(anyhow!(
             "no rule of {} takes `{}` events",

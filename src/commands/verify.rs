@@ -15,6 +15,7 @@ use crate::commands::run::{EngineArg, ProgramTypeArg};
 use crate::commands::schema::load_schemas;
 use crate::exit::{Failure, Outcome};
 use crate::load::{load_program, Loaded};
+use crate::output::outln;
 
 /// Arguments of `ringfence verify`.
 #[derive(Debug, Args)]
@@ -64,16 +65,13 @@ pub fn verify(args: &VerifyArgs) -> Outcome {
     let elapsed = started.elapsed();
     let name = args.program.display().to_string();
     match result {
-        Ok(verified) => {
-            print_accepted(&verified, elapsed.as_secs_f64() * 1e6, args.format);
-            Ok(())
-        }
+        Ok(verified) => print_accepted(&verified, elapsed.as_secs_f64() * 1e6, args.format),
         Err(error) => {
             let text = match args.format {
                 Format::Text => render_rejection(&name, &program, &error),
                 Format::Json => rejection_json(&name, &program, &error).to_string(),
             };
-            println!("{text}");
+            outln!("{text}")?;
             Err(Failure::Silent(1))
         }
     }
@@ -107,7 +105,7 @@ fn verify_rules(args: &VerifyArgs) -> Outcome {
             .max()
             .unwrap_or(0);
         match args.format {
-            Format::Text => println!(
+            Format::Text => outln!(
                 "accepted: rule `{}` on {} events: {} instructions, at most {} executed per \
                  event, {} bytes of stack",
                 rule.name,
@@ -115,8 +113,8 @@ fn verify_rules(args: &VerifyArgs) -> Outcome {
                 verified.n_insns(),
                 verified.worst_case_insns(),
                 stack
-            ),
-            Format::Json => println!(
+            )?,
+            Format::Json => outln!(
                 "{}",
                 json!({
                     "verdict": "accepted",
@@ -126,20 +124,20 @@ fn verify_rules(args: &VerifyArgs) -> Outcome {
                     "worst_case_insns": verified.worst_case_insns(),
                     "stack_bytes": stack,
                 })
-            ),
+            )?,
         }
     }
     if args.format == Format::Text {
-        println!(
+        outln!(
             "loaded and verified {} rule(s) in {:.0} µs",
             object.rules.len(),
             micros
-        );
+        )?;
     }
     Ok(())
 }
 
-fn print_accepted(verified: &VerifiedProgram, micros: f64, format: Format) {
+fn print_accepted(verified: &VerifiedProgram, micros: f64, format: Format) -> Outcome {
     let stack: u32 = verified
         .stack_usage()
         .iter()
@@ -147,7 +145,7 @@ fn print_accepted(verified: &VerifiedProgram, micros: f64, format: Format) {
         .max()
         .unwrap_or(0);
     match format {
-        Format::Text => println!(
+        Format::Text => outln!(
             "accepted: {} instructions, at most {} executed per run, {} bytes of stack, \
              verified in {:.0} µs",
             verified.n_insns(),
@@ -155,7 +153,7 @@ fn print_accepted(verified: &VerifiedProgram, micros: f64, format: Format) {
             stack,
             micros
         ),
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             json!({
                 "verdict": "accepted",
