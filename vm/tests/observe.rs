@@ -9,7 +9,7 @@ use ringfence_isa::{Semantics, N_REGS};
 use ringfence_vm::checked::Observer;
 use ringfence_vm::event::{Encoder, EventBuf, SchemaSet};
 use ringfence_vm::rule::{load_rules, RuleConfig};
-use ringfence_vm::{RunErrorKind, RunState};
+use ringfence_vm::{RunErrorKind, RunState, Scratch};
 
 #[derive(Default)]
 struct Steps(Vec<usize>, Option<u64>);
@@ -111,4 +111,61 @@ fn an_event_of_another_type_is_refused_not_run() {
         "{error}"
     );
     assert!(steps.0.is_empty());
+}
+
+/// A hand-made event that breaks the entry contract (a string past its bound, a data area
+/// past the maximum, a fixed part of another length) is refused with the `BadInput` error
+/// `Rule::evaluate_with` gives, before anything runs.
+#[test]
+fn a_hand_made_event_breaking_the_entry_contract_is_refused_as_by_the_engines() {
+    let schemas = SchemaSet::endpoint();
+    let layout = schemas.by_name("process_exec").unwrap().1.layout().clone();
+    let exe = layout
+        .fields
+        .iter()
+        .find(|f| f.name == "exe")
+        .unwrap()
+        .offset as usize;
+    let bytes = std::fs::read(root().join("examples/rules/exe_first_byte.o")).unwrap();
+    let object = load_rules(&bytes, &schemas, &RuleConfig::default()).unwrap();
+    let rule = &object.rules[0];
+    let event = || {
+        let mut buf = EventBuf::new();
+        Encoder::new(&schemas)
+            .encode_line(
+                r#"{"type": "process_exec", "exe": "/usr/bin/ls", "args": ["x"]}"#,
+                1,
+                &mut buf,
+            )
+            .unwrap();
+        buf
+    };
+    let mut past_bound = event();
+    past_bound.put_fixed(exe, &u32::MAX.to_le_bytes());
+    let mut too_long = event();
+    too_long.push_data(&vec![b'A'; layout.max_data_len as usize + 1]);
+    let mut short = event();
+    let fixed = short.fixed().to_vec();
+    short.reset(short.type_id(), fixed.len() - 8);
+    short.put_fixed(0, &fixed[..fixed.len() - 8]);
+    for (what, mut buf) in [
+        ("exe.off", past_bound),
+        ("data area", too_long),
+        ("bytes", short),
+    ] {
+        let want = rule
+            .evaluate_with(&buf, &mut Scratch::new(), None)
+            .unwrap_err();
+        let mut steps = Steps::default();
+        let got = rule
+            .evaluate_observed(&mut buf, &object.maps, &mut RunState::default(), &mut steps)
+            .unwrap_err();
+        assert!(
+            matches!(got.kind, RunErrorKind::BadInput { .. }),
+            "{what}: {got}"
+        );
+        assert!(got.to_string().contains(what), "{what}: {got}");
+        assert_eq!(got, want, "{what}");
+        assert!(steps.0.is_empty(), "{what}: it ran");
+    }
 }

@@ -433,61 +433,17 @@ impl Rule {
                     .prepare_context(fixed, data, &mut scratch.context)?;
                 let context: &[u8] = context;
                 let args = [context.as_ptr() as u64, 0, 0, 0, 0];
-                let mut regions = vec![
-                    MemoryRegion::read_only(RegionKind::Context, context),
-                    MemoryRegion::read_only(RegionKind::ReadOnlyData, data),
-                ];
-                for (map_idx, map) in self.maps.iter().enumerate() {
-                    let region = map.value_region();
-                    regions.push(MemoryRegion::shared(
-                        RegionKind::MapValue {
-                            map_idx: map_idx as u32,
-                        },
-                        map.value_words(),
-                        region.len as usize,
-                        region.writable,
-                    ));
-                }
                 Ok(self
                     .checked
-                    .run_with_state(args, regions, state)?
+                    .run_with_state(args, self.checked_regions(context, data), state)?
                     .return_value)
             }
         }
     }
-}
 
-impl Rule {
-    /// Like [`Rule::evaluate`], in the checked interpreter whatever the engine, reporting
-    /// every executed instruction to `observer` (`ringfence trace`, test coverage). `r1` at
-    /// entry (the first step's `before[1]`) is the context's address; the context is
-    /// `event.fixed_len()` bytes, and `data`/`data_end` in it bound the data area.
-    pub fn evaluate_observed<O: crate::checked::Observer>(
-        &self,
-        event: &mut EventBuf,
-        maps: &Maps,
-        state: &mut RunState,
-        observer: &mut O,
-    ) -> Result<u64, RunError> {
-        // Like `evaluate`, the rule uses its object's maps, the ones its program refers to.
-        let _ = maps;
-        if event.type_id() != self.event_type {
-            return Err(RunError {
-                insn_idx: 0,
-                kind: RunErrorKind::BadInput {
-                    reason: format!(
-                        "the event is of type id {}, the rule `{}` takes `{}` events (id {})",
-                        event.type_id(),
-                        self.name,
-                        self.event,
-                        self.event_type
-                    ),
-                },
-            });
-        }
-        let fixed_len = event.fixed_len();
-        let bytes = event.prepare();
-        let (context, data) = bytes.split_at(fixed_len);
+    /// The checked interpreter's regions for a run on the prepared `context` and `data`:
+    /// both read-only, and the rule's map values, shared.
+    fn checked_regions<'a>(&'a self, context: &'a [u8], data: &'a [u8]) -> Vec<MemoryRegion<'a>> {
         let mut regions = vec![
             MemoryRegion::read_only(RegionKind::Context, context),
             MemoryRegion::read_only(RegionKind::ReadOnlyData, data),
@@ -503,10 +459,47 @@ impl Rule {
                 region.writable,
             ));
         }
+        regions
+    }
+}
+
+impl Rule {
+    /// Like [`Rule::evaluate`], in the checked interpreter whatever the engine, reporting
+    /// every executed instruction to `observer` (`ringfence trace`, test coverage). `r1` at
+    /// entry (the first step's `before[1]`) is the context's address; the context is
+    /// `event.fixed_len()` bytes, and `data`/`data_end` in it bound the data area. As in
+    /// every engine, the rule runs on a copy of the event's fixed part checked against the
+    /// entry contract first: an event that breaks it is the same [`RunErrorKind::BadInput`]
+    /// error as from [`Rule::evaluate_with`], and nothing runs.
+    pub fn evaluate_observed<O: crate::checked::Observer>(
+        &self,
+        event: &mut EventBuf,
+        maps: &Maps,
+        state: &mut RunState,
+        observer: &mut O,
+    ) -> Result<u64, RunError> {
+        // Like `evaluate`, the rule uses its object's maps, the ones its program refers to.
+        let _ = maps;
+        if event.type_id() != self.event_type {
+            return Err(self.wrong_type(event.type_id()));
+        }
+        // The buffer's own `data` and `data_end` are set too, for observers that read the
+        // event's bytes (`ringfence trace` names pointers into the data area by them).
+        event.prepare();
+        let (fixed, data) = (event.fixed(), event.data());
+        let mut scratch = Scratch::new();
+        let context: &[u8] = self
+            .contract
+            .prepare_context(fixed, data, &mut scratch.context)?;
         let args = [context.as_ptr() as u64, 0, 0, 0, 0];
         Ok(self
             .checked
-            .run_observed(args, regions, Some(state), observer)?
+            .run_observed(
+                args,
+                self.checked_regions(context, data),
+                Some(state),
+                observer,
+            )?
             .return_value)
     }
 }
