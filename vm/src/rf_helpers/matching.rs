@@ -157,25 +157,33 @@ pub fn in_set(text: &[u8], set: &[u8]) -> bool {
     if set.is_empty() {
         return false;
     }
-    let mut rest = set.strip_suffix(&[0]).unwrap_or(set);
+    let set = set.strip_suffix(&[0]).unwrap_or(set);
+    let Some(&first) = text.first() else {
+        // The empty string is an element if one is empty: the first, the last, or one between
+        // two NULs.
+        return set.is_empty()
+            || set[0] == 0
+            || set[set.len() - 1] == 0
+            || set.windows(2).any(|pair| pair == [0, 0]);
+    };
+    // Each place the first byte occurs is a candidate: `text` is an element if it starts an
+    // element there and ends one (a NUL or the end follows), and holds no NUL itself (an
+    // element never does).
     let n = text.len();
-    loop {
-        // `rest` starts an element: it is `text` if `text` is a prefix of `rest` followed by
-        // the end or a NUL, and `text` holds no NUL (an element never does). The length and
-        // the first byte reject most elements before any compare.
-        let ends_here = rest.len() == n || rest.get(n) == Some(&0);
-        if ends_here
-            && (n == 0 || rest[0] == text[0])
-            && rest[..n] == *text
+    let mut from = 0;
+    while let Some(skip) = find_byte(first, &set[from..]) {
+        let at = from + skip;
+        let end = at + n;
+        if (at == 0 || set[at - 1] == 0)
+            && (end == set.len() || set.get(end) == Some(&0))
+            && set[at..end] == *text
             && find_byte(0, text).is_none()
         {
             return true;
         }
-        match find_byte(0, rest) {
-            Some(nul) => rest = &rest[nul + 1..],
-            None => return false,
-        }
+        from = at + 1;
     }
+    false
 }
 
 /// Why a CIDR test could not be made.
