@@ -528,6 +528,7 @@ impl JitProgram {
     /// [`JitProgram::run_context`] on an event lent to the rules of its type (an engine's
     /// inner loop): the same checks, made once for all the rules with the same entry
     /// contract (see [`PreparedEvent`]).
+    #[inline]
     pub fn run_prepared(
         &self,
         event: &mut PreparedEvent<'_, '_>,

@@ -385,6 +385,7 @@ impl Rule {
     ///     let verdict = rule.evaluate_prepared(&mut event, Some(&mut state))?;
     /// }
     /// ```
+    #[inline]
     pub fn evaluate_prepared(
         &self,
         event: &mut PreparedEvent<'_, '_>,
