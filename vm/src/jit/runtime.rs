@@ -23,7 +23,7 @@ use crate::error::{RunError, RunErrorKind};
 use crate::helpers::{Helper, HelperError, Helpers, RunState as HelperState};
 use crate::maps::{MapValueReturns, Maps};
 use crate::memory::{Access, Memory, MemoryBuffers, MemoryRegion, RegionKind};
-use crate::rf_helpers::direct::{EventRegions, RfBound};
+use crate::rf_helpers::direct::{frozen_regions, EventRegions, FrozenRegion, RfBound};
 
 /// `RunContext::status` while the program runs.
 pub(crate) const STATUS_RUNNING: u64 = 0;
@@ -92,6 +92,9 @@ pub(crate) struct HelperTable {
     /// The check of the results of helpers returning a map value, after each call (see
     /// [`HelperTable::check_returns`]).
     map_value_returns: MapValueReturns,
+    /// Plain copies of the program's maps that never change, for the rf_* helpers' direct
+    /// calls (see [`frozen_regions`]).
+    frozen: Vec<FrozenRegion>,
 }
 
 const DENSE_LIMIT: u32 = 1024;
@@ -113,14 +116,17 @@ impl HelperTable {
             dense,
             registry: helpers.clone(),
             map_value_returns: MapValueReturns::default(),
+            frozen: Vec::new(),
         }
     }
 
     /// Checks the result of every helper `prog_type` declares as returning a map value
     /// against `maps` ([`MapValueReturns`]): a helper that returned anything but 0 or the
     /// start of a value of its map would let the unchecked code access memory out of bounds.
+    /// Also keeps plain copies of the maps that never change, for the rf_* helpers.
     pub(crate) fn check_returns(&mut self, prog_type: &ProgramType, maps: &Maps) {
         self.map_value_returns = MapValueReturns::new(prog_type, maps);
+        self.frozen = frozen_regions(maps);
     }
 
     /// Whether `value`, returned by helper `id` called with `args`, is what its signature
@@ -389,6 +395,7 @@ impl<'a> RunState<'a> {
             context,
             data,
             maps,
+            frozen: &self.helpers.frozen,
         };
         direct.call_direct(&regions, args, state.as_deref_mut())
     }

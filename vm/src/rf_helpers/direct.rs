@@ -18,7 +18,7 @@ use std::sync::Arc;
 use super::{AlertSink, RfCall, RfHelper};
 use crate::event::{EventView, Layout};
 use crate::helpers::{HelperError, RunState};
-use crate::maps::Maps;
+use crate::maps::{MapType, Maps};
 use crate::memory::READ_WITH_INLINE;
 
 /// One rf_* helper bound to the layout of the event type its programs receive: what an
@@ -46,6 +46,36 @@ pub struct EventRegions<'r> {
     pub data: &'r [u8],
     /// The program's maps.
     pub maps: &'r Maps,
+    /// Copies of the maps' values that never change ([`frozen_regions`]), looked up before
+    /// `maps`.
+    pub frozen: &'r [FrozenRegion],
+}
+
+/// A plain copy of the values of a map nobody may ever write (a `.rodata` section: programs
+/// may not, and [`Map::update`](crate::maps::Map::update) refuses the host), so that its
+/// bytes are read as they are rather than copied out word by word on every call. Its base
+/// is the map's, so it answers for the map's addresses.
+#[derive(Clone, Debug)]
+pub struct FrozenRegion {
+    base: u64,
+    bytes: Arc<[u8]>,
+}
+
+/// The frozen copies of the read-only global-data maps of `maps`.
+pub fn frozen_regions(maps: &Maps) -> Vec<FrozenRegion> {
+    maps.iter()
+        .filter(|map| matches!(map.def().map_type, MapType::GlobalData { read_only: true }))
+        .map(|map| {
+            let words = map.value_words();
+            let size = (map.value_region().len as usize).min(words.len() * 8);
+            let mut bytes = vec![0u8; size.div_ceil(8) * 8];
+            let copied = copy_shared(words, 0, size, &mut bytes).to_vec();
+            FrozenRegion {
+                base: words.as_ptr() as u64,
+                bytes: copied.into(),
+            }
+        })
+        .collect()
 }
 
 impl RfBound {
@@ -100,7 +130,13 @@ impl RfBound {
 /// `bytes[addr - base..][..len]` if the range lies inside `bytes` (base = its address).
 #[inline]
 fn slice_at(bytes: &[u8], addr: u64, len: u64) -> Option<&[u8]> {
-    let start = usize::try_from(addr.checked_sub(bytes.as_ptr() as u64)?).ok()?;
+    slice_from(bytes.as_ptr() as u64, bytes, addr, len)
+}
+
+/// `bytes[addr - base..][..len]` if the range lies inside `bytes`, seen at address `base`.
+#[inline]
+fn slice_from(base: u64, bytes: &[u8], addr: u64, len: u64) -> Option<&[u8]> {
+    let start = usize::try_from(addr.checked_sub(base)?).ok()?;
     let end = start.checked_add(usize::try_from(len).ok()?)?;
     bytes.get(start..end)
 }
@@ -117,6 +153,11 @@ fn read_with<R>(
 ) -> Option<R> {
     for bytes in [regions.stack, regions.context, regions.data] {
         if let Some(slice) = slice_at(bytes, addr, len) {
+            return Some(f(slice));
+        }
+    }
+    for region in regions.frozen {
+        if let Some(slice) = slice_from(region.base, &region.bytes, addr, len) {
             return Some(f(slice));
         }
     }

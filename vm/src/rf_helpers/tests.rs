@@ -338,7 +338,7 @@ enum Arg {
 fn direct_calls_agree_with_the_checked_helpers() {
     use super::direct::EventRegions;
     use crate::helpers::{HelperError, RunState};
-    use crate::maps::{Map, MapDef, Maps};
+    use crate::maps::{Map, Maps};
 
     const FRAME: usize = 64;
     let (schema, mut buf) = exec();
@@ -351,11 +351,12 @@ fn direct_calls_agree_with_the_checked_helpers() {
     let data_ptr = data.as_ptr() as u64;
     context[0..8].copy_from_slice(&data_ptr.to_le_bytes());
     context[8..16].copy_from_slice(&(data_ptr + data.len() as u64).to_le_bytes());
-    let map = Map::new("rodata", MapDef::array(300, 1)).unwrap();
     let mut value = [0u8; 300];
     value[..40].copy_from_slice(b"nc\0ncat\0-e\0/usr/bin/NC.openbsd\0sh\0\0\0\0\0\0\0");
-    map.update(&0u32.to_le_bytes(), &value, 0).unwrap();
-    let maps = Maps::new([map]);
+    // A .rodata map: read from its frozen copy when the caller gives it, else word by word.
+    let maps = Maps::new([Map::global_data(".rodata", true, &value).unwrap()]);
+    let frozen = super::direct::frozen_regions(&maps);
+    assert_eq!(frozen.len(), 1);
     let map_base = maps.get(0).unwrap().value_region().base;
     let mut stack = vec![0u8; 2 * FRAME];
     stack[FRAME..FRAME + 6].copy_from_slice(b"-e\0nc\0");
@@ -440,28 +441,31 @@ fn direct_calls_agree_with_the_checked_helpers() {
                             memory.set_run_state(&mut checked_state);
                             checked.call(&mut memory, args)
                         };
-                        let regions = EventRegions {
-                            stack: &stack[FRAME..],
-                            context: &ctx,
-                            data: &data,
-                            maps: &maps,
-                        };
-                        let mut direct_state = RunState::default();
-                        let got = direct.call_direct(&regions, args, Some(&mut direct_state));
-                        total += 1;
-                        if let Some(got) = got {
-                            answered += 1;
-                            let case = format!(
-                                "{} corrupt {corrupt} ctx {:#x} field {field} {at:?} len {len}",
-                                helper.name,
-                                ctx_arg.wrapping_sub(ctx_base)
-                            );
-                            assert_eq!(got, expected, "{case}");
-                            assert_eq!(
-                                direct_state.alerts.alerts(),
-                                checked_state.alerts.alerts(),
-                                "{case}"
-                            );
+                        for frozen in [&frozen[..], &[]] {
+                            let regions = EventRegions {
+                                stack: &stack[FRAME..],
+                                context: &ctx,
+                                data: &data,
+                                maps: &maps,
+                                frozen,
+                            };
+                            let mut direct_state = RunState::default();
+                            let got = direct.call_direct(&regions, args, Some(&mut direct_state));
+                            total += 1;
+                            if let Some(got) = got {
+                                answered += 1;
+                                let case = format!(
+                                    "{} corrupt {corrupt} ctx {:#x} field {field} {at:?} len {len}",
+                                    helper.name,
+                                    ctx_arg.wrapping_sub(ctx_base)
+                                );
+                                assert_eq!(got, expected, "{case}");
+                                assert_eq!(
+                                    direct_state.alerts.alerts(),
+                                    checked_state.alerts.alerts(),
+                                    "{case}"
+                                );
+                            }
                         }
                     }
                 }
@@ -477,6 +481,7 @@ fn direct_calls_agree_with_the_checked_helpers() {
         context: &context,
         data: &data,
         maps: &maps,
+        frozen: &frozen,
     };
     let eq = checked::checked_helper(rf_helper_by_name("rf_str_eq").unwrap(), layout);
     let pattern = map_base + 11;
