@@ -4,7 +4,9 @@
 
 use std::fmt;
 
-use crate::memory::{describe_nearest, Access, MemoryFault, NearestRegion, Region};
+use crate::memory::{
+    describe_misaligned_atomic, describe_nearest, Access, MemoryFault, NearestRegion, Region,
+};
 
 /// A fault that ended a run: where it happened and what it was.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -44,10 +46,7 @@ pub enum RunErrorKind {
         region: Region,
     },
     /// An atomic instruction on shared memory that straddles two of its 8-byte words.
-    #[error(
-        "{size}-byte atomic at {addr:#x} straddles two 8-byte words of {region}: atomic \
-         accesses must be aligned to their size"
-    )]
+    #[error("{}", describe_misaligned_atomic(*addr, *size, region))]
     MisalignedAtomic {
         addr: u64,
         size: u64,

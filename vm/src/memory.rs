@@ -186,15 +186,20 @@ pub enum MemoryFault {
     },
     /// An atomic instruction on shared memory that straddles two of its 8-byte words:
     /// hardware has no such atomic (the verifier refuses misaligned atomics).
-    #[error(
-        "{size}-byte atomic at {addr:#x} straddles two 8-byte words of {region}: atomic \
-         accesses must be aligned to their size"
-    )]
+    #[error("{}", describe_misaligned_atomic(*addr, *size, region))]
     MisalignedAtomic {
         addr: u64,
         size: u64,
         region: Region,
     },
+}
+
+/// The message of a misaligned atomic, for [`MemoryFault`] and the run error.
+pub(crate) fn describe_misaligned_atomic(addr: u64, size: u64, region: &Region) -> String {
+    format!(
+        "{size}-byte atomic at {addr:#x} straddles two 8-byte words of {region}: atomic \
+         accesses must be aligned to their size"
+    )
 }
 
 /// `: <how the access missed the nearest region>`, for fault messages.
