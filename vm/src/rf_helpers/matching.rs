@@ -158,32 +158,46 @@ pub fn in_set(text: &[u8], set: &[u8]) -> bool {
         return false;
     }
     let set = set.strip_suffix(&[0]).unwrap_or(set);
-    let Some(&first) = text.first() else {
-        // The empty string is an element if one is empty: the first, the last, or one between
-        // two NULs.
-        return set.is_empty()
-            || set[0] == 0
-            || set[set.len() - 1] == 0
-            || set.windows(2).any(|pair| pair == [0, 0]);
+    // One pass over the set, eight bytes at a time: each NUL ends an element, compared with
+    // `text` only when the lengths and first bytes agree. An element holds no NUL, so a
+    // `text` with one never equals it.
+    let is_text = |start: usize, end: usize| {
+        end - start == text.len()
+            && (start == end || set[start] == text[0])
+            && set[start..end] == *text
     };
-    // Each place the first byte occurs is a candidate: `text` is an element if it starts an
-    // element there and ends one (a NUL or the end follows), and holds no NUL itself (an
-    // element never does).
-    let n = text.len();
-    let mut from = 0;
-    while let Some(skip) = find_byte(first, &set[from..]) {
-        let at = from + skip;
-        let end = at + n;
-        if (at == 0 || set[at - 1] == 0)
-            && (end == set.len() || set.get(end) == Some(&0))
-            && set[at..end] == *text
-            && find_byte(0, text).is_none()
-        {
-            return true;
+    let mut start = 0;
+    let mut base = 0;
+    let chunks = set.chunks_exact(8);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        let mut nuls = zero_bytes(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        while nuls != 0 {
+            let nul = base + (nuls.trailing_zeros() / 8) as usize;
+            if is_text(start, nul) {
+                return true;
+            }
+            start = nul + 1;
+            nuls &= nuls - 1;
         }
-        from = at + 1;
+        base += 8;
     }
-    false
+    for (at, &byte) in (base..).zip(tail) {
+        if byte == 0 {
+            if is_text(start, at) {
+                return true;
+            }
+            start = at + 1;
+        }
+    }
+    is_text(start, set.len())
+}
+
+/// The high bit of each byte of `word` that is 0 (exactly: no borrow crosses bytes).
+#[inline]
+fn zero_bytes(word: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((word & LOW7) + LOW7) | word) & !LOW7
 }
 
 /// Why a CIDR test could not be made.
@@ -341,10 +355,39 @@ mod tests {
     }
 
     #[test]
+    fn zero_bytes_flags_exactly_the_zero_bytes() {
+        for fill in [0x00u8, 0x01, 0x7f, 0x80, 0xff] {
+            for value in 0..=255u8 {
+                for pos in 0..8 {
+                    let mut bytes = [fill; 8];
+                    bytes[pos] = value;
+                    let expected = bytes
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, &b)| b == 0)
+                        .fold(0u64, |mask, (i, _)| mask | 0x80 << (8 * i));
+                    assert_eq!(zero_bytes(u64::from_le_bytes(bytes)), expected, "{bytes:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn in_set_find_and_glob_agree_with_their_definitions_on_every_small_input() {
         let texts = all_strings(b"ab\0", 3);
         let sets = all_strings(b"ab\0", 5);
-        for set in &sets {
+        // Behind elements of several lengths, so that every alignment is met.
+        let padded = [0usize, 3, 8, 13].into_iter().flat_map(|pad| {
+            sets.iter().map(move |set| {
+                let mut full = vec![b'x'; pad];
+                if pad > 0 {
+                    full.push(0);
+                }
+                full.extend_from_slice(set);
+                full
+            })
+        });
+        for set in &padded.collect::<Vec<_>>() {
             // The definition: split at NUL, one final NUL ends the last string.
             let elements: Vec<&[u8]> = match set.strip_suffix(&[0]) {
                 _ if set.is_empty() => Vec::new(),
