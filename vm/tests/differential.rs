@@ -365,7 +365,7 @@ fn random_insn(rng: &mut Rng, n_left: usize) -> Vec<Insn> {
 #[test]
 fn random_instruction_streams_agree() {
     let mut rng = Rng::new(0x0f22_7a11);
-    let (mut verified, mut tried) = (0usize, 0usize);
+    let (mut verified, mut tried, mut with_map_reference) = (0usize, 0usize, 0usize);
     let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
     for _ in 0..12_000 {
         let n = 2 + rng.below(10) as usize;
@@ -388,6 +388,11 @@ fn random_instruction_streams_agree() {
             Ok(None) => {}
             Ok(Some(outcome)) => {
                 verified += 1;
+                with_map_reference += usize::from(
+                    insns
+                        .iter()
+                        .any(|i| matches!(i.op, Op::LddwMapFd | Op::LddwMapValue)),
+                );
                 let key = match outcome.result {
                     Ok(_) => "returned".to_string(),
                     Err(e) => e.split(": ").nth(1).unwrap_or_default().to_string(),
@@ -398,9 +403,14 @@ fn random_instruction_streams_agree() {
         }
     }
     eprintln!(
-        "{tried} random instruction streams, {verified} verified and the same in every engine: {outcomes:?}"
+        "{tried} random instruction streams, {verified} verified and the same in every engine \
+         ({with_map_reference} with a map reference, dead code): {outcomes:?}"
     );
     assert!(verified >= 400, "only {verified} streams verified");
+    assert!(
+        with_map_reference >= 5,
+        "only {with_map_reference} verified streams hold a map reference"
+    );
 }
 
 #[test]
