@@ -1472,9 +1472,14 @@ impl<'a> Analyzer<'a> {
                 slot,
                 &[reg],
                 &format!(
-                    "atomic accesses must be aligned to their size: make r{reg} {off:+} a \
-                     multiple of {n} from the start of its region (round a variable offset \
-                     with `&= -{n}`, or use plain loads and stores)"
+                    "atomic accesses must be aligned to their size: make the address, r{reg}{}, \
+                     a multiple of {n} from the start of its region (round a variable offset \
+                     with `&= -{n}`, or use plain loads and stores)",
+                    match off {
+                        0 => String::new(),
+                        off if off < 0 => format!(" - {}", -(off as i32)),
+                        off => format!(" + {off}"),
+                    }
                 ),
             ));
         }

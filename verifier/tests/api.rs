@@ -99,3 +99,31 @@ fn recursion_names_the_cycle() {
     );
     assert!(e.to_string().contains("f3 -> f5 -> f3"), "{e}");
 }
+
+#[test]
+fn a_misaligned_atomic_names_the_address_and_the_fix() {
+    for (source, address, size) in [
+        (
+            "r2 = 1\nlock *(u64 *)(r1 + 4) += r2\nr0 = 0\nexit",
+            "r1 + 4",
+            8,
+        ),
+        (
+            "r2 = 0\n*(u64 *)(r10 - 8) = r2\nlock *(u32 *)(r10 - 6) += w2\nr0 = 0\nexit",
+            "r10 - 6",
+            4,
+        ),
+    ] {
+        let prog = assemble("t.s", source).unwrap();
+        let e = verify(&prog.insns, &mem(16), &VerifierConfig::default()).unwrap_err();
+        assert_eq!(e.kind, VerifyErrorKind::MisalignedAtomic { size });
+        let text = e.to_string();
+        assert!(
+            text.contains(&format!(
+                "atomic accesses must be aligned to their size: make the address, {address}, \
+                 a multiple of {size}"
+            )),
+            "{text}"
+        );
+    }
+}
