@@ -151,13 +151,15 @@ fn read_with<R>(
     len: u64,
     f: impl FnOnce(&[u8]) -> R,
 ) -> Option<R> {
-    for bytes in [regions.stack, regions.context, regions.data] {
-        if let Some(slice) = slice_at(bytes, addr, len) {
+    // Literals first: most patterns live in `.rodata`. (Regions never overlap, so the
+    // order changes no answer.)
+    for region in regions.frozen {
+        if let Some(slice) = slice_from(region.base, &region.bytes, addr, len) {
             return Some(f(slice));
         }
     }
-    for region in regions.frozen {
-        if let Some(slice) = slice_from(region.base, &region.bytes, addr, len) {
+    for bytes in [regions.stack, regions.context, regions.data] {
+        if let Some(slice) = slice_at(bytes, addr, len) {
             return Some(f(slice));
         }
     }
