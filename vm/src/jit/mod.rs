@@ -509,20 +509,13 @@ impl JitProgram {
             memory,
         } = scratch;
         let context = contract.prepare_context(fixed, data, context)?;
-        let args = [context.as_ptr() as u64, 0, 0, 0, 0];
-        let stack = stack.zeroed_top(self.n_frames * STACK_PER_FRAME, self.stack_zeroed);
-        runtime::run(
-            self,
-            args,
+        let run = PreparedRun {
+            context,
+            data,
             stack,
-            runtime::PendingRegions::Context {
-                context,
-                writable: contract.writable(),
-                data,
-            },
             memory,
-            state,
-        )
+        };
+        self.run_on(run, contract.writable(), state)
     }
 
     /// [`JitProgram::run_context`] on an event lent to the rules of its type (an engine's
@@ -541,12 +534,25 @@ impl JitProgram {
                 return self.run_context(fixed, data, scratch, state);
             }
         };
+        let run = event.run_for(contract)?;
+        self.run_on(run, contract.writable(), state)
+    }
+
+    /// Runs the program on a context copy already checked against its entry contract, with
+    /// `r1` pointing to it.
+    #[inline]
+    fn run_on(
+        &self,
+        run: PreparedRun<'_>,
+        context_writable: bool,
+        state: Option<&mut RunState>,
+    ) -> Result<u64, RunError> {
         let PreparedRun {
             context,
             data,
             stack,
             memory,
-        } = event.run_for(contract)?;
+        } = run;
         let args = [context.as_ptr() as u64, 0, 0, 0, 0];
         let stack = stack.zeroed_top(self.n_frames * STACK_PER_FRAME, self.stack_zeroed);
         runtime::run(
@@ -555,7 +561,7 @@ impl JitProgram {
             stack,
             runtime::PendingRegions::Context {
                 context,
-                writable: contract.writable(),
+                writable: context_writable,
                 data,
             },
             memory,

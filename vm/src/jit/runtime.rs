@@ -83,6 +83,33 @@ pub(crate) const OFFSET_FAULT_INSN: i32 = offset_of!(RunContext, fault_insn) as 
 pub(crate) const OFFSET_FAULT_ARG: i32 = offset_of!(RunContext, fault_arg) as i32;
 pub(crate) const OFFSET_SCRATCH: i32 = offset_of!(RunContext, scratch) as i32;
 
+impl RunContext {
+    /// The context of a run that starts now: the stack `(bottom, top)`, the first region
+    /// `(base, len, writable)`, the whole budget, and `state` for the trampolines.
+    fn new(
+        program: &JitProgram,
+        (stack_bottom, stack_top): (u64, u64),
+        (region0_base, region0_len, region0_writable): (u64, u64, u64),
+        state: *mut (),
+    ) -> RunContext {
+        RunContext {
+            stack_bottom,
+            stack_top,
+            region0_base,
+            region0_len,
+            region0_writable,
+            budget: program.config.max_insns,
+            status: STATUS_RUNNING,
+            return_value: 0,
+            fault_code: 0,
+            fault_insn: 0,
+            fault_arg: 0,
+            scratch: [0; 11],
+            state,
+        }
+    }
+}
+
 /// The helpers of a compiled program: a dense table for numbers below [`DENSE_LIMIT`], the
 /// registry for the rest (`callx` may name any number).
 #[derive(Clone, Debug)]
@@ -246,23 +273,13 @@ fn run_without_runtime(
 ) -> Result<u64, RunError> {
     let stack_bottom = stack.as_mut_ptr() as u64;
     let stack_top = stack_bottom + stack.len() as u64;
-    let (region0_base, region0_len, region0_writable) = regions.first();
-    let mut ctx = RunContext {
-        stack_bottom,
-        stack_top,
-        region0_base,
-        region0_len,
-        region0_writable,
-        budget: program.config.max_insns,
-        status: STATUS_RUNNING,
-        return_value: 0,
-        fault_code: 0,
-        fault_insn: 0,
-        fault_arg: 0,
-        scratch: [0; 11],
-        // Never read: only the trampolines read it, and this code calls none.
-        state: std::ptr::null_mut(),
-    };
+    // `state` is never read: only the trampolines read it, and this code calls none.
+    let mut ctx = RunContext::new(
+        program,
+        (stack_bottom, stack_top),
+        regions.first(),
+        std::ptr::null_mut(),
+    );
     // SAFETY: as in `run`: `ctx` is prepared for `program` and lives on this frame for the
     // whole call; the stack and the regions are borrowed by our caller (`run`, which holds
     // them until we return), and `program` keeps its maps alive, so every address the
@@ -292,7 +309,7 @@ pub(crate) fn run<'a>(
     }
     let stack_bottom = stack.as_mut_ptr() as u64;
     let stack_top = stack_bottom + stack.len() as u64;
-    let (region0_base, region0_len, region0_writable) = regions.first();
+    let region0 = regions.first();
     let mut run = RunState {
         helpers: &program.helpers,
         pending: Some(Pending {
@@ -307,21 +324,12 @@ pub(crate) fn run<'a>(
         error: None,
         panic: None,
     };
-    let mut ctx = RunContext {
-        stack_bottom,
-        stack_top,
-        region0_base,
-        region0_len,
-        region0_writable,
-        budget: program.config.max_insns,
-        status: STATUS_RUNNING,
-        return_value: 0,
-        fault_code: 0,
-        fault_insn: 0,
-        fault_arg: 0,
-        scratch: [0; 11],
-        state: (&mut run as *mut RunState<'_>).cast(),
-    };
+    let mut ctx = RunContext::new(
+        program,
+        (stack_bottom, stack_top),
+        region0,
+        (&mut run as *mut RunState<'_>).cast(),
+    );
     // SAFETY: `ctx` is a context prepared for `program` and lives on this frame for the whole
     // call; `run`, which it points to, owns the borrows of the stack and of every region
     // and outlives the call, and `program` (borrowed for as long) keeps the maps alive, so
