@@ -303,10 +303,11 @@ fn function_signature(call_conv: CallConv) -> Signature {
     sig
 }
 
-/// The signature of `runtime::call_helper`: `(ctx, insn_idx, id, fp, r1..r5) -> r0`.
+/// The signature of `runtime::call_helper`: `(ctx, insn_idx, id, fp) -> r0`; `r1`-`r5` go
+/// through the context's `helper_args`.
 fn helper_signature(call_conv: CallConv) -> Signature {
     let mut sig = Signature::new(call_conv);
-    sig.params.extend([AbiParam::new(I64); 9]);
+    sig.params.extend([AbiParam::new(I64); 4]);
     sig.returns.push(AbiParam::new(I64));
     sig
 }
@@ -1175,10 +1176,17 @@ impl<'a, 'b> Emitter<'a, 'b> {
             .get_or_insert_with(|| self.b.import_signature(helper_signature(call_conv)));
         let trampoline = self.iconst(runtime::call_helper as *const () as usize as i64);
         let insn_idx = self.iconst(pc as i64);
-        let mut args = vec![self.ctx, insn_idx, id, self.fp];
+        let ctx = self.ctx;
         for reg in 1..=5u8 {
-            args.push(self.var(reg));
+            let value = self.var(reg);
+            self.b.ins().store(
+                ctx_flags(),
+                value,
+                ctx,
+                runtime::OFFSET_HELPER_ARGS + 8 * (reg as i32 - 1),
+            );
         }
+        let args = [ctx, insn_idx, id, self.fp];
         let call = self.b.ins().call_indirect(helper_sig, trampoline, &args);
         let r0 = self.b.inst_results(call)[0];
         self.check_status();

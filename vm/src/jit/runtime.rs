@@ -67,6 +67,9 @@ pub(crate) struct RunContext {
     pub fault_arg: u64,
     /// Registers passed between caller and callee of a local call.
     pub scratch: [u64; 11],
+    /// `r1`-`r5` of a helper call, stored by the compiled code before it calls
+    /// [`call_helper`] (fewer arguments make the call and its register allocation cheaper).
+    pub helper_args: [u64; 5],
     /// The run state (`*mut RunState<'_>`), opaque to compiled code.
     state: *mut (),
 }
@@ -82,6 +85,7 @@ pub(crate) const OFFSET_FAULT_CODE: i32 = offset_of!(RunContext, fault_code) as 
 pub(crate) const OFFSET_FAULT_INSN: i32 = offset_of!(RunContext, fault_insn) as i32;
 pub(crate) const OFFSET_FAULT_ARG: i32 = offset_of!(RunContext, fault_arg) as i32;
 pub(crate) const OFFSET_SCRATCH: i32 = offset_of!(RunContext, scratch) as i32;
+pub(crate) const OFFSET_HELPER_ARGS: i32 = offset_of!(RunContext, helper_args) as i32;
 
 impl RunContext {
     /// The context of a run that starts now: the stack `(bottom, top)`, the first region
@@ -105,6 +109,7 @@ impl RunContext {
             fault_insn: 0,
             fault_arg: 0,
             scratch: [0; 11],
+            helper_args: [0; 5],
             state,
         }
     }
@@ -505,20 +510,10 @@ impl<'a> RunState<'a> {
     }
 }
 
-/// Calls helper `id` for the instruction at `insn_idx` with `r1`-`r5`, from a frame whose
-/// `r10` is `fp`. Returns `r0`; on unwind or failure sets the context's status.
-#[allow(clippy::too_many_arguments)]
-pub(crate) extern "C" fn call_helper(
-    ctx: *mut RunContext,
-    insn_idx: u64,
-    id: u64,
-    fp: u64,
-    r1: u64,
-    r2: u64,
-    r3: u64,
-    r4: u64,
-    r5: u64,
-) -> u64 {
+/// Calls helper `id` for the instruction at `insn_idx` with `r1`-`r5` from the context's
+/// `helper_args`, from a frame whose `r10` is `fp`. Returns `r0`; on unwind or failure sets
+/// the context's status.
+pub(crate) extern "C" fn call_helper(ctx: *mut RunContext, insn_idx: u64, id: u64, fp: u64) -> u64 {
     // SAFETY: compiled code passes the context pointer `run` gave it: a live, exclusive
     // `RunContext` on `run`'s frame (suspended in the call to the compiled code, so nothing
     // else accesses it while this trampoline runs).
@@ -526,8 +521,9 @@ pub(crate) extern "C" fn call_helper(
     // SAFETY: `ctx.state` was set by `run` to its live `RunState`, which only trampolines
     // access during the run, one at a time on this thread.
     let state = unsafe { &mut *ctx.state.cast::<RunState<'_>>() };
+    let args = ctx.helper_args;
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        state.call_helper(ctx, insn_idx, id, fp, [r1, r2, r3, r4, r5])
+        state.call_helper(ctx, insn_idx, id, fp, args)
     }));
     outcome.unwrap_or_else(|payload| {
         state.panic = Some(payload);
