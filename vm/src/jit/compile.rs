@@ -303,11 +303,12 @@ fn function_signature(call_conv: CallConv) -> Signature {
     sig
 }
 
-/// The signature of `runtime::call_helper`: `(ctx, insn_idx, id, fp) -> r0`; `r1`-`r5` go
-/// through the context's `helper_args`.
+/// The signature of `runtime::call_helper`: `(ctx, fp) -> r0`; the helper's number, the
+/// instruction's index and `r1`-`r5` go through the context (fewer arguments make the call
+/// and its register allocation cheaper).
 fn helper_signature(call_conv: CallConv) -> Signature {
     let mut sig = Signature::new(call_conv);
-    sig.params.extend([AbiParam::new(I64); 4]);
+    sig.params.extend([AbiParam::new(I64); 2]);
     sig.returns.push(AbiParam::new(I64));
     sig
 }
@@ -1177,6 +1178,12 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let trampoline = self.iconst(runtime::call_helper as *const () as usize as i64);
         let insn_idx = self.iconst(pc as i64);
         let ctx = self.ctx;
+        self.b
+            .ins()
+            .store(ctx_flags(), id, ctx, runtime::OFFSET_HELPER_ID);
+        self.b
+            .ins()
+            .store(ctx_flags(), insn_idx, ctx, runtime::OFFSET_HELPER_INSN);
         for reg in 1..=5u8 {
             let value = self.var(reg);
             self.b.ins().store(
@@ -1186,7 +1193,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 runtime::OFFSET_HELPER_ARGS + 8 * (reg as i32 - 1),
             );
         }
-        let args = [ctx, insn_idx, id, self.fp];
+        let args = [ctx, self.fp];
         let call = self.b.ins().call_indirect(helper_sig, trampoline, &args);
         let r0 = self.b.inst_results(call)[0];
         self.check_status();

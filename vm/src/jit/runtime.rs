@@ -70,6 +70,10 @@ pub(crate) struct RunContext {
     /// `r1`-`r5` of a helper call, stored by the compiled code before it calls
     /// [`call_helper`] (fewer arguments make the call and its register allocation cheaper).
     pub helper_args: [u64; 5],
+    /// The number of the helper of that call and the index of its instruction, stored with
+    /// `helper_args`.
+    pub helper_id: u64,
+    pub helper_insn: u64,
     /// The run state (`*mut RunState<'_>`), opaque to compiled code.
     state: *mut (),
 }
@@ -86,6 +90,8 @@ pub(crate) const OFFSET_FAULT_INSN: i32 = offset_of!(RunContext, fault_insn) as 
 pub(crate) const OFFSET_FAULT_ARG: i32 = offset_of!(RunContext, fault_arg) as i32;
 pub(crate) const OFFSET_SCRATCH: i32 = offset_of!(RunContext, scratch) as i32;
 pub(crate) const OFFSET_HELPER_ARGS: i32 = offset_of!(RunContext, helper_args) as i32;
+pub(crate) const OFFSET_HELPER_ID: i32 = offset_of!(RunContext, helper_id) as i32;
+pub(crate) const OFFSET_HELPER_INSN: i32 = offset_of!(RunContext, helper_insn) as i32;
 
 impl RunContext {
     /// The context of a run that starts now: the stack `(bottom, top)`, the first region
@@ -110,6 +116,8 @@ impl RunContext {
             fault_arg: 0,
             scratch: [0; 11],
             helper_args: [0; 5],
+            helper_id: 0,
+            helper_insn: 0,
             state,
         }
     }
@@ -510,10 +518,10 @@ impl<'a> RunState<'a> {
     }
 }
 
-/// Calls helper `id` for the instruction at `insn_idx` with `r1`-`r5` from the context's
-/// `helper_args`, from a frame whose `r10` is `fp`. Returns `r0`; on unwind or failure sets
-/// the context's status.
-pub(crate) extern "C" fn call_helper(ctx: *mut RunContext, insn_idx: u64, id: u64, fp: u64) -> u64 {
+/// Calls helper `helper_id` for the instruction at `helper_insn` with `r1`-`r5 =
+/// helper_args` (all three stored in the context by the compiled code), from a frame whose
+/// `r10` is `fp`. Returns `r0`; on unwind or failure sets the context's status.
+pub(crate) extern "C" fn call_helper(ctx: *mut RunContext, fp: u64) -> u64 {
     // SAFETY: compiled code passes the context pointer `run` gave it: a live, exclusive
     // `RunContext` on `run`'s frame (suspended in the call to the compiled code, so nothing
     // else accesses it while this trampoline runs).
@@ -521,7 +529,7 @@ pub(crate) extern "C" fn call_helper(ctx: *mut RunContext, insn_idx: u64, id: u6
     // SAFETY: `ctx.state` was set by `run` to its live `RunState`, which only trampolines
     // access during the run, one at a time on this thread.
     let state = unsafe { &mut *ctx.state.cast::<RunState<'_>>() };
-    let args = ctx.helper_args;
+    let (args, id, insn_idx) = (ctx.helper_args, ctx.helper_id, ctx.helper_insn);
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         state.call_helper(ctx, insn_idx, id, fp, args)
     }));
