@@ -455,40 +455,41 @@ impl<'a> RunState<'a> {
             Ok(value) => match helpers.check_return(id, value, &args) {
                 Ok(()) => value,
                 Err(message) => {
-                    self.fail(
-                        ctx,
-                        insn_idx,
-                        RunErrorKind::HelperFailed {
-                            id: id as u32,
-                            name: helper.name,
-                            message,
-                        },
-                    );
-                    0
+                    self.helper_failed(ctx, insn_idx, (id, helper), HelperError::Failed(message))
                 }
             },
-            Err(HelperError::Unwind(value)) => {
+            Err(error) => self.helper_failed(ctx, insn_idx, (id, helper), error),
+        }
+    }
+
+    /// Ends the run after helper `id` of the instruction at `insn_idx` returned `error`: an
+    /// unwind sets the result, anything else the fault. Returns the `r0` the code gets.
+    #[cold]
+    #[inline(never)]
+    fn helper_failed(
+        &mut self,
+        ctx: &mut RunContext,
+        insn_idx: u64,
+        (id, helper): (u64, &Helper),
+        error: HelperError,
+    ) -> u64 {
+        match error {
+            HelperError::Unwind(value) => {
                 ctx.return_value = value;
                 ctx.status = STATUS_UNWOUND;
-                0
             }
-            Err(HelperError::Memory(fault)) => {
-                self.fail(ctx, insn_idx, fault.into());
-                0
-            }
-            Err(HelperError::Failed(message)) => {
-                self.fail(
-                    ctx,
-                    insn_idx,
-                    RunErrorKind::HelperFailed {
-                        id: id as u32,
-                        name: helper.name,
-                        message,
-                    },
-                );
-                0
-            }
+            HelperError::Memory(fault) => self.fail(ctx, insn_idx, fault.into()),
+            HelperError::Failed(message) => self.fail(
+                ctx,
+                insn_idx,
+                RunErrorKind::HelperFailed {
+                    id: id as u32,
+                    name: helper.name,
+                    message,
+                },
+            ),
         }
+        0
     }
 
     fn check_access(
