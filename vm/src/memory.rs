@@ -410,18 +410,7 @@ impl<'a> Memory<'a> {
         stack_per_frame: usize,
         regions: Vec<MemoryRegion<'a>>,
     ) -> Memory<'a> {
-        let mut memory = Memory::new(Vec::new());
-        memory.stack_per_frame = stack_per_frame as u64;
-        memory.stack_idx = Some(0);
-        memory.push(MemoryRegion::read_write(
-            RegionKind::Stack { depth: 0 },
-            stack,
-        ));
-        memory.set_stack_depth(0);
-        for region in regions {
-            memory.push(region);
-        }
-        memory
+        Memory::with_stack_in(MemoryBuffers::default(), stack, stack_per_frame, regions)
     }
 
     /// Like [`Memory::with_stack`], built in `buffers` (from [`Memory::into_buffers`]), so

@@ -71,6 +71,34 @@ fn load(bytes: &[u8], backend: Backend) -> RuleObject {
     load_rules(bytes, &SchemaSet::endpoint(), &config).unwrap()
 }
 
+/// The backends this host runs (every one but the JIT where it has none).
+fn available_backends() -> impl Iterator<Item = Backend> {
+    Backend::ALL
+        .into_iter()
+        .filter(|&backend| backend != Backend::Jit || Backend::jit_available())
+}
+
+/// The example rule objects `names` (from `examples/rules/`), loaded for `backend`.
+fn load_examples(names: &[&str], backend: Backend) -> Vec<RuleObject> {
+    names
+        .iter()
+        .map(|name| {
+            let bytes = std::fs::read(root().join(format!("examples/rules/{name}.o"))).unwrap();
+            load(&bytes, backend)
+        })
+        .collect()
+}
+
+/// The most bytes `event`'s data area may hold, by the host's schema.
+fn max_data_len(event: &str) -> u32 {
+    SchemaSet::endpoint()
+        .by_name(event)
+        .unwrap()
+        .1
+        .layout()
+        .max_data_len
+}
+
 /// What one evaluation showed: the verdict or error, alerts, trace, and every map's entries.
 fn observe(
     rule: &Rule,
@@ -110,10 +138,8 @@ fn every_example_rule_agrees_on_every_sample_event_across_backends() {
     let mut buf = EventBuf::new();
     let mut compared = 0;
     for (name, bytes) in &objects {
-        let engines: Vec<(Backend, RuleObject)> = Backend::ALL
-            .iter()
-            .filter(|backend| **backend != Backend::Jit || Backend::jit_available())
-            .map(|&backend| (backend, load(bytes, backend)))
+        let engines: Vec<(Backend, RuleObject)> = available_backends()
+            .map(|backend| (backend, load(bytes, backend)))
             .collect();
         for (backend, object) in &engines {
             assert!(object.rules.iter().all(|rule| rule.backend() == *backend));
@@ -170,10 +196,8 @@ fn exe_first_byte_event(exe: &str) -> EventBuf {
 fn answers(object_name: &str, event: &EventBuf) -> Vec<(Backend, Result<u64, RunError>)> {
     let bytes = std::fs::read(root().join(format!("examples/rules/{object_name}.o"))).unwrap();
     let mut scratch = Scratch::new();
-    Backend::ALL
-        .iter()
-        .filter(|backend| **backend != Backend::Jit || Backend::jit_available())
-        .map(|&backend| {
+    available_backends()
+        .map(|backend| {
             let object = load(&bytes, backend);
             let rule = &object.rules[0];
             let mut state = RunState::default();
@@ -199,15 +223,7 @@ fn assert_bad_input(object_name: &str, event: &EventBuf, says: &str) {
 
 #[test]
 fn hand_made_events_with_strings_past_their_bounds_are_refused_before_any_backend_runs() {
-    let max = {
-        let schemas = SchemaSet::endpoint();
-        schemas
-            .by_name("process_exec")
-            .unwrap()
-            .1
-            .layout()
-            .max_data_len
-    };
+    let max = max_data_len("process_exec");
     let exe = field_offset("process_exec", "exe");
     // An offset far past the data area (the encoder never writes one): a rule may add it to
     // `data` without comparing it first, so no backend may run on it.
@@ -242,15 +258,7 @@ fn hand_made_events_with_strings_past_their_bounds_are_refused_before_any_backen
 
 #[test]
 fn strings_within_their_bounds_but_outside_the_data_area_get_the_checked_answer_everywhere() {
-    let max = {
-        let schemas = SchemaSet::endpoint();
-        schemas
-            .by_name("process_exec")
-            .unwrap()
-            .1
-            .layout()
-            .max_data_len
-    };
+    let max = max_data_len("process_exec");
     let exe = field_offset("process_exec", "exe");
     let data_len = exe_first_byte_event("/usr/bin/ls").data_len() as u32;
     for (off, len) in [
@@ -375,10 +383,8 @@ fn seeded_hand_made_events_get_the_checked_answer_on_every_backend() {
     let objects: Vec<Vec<(Backend, RuleObject)>> = example_objects()
         .iter()
         .map(|(_, bytes)| {
-            Backend::ALL
-                .iter()
-                .filter(|backend| **backend != Backend::Jit || Backend::jit_available())
-                .map(|&backend| (backend, load(bytes, backend)))
+            available_backends()
+                .map(|backend| (backend, load(bytes, backend)))
                 .collect()
         })
         .collect();
@@ -518,27 +524,13 @@ fn seeded_hand_made_events_get_the_checked_answer_on_every_backend() {
 /// rule, but never once the event changed (its bytes, or its data area).
 #[test]
 fn the_context_copy_is_reused_only_for_the_same_event() {
-    let max = {
-        let schemas = SchemaSet::endpoint();
-        schemas
-            .by_name("process_exec")
-            .unwrap()
-            .1
-            .layout()
-            .max_data_len
-    };
+    let max = max_data_len("process_exec");
     let exe = field_offset("process_exec", "exe");
-    for backend in Backend::ALL {
-        if backend == Backend::Jit && !Backend::jit_available() {
-            continue;
-        }
-        let rules: Vec<RuleObject> = ["exec_from_dev_shm", "exe_first_byte", "netcat_exec"]
-            .iter()
-            .map(|name| {
-                let bytes = std::fs::read(root().join(format!("examples/rules/{name}.o"))).unwrap();
-                load(&bytes, backend)
-            })
-            .collect();
+    for backend in available_backends() {
+        let rules = load_examples(
+            &["exec_from_dev_shm", "exe_first_byte", "netcat_exec"],
+            backend,
+        );
         let mut scratch = Scratch::new();
         let mut event = exe_first_byte_event("/dev/shm/x");
         let evaluate = |event: &EventBuf, scratch: &mut Scratch| -> Vec<Result<u64, String>> {
@@ -576,27 +568,13 @@ fn the_context_copy_is_reused_only_for_the_same_event() {
 /// is refused by every rule, not only the first.
 #[test]
 fn a_prepared_event_is_checked_for_every_rule_and_reused_only_while_lent() {
-    let max = {
-        let schemas = SchemaSet::endpoint();
-        schemas
-            .by_name("process_exec")
-            .unwrap()
-            .1
-            .layout()
-            .max_data_len
-    };
+    let max = max_data_len("process_exec");
     let exe = field_offset("process_exec", "exe");
-    for backend in Backend::ALL {
-        if backend == Backend::Jit && !Backend::jit_available() {
-            continue;
-        }
-        let rules: Vec<RuleObject> = ["exec_from_dev_shm", "exe_first_byte", "netcat_exec"]
-            .iter()
-            .map(|name| {
-                let bytes = std::fs::read(root().join(format!("examples/rules/{name}.o"))).unwrap();
-                load(&bytes, backend)
-            })
-            .collect();
+    for backend in available_backends() {
+        let rules = load_examples(
+            &["exec_from_dev_shm", "exe_first_byte", "netcat_exec"],
+            backend,
+        );
         let evaluate = |event: &EventBuf, scratch: &mut Scratch| -> Vec<Result<u64, String>> {
             let mut prepared = scratch.prepare(event);
             rules
