@@ -824,6 +824,41 @@ fn store_immediates_of_every_width_match_the_interpreter() {
     }
 }
 
+/// 64-bit unsigned division and modulo take a 32-bit divide when both operands fit in 32
+/// bits: the answers agree with the interpreter on both sides of that line, for each operand.
+#[test]
+fn unsigned_division_agrees_on_both_sides_of_the_32_bit_line() {
+    let helpers = Helpers::new();
+    let values: [u64; 8] = [
+        1,
+        7,
+        0xffff_ffff,
+        0x1_0000_0000,
+        0x1_0000_0001,
+        0xdead_beef_1234_5678,
+        u64::MAX,
+        0x8000_0000,
+    ];
+    for &left in &values {
+        for &right in &values {
+            for op in ["div", "mod"] {
+                let source =
+                    format!("lddw %r0, {left:#x}\nlddw %r2, {right:#x}\n{op} %r0, %r2\nexit\n");
+                let expected = if op == "div" {
+                    left / right
+                } else {
+                    left % right
+                };
+                assert_eq!(
+                    both(&source, &helpers, 100, &mut [0u8; 8]),
+                    Ok(expected),
+                    "{source}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn checked_mode_compiles_bad_programs_to_the_interpreters_faults() {
     let helpers = Helpers::new();

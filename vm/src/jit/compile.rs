@@ -1490,13 +1490,17 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.seal_block(edge);
 
         self.b.switch_to_block(plain);
-        let value = match op {
-            AluOp::Div => self.b.ins().udiv(left, right),
-            AluOp::Mod => self.b.ins().urem(left, right),
-            AluOp::SDiv => self.b.ins().sdiv(left, right),
-            _ => self.b.ins().srem(left, right),
-        };
-        self.b.ins().jump(join, &[value.into()]);
+        if ty == I64 && !signed {
+            self.divide_narrow_if_small(op, left, right, join);
+        } else {
+            let value = match op {
+                AluOp::Div => self.b.ins().udiv(left, right),
+                AluOp::Mod => self.b.ins().urem(left, right),
+                AluOp::SDiv => self.b.ins().sdiv(left, right),
+                _ => self.b.ins().srem(left, right),
+            };
+            self.b.ins().jump(join, &[value.into()]);
+        }
 
         self.b.switch_to_block(edge);
         self.b.set_cold_block(edge);
@@ -1516,5 +1520,38 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.seal_block(join);
         self.b.switch_to_block(join);
         result
+    }
+
+    /// A 64-bit unsigned `op` (`Div` or `Mod`) of a nonzero `right`, jumping to `join` with
+    /// the result: when both operands fit in 32 bits, as loop counters and offsets do, a
+    /// 32-bit divide gives the same answer several times faster on most x86 cores (the
+    /// bypass C compilers emit for such cores too).
+    fn divide_narrow_if_small(&mut self, op: AluOp, left: Value, right: Value, join: Block) {
+        let both = self.b.ins().bor(left, right);
+        let high = self.b.ins().ushr_imm_u(both, 32);
+        let narrow = self.b.create_block();
+        let wide = self.b.create_block();
+        self.b.ins().brif(high, wide, &[], narrow, &[]);
+        self.b.seal_block(narrow);
+        self.b.seal_block(wide);
+
+        self.b.switch_to_block(narrow);
+        let (left32, right32) = (
+            self.b.ins().ireduce(I32, left),
+            self.b.ins().ireduce(I32, right),
+        );
+        let value = match op {
+            AluOp::Div => self.b.ins().udiv(left32, right32),
+            _ => self.b.ins().urem(left32, right32),
+        };
+        let value = self.b.ins().uextend(I64, value);
+        self.b.ins().jump(join, &[value.into()]);
+
+        self.b.switch_to_block(wide);
+        let value = match op {
+            AluOp::Div => self.b.ins().udiv(left, right),
+            _ => self.b.ins().urem(left, right),
+        };
+        self.b.ins().jump(join, &[value.into()]);
     }
 }

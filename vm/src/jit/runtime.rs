@@ -13,7 +13,7 @@
 //! allowed), the run ends, and the panic resumes in the caller of `run`.
 
 use std::any::Any;
-use std::mem::offset_of;
+use std::mem::{offset_of, MaybeUninit};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 
 use ringfence_verifier::ProgramType;
@@ -65,17 +65,19 @@ pub(crate) struct RunContext {
     pub fault_code: u64,
     pub fault_insn: u64,
     pub fault_arg: u64,
-    /// Registers passed between caller and callee of a local call.
-    pub scratch: [u64; 11],
-    /// `r1`-`r5` of a helper call, stored by the compiled code before it calls
-    /// [`call_helper`] (fewer arguments make the call and its register allocation cheaper).
-    pub helper_args: [u64; 5],
-    /// The number of the helper of that call and the index of its instruction, stored with
-    /// `helper_args`.
-    pub helper_id: u64,
-    pub helper_insn: u64,
     /// The run state (`*mut RunState<'_>`), opaque to compiled code.
     state: *mut (),
+    // The fields below are written by the compiled code before anything reads them, so a
+    // run starts with them uninitialised: no run pays for zeroing 150 bytes it may never use.
+    /// Registers passed between caller and callee of a local call.
+    pub scratch: MaybeUninit<[u64; 11]>,
+    /// `r1`-`r5` of a helper call, stored by the compiled code before it calls
+    /// [`call_helper`] (fewer arguments make the call and its register allocation cheaper).
+    pub helper_args: MaybeUninit<[u64; 5]>,
+    /// The number of the helper of that call and the index of its instruction, stored with
+    /// `helper_args`.
+    pub helper_id: MaybeUninit<u64>,
+    pub helper_insn: MaybeUninit<u64>,
 }
 
 pub(crate) const OFFSET_STACK_BOTTOM: i32 = offset_of!(RunContext, stack_bottom) as i32;
@@ -114,11 +116,11 @@ impl RunContext {
             fault_code: 0,
             fault_insn: 0,
             fault_arg: 0,
-            scratch: [0; 11],
-            helper_args: [0; 5],
-            helper_id: 0,
-            helper_insn: 0,
             state,
+            scratch: MaybeUninit::uninit(),
+            helper_args: MaybeUninit::uninit(),
+            helper_id: MaybeUninit::uninit(),
+            helper_insn: MaybeUninit::uninit(),
         }
     }
 }
@@ -246,7 +248,21 @@ struct Pending<'a> {
 struct InlineFrame([u8; STACK_PER_FRAME]);
 
 /// Runs `program` on the `mem` buffer (`args` point to it) over a fresh zeroed stack.
+#[inline]
 pub(crate) fn run_mem(
+    program: &JitProgram,
+    args: [u64; 5],
+    mem: &mut [u8],
+) -> Result<u64, RunError> {
+    if !program.calls_runtime && program.n_frames <= 1 {
+        return run_leaf_mem(program, args, mem);
+    }
+    run_mem_with_runtime(program, args, mem)
+}
+
+/// [`run_mem`] for code with helper calls, checks or local calls.
+#[inline(never)]
+fn run_mem_with_runtime(
     program: &JitProgram,
     args: [u64; 5],
     mem: &mut [u8],
@@ -270,6 +286,40 @@ pub(crate) fn run_mem(
         &mut buffers,
         None,
     )
+}
+
+/// [`run_mem`] for code that never calls back into the runtime and has one frame (most
+/// `mem` programs): the frame is on the native stack and only the bytes the program can
+/// write are zeroed (`JitProgram::stack_zeroed`; all of them for code compiled in checked
+/// mode or from instructions), the least fixed cost a run can have.
+#[inline]
+fn run_leaf_mem(program: &JitProgram, args: [u64; 5], mem: &mut [u8]) -> Result<u64, RunError> {
+    let mut frame = MaybeUninit::<InlineFrame>::uninit();
+    let bottom = frame.as_mut_ptr().cast::<u8>();
+    let zeroed = program.stack_zeroed.min(STACK_PER_FRAME);
+    let top = bottom.wrapping_add(STACK_PER_FRAME);
+    if zeroed > 0 {
+        // SAFETY: `top - zeroed .. top` lies inside `frame` (`zeroed` is at most its size),
+        // which is ours for the whole function.
+        unsafe { top.sub(zeroed).write_bytes(0, zeroed) };
+    }
+    let (bottom, top) = (bottom as u64, top as u64);
+    let mut ctx = RunContext::new(
+        program,
+        (bottom, top),
+        (mem.as_ptr() as u64, mem.len() as u64, 1),
+        std::ptr::null_mut(),
+    );
+    // SAFETY: as in `run_without_runtime`, with `frame` as the stack: the code reads no
+    // stack byte below `top - zeroed`, which it cannot have written (the verifier's stack
+    // usage bounds the bytes a verified program touches; other code gets a fully zeroed
+    // frame), so nothing uninitialised is read; `mem` is borrowed mutably for the whole
+    // call. `calls_runtime` is false, so the null `state` is never dereferenced.
+    let r0 = unsafe { program.code.call(&mut ctx, top, args) };
+    match ctx.status {
+        STATUS_RUNNING => Ok(r0),
+        _ => Err(program.static_fault(ctx.fault_code, ctx.fault_insn, ctx.fault_arg)),
+    }
 }
 
 /// Runs `program` with `r1`-`r5 = args` over `stack` (zeroed, `n_frames` frames) and
@@ -530,7 +580,14 @@ pub(crate) extern "C" fn call_helper(ctx: *mut RunContext, fp: u64) -> u64 {
     // SAFETY: `ctx.state` was set by `run` to its live `RunState`, which only trampolines
     // access during the run, one at a time on this thread.
     let state = unsafe { &mut *ctx.state.cast::<RunState<'_>>() };
-    let (args, id, insn_idx) = (ctx.helper_args, ctx.helper_id, ctx.helper_insn);
+    // SAFETY: the compiled code stores all three before every call of this trampoline.
+    let (args, id, insn_idx) = unsafe {
+        (
+            ctx.helper_args.assume_init(),
+            ctx.helper_id.assume_init(),
+            ctx.helper_insn.assume_init(),
+        )
+    };
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         state.call_helper(ctx, insn_idx, id, fp, args)
     }));
