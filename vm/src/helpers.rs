@@ -91,6 +91,11 @@ impl Helper {
         self.direct.as_deref()
     }
 
+    /// The direct entry, shared (what a compiled call site keeps).
+    pub(crate) fn direct_shared(&self) -> Option<&Arc<RfBound>> {
+        self.direct.as_ref()
+    }
+
     /// Calls the helper.
     #[inline]
     pub fn call(&self, memory: &mut Memory<'_>, args: [u64; 5]) -> Result<u64, HelperError> {

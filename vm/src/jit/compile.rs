@@ -21,7 +21,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::entity::EntityRef;
@@ -42,9 +42,11 @@ use ringfence_isa::{
 
 use super::code::{Code, FunctionCode, Reloc, RelocKind, RelocTarget};
 use super::runtime::{self, HelperTable};
+use super::sites::{block_constants, RfSite};
 use super::{JitConfig, JitError, JitProgram, MAX_CALL_DEPTH_LIMIT, STACK_PER_FRAME};
 use crate::error::{RunError, RunErrorKind};
 use crate::helpers::Helpers;
+use crate::rf_helpers::direct::{frozen_regions, FrozenRegion};
 
 /// What compilation optimises for ([`JitConfig::opt`]). Both skip Cranelift's mid-end
 /// optimiser (`opt_level = "none"`): the input is clang-optimised BPF, and on the benches
@@ -159,6 +161,16 @@ impl JitCompiler {
         let analysis = Analysis::new(insns, maps, config.checked)?;
         let isa = host_isa(config.opt)?;
         let mut static_faults = Vec::new();
+        let mut sites = Sites {
+            helpers: helpers.clone(),
+            // Checked mode keeps every call on the generic path, the reference.
+            frozen: if config.checked {
+                Vec::new()
+            } else {
+                frozen_regions(maps)
+            },
+            sites: Vec::new(),
+        };
         let mut functions = Vec::with_capacity(analysis.functions.len());
         for function_idx in 0..analysis.functions.len() {
             functions.push(self.compile_function(
@@ -167,7 +179,7 @@ impl JitCompiler {
                 &analysis,
                 function_idx,
                 config,
-                &mut static_faults,
+                (&mut static_faults, &mut sites),
             )?);
         }
         let code = Code::link(&functions)?;
@@ -200,6 +212,7 @@ impl JitCompiler {
             entry: super::Entry::Unverified,
             maps: crate::maps::Maps::default(),
             calls_runtime,
+            sites: sites.sites,
         })
     }
 
@@ -210,7 +223,7 @@ impl JitCompiler {
         analysis: &Analysis,
         function_idx: usize,
         config: JitConfig,
-        static_faults: &mut Vec<RunError>,
+        (static_faults, sites): (&mut Vec<RunError>, &mut Sites),
     ) -> Result<FunctionCode, JitError> {
         let plan = &analysis.functions[function_idx];
         let call_conv = isa.default_call_conv();
@@ -228,6 +241,7 @@ impl JitCompiler {
             config,
             call_conv,
             static_faults,
+            sites,
         );
         emitter.emit_function();
         builder.seal_all_blocks();
@@ -311,6 +325,24 @@ fn helper_signature(call_conv: CallConv) -> Signature {
     sig.params.extend([AbiParam::new(I64); 2]);
     sig.returns.push(AbiParam::new(I64));
     sig
+}
+
+/// The signature of `runtime::call_rf_site`: `(ctx, fp, site) -> r0`, the arguments in the
+/// context as for `call_helper`.
+fn site_signature(call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params.extend([AbiParam::new(I64); 3]);
+    sig.returns.push(AbiParam::new(I64));
+    sig
+}
+
+/// What the compiler needs to specialise helper call sites ([`super::sites`]), and the
+/// sites made so far (the program keeps them alive: the code holds their addresses).
+struct Sites {
+    helpers: Helpers,
+    /// The read-only maps' bytes; empty in checked mode, which specialises nothing.
+    frozen: Vec<FrozenRegion>,
+    sites: Vec<Arc<RfSite>>,
 }
 
 /// The signature of `runtime::check_access`: `(ctx, insn_idx, addr, size_kind, fp) -> fault`.
@@ -615,6 +647,7 @@ struct Emitter<'a, 'b> {
     function_idx: usize,
     config: JitConfig,
     static_faults: &'a mut Vec<RunError>,
+    sites: &'a mut Sites,
     regs: [Variable; N_REGS],
     budget: Variable,
     ctx: Value,
@@ -627,6 +660,7 @@ struct Emitter<'a, 'b> {
     /// The signatures of the trampolines, imported on first use (every signature a
     /// function imports costs Cranelift ABI work, used or not).
     helper_sig: Option<SigRef>,
+    site_sig: Option<SigRef>,
     access_sig: Option<SigRef>,
     call_conv: CallConv,
     callee_refs: HashMap<usize, FuncRef>,
@@ -676,6 +710,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         config: JitConfig,
         call_conv: CallConv,
         static_faults: &'a mut Vec<RunError>,
+        sites: &'a mut Sites,
     ) -> Emitter<'a, 'b> {
         let plan = &analysis.functions[function_idx];
         let regs: [Variable; N_REGS] = std::array::from_fn(|_| b.declare_var(I64));
@@ -746,6 +781,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             function_idx,
             config,
             static_faults,
+            sites,
             regs,
             budget,
             ctx,
@@ -755,6 +791,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             blocks,
             return_early,
             helper_sig: None,
+            site_sig: None,
             access_sig: None,
             call_conv,
             callee_refs,
@@ -1045,11 +1082,14 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 }
             },
             Semantics::Call { kind } => {
-                let id = match kind {
-                    CallKind::Register => self.var(insn.dst),
-                    _ => self.iconst(insn.imm32() as u32 as i64),
+                let (id, site) = match kind {
+                    CallKind::Register => (self.var(insn.dst), None),
+                    _ => {
+                        let id = insn.imm32() as u32;
+                        (self.iconst(id as i64), self.site_for(pc, id))
+                    }
                 };
-                self.helper_call(pc, id);
+                self.helper_call(pc, id, site);
             }
             Semantics::Exit => {
                 self.exit();
@@ -1170,12 +1210,22 @@ impl<'a, 'b> Emitter<'a, 'b> {
         }
     }
 
-    fn helper_call(&mut self, pc: usize, id: Value) {
-        let call_conv = self.call_conv;
-        let helper_sig = *self
-            .helper_sig
-            .get_or_insert_with(|| self.b.import_signature(helper_signature(call_conv)));
-        let trampoline = self.iconst(runtime::call_helper as *const () as usize as i64);
+    /// A specialised site for the call of helper `id` at `pc`, if it has one (unchecked mode).
+    fn site_for(&mut self, pc: usize, id: u32) -> Option<Arc<RfSite>> {
+        if self.checked {
+            return None;
+        }
+        let helper = self.sites.helpers.get(id)?;
+        let &leader = self.plan.leaders.range(..=pc).next_back()?;
+        let known = block_constants(self.insns, leader, pc);
+        let site = Arc::new(RfSite::new(helper, &self.sites.frozen, known[3], known[4])?);
+        self.sites.sites.push(site.clone());
+        Some(site)
+    }
+
+    /// A call of helper `id` at `pc`: `r1`-`r5`, `id` and `pc` go into the context, then the
+    /// call goes to `call_helper`, or to `call_rf_site` with the site compiled for it.
+    fn helper_call(&mut self, pc: usize, id: Value, site: Option<Arc<RfSite>>) {
         let insn_idx = self.iconst(pc as i64);
         let ctx = self.ctx;
         self.b
@@ -1193,8 +1243,27 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 runtime::OFFSET_HELPER_ARGS + 8 * (reg as i32 - 1),
             );
         }
-        let args = [ctx, self.fp];
-        let call = self.b.ins().call_indirect(helper_sig, trampoline, &args);
+        let call_conv = self.call_conv;
+        let call = match site {
+            None => {
+                let helper_sig = *self
+                    .helper_sig
+                    .get_or_insert_with(|| self.b.import_signature(helper_signature(call_conv)));
+                let trampoline = self.iconst(runtime::call_helper as *const () as usize as i64);
+                let args = [ctx, self.fp];
+                self.b.ins().call_indirect(helper_sig, trampoline, &args)
+            }
+            Some(site) => {
+                let site_sig = *self
+                    .site_sig
+                    .get_or_insert_with(|| self.b.import_signature(site_signature(call_conv)));
+                let trampoline = self.iconst(runtime::call_rf_site as *const () as usize as i64);
+                // The program keeps the site (`JitProgram::sites`) as long as this code.
+                let site = self.iconst(Arc::as_ptr(&site) as usize as i64);
+                let args = [ctx, self.fp, site];
+                self.b.ins().call_indirect(site_sig, trampoline, &args)
+            }
+        };
         let r0 = self.b.inst_results(call)[0];
         self.check_status();
         self.set(0, r0);

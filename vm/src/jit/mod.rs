@@ -49,6 +49,10 @@
 //!   trampolines through which it calls helpers (the same [`Helpers`] registry as the
 //!   interpreter) and, in checked mode, asks [`crate::Memory`] about an access its inline
 //!   checks did not cover.
+//! - `sites.rs`: helper call sites the compiler specialises (unchecked mode): an rf_* call
+//!   whose pattern is a constant in a read-only map gets its pattern's bytes at compile time
+//!   and goes to its own trampoline, which answers only when the call's arguments are the
+//!   ones the site was built for and otherwise takes the generic path. No `unsafe`.
 //!
 //! # The calling convention of compiled code
 //!
@@ -104,6 +108,7 @@
 mod code;
 mod compile;
 mod runtime;
+mod sites;
 
 use ringfence_isa::{Imm64Kind, Insn, Op, Semantics};
 use ringfence_verifier::VerifiedProgram;
@@ -233,6 +238,8 @@ pub struct JitProgram {
     /// Whether the code can call back into the runtime (a helper call, or checked mode's
     /// access checks); a run of code that cannot needs no helper state (`runtime::run`).
     calls_runtime: bool,
+    /// The specialised helper call sites (`sites`), whose addresses the code holds.
+    sites: Vec<std::sync::Arc<sites::RfSite>>,
 }
 
 /// What the input of a run must satisfy, by how the program was compiled.
@@ -447,6 +454,12 @@ impl JitProgram {
     /// The size of the native code in bytes.
     pub fn code_size(&self) -> usize {
         self.code.len()
+    }
+
+    /// How many helper calls were compiled as specialised sites (an rf_* call whose
+    /// pattern is a constant in a read-only map; see the module documentation).
+    pub fn n_specialised_calls(&self) -> usize {
+        self.sites.len()
     }
 
     /// The number of slots in the program.

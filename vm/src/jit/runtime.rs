@@ -18,6 +18,7 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 
 use ringfence_verifier::ProgramType;
 
+use super::sites::RfSite;
 use super::{JitProgram, STACK_PER_FRAME};
 use crate::error::{RunError, RunErrorKind};
 use crate::helpers::{Helper, HelperError, Helpers, RunState as HelperState};
@@ -471,6 +472,23 @@ impl<'a> RunState<'a> {
         direct.call_direct(&regions, args, state.as_deref_mut())
     }
 
+    /// The answer of a specialised call site: `None` when `args` are not the ones it was
+    /// built for, the run is no event run, the general memory view was built (another
+    /// helper needed it; the generic path then answers from it), or the helper would fail
+    /// (the generic path then reports it).
+    #[inline]
+    fn call_site(&self, site: &RfSite, args: [u64; 5]) -> Option<u64> {
+        let mem = site.pattern_for(&args)?;
+        let Pending {
+            regions: PendingRegions::Context { context, data, .. },
+            ..
+        } = self.pending.as_ref()?
+        else {
+            return None;
+        };
+        site.bound.call_element_test(context, data, args, mem)
+    }
+
     fn fail(&mut self, ctx: &mut RunContext, insn_idx: u64, kind: RunErrorKind) {
         self.error = Some(RunError {
             insn_idx: insn_idx as usize,
@@ -596,6 +614,29 @@ pub(crate) extern "C" fn call_helper(ctx: *mut RunContext, fp: u64) -> u64 {
         ctx.status = STATUS_FAULTED;
         0
     })
+}
+
+/// Calls the helper of a specialised call site `site` (see [`super::sites`]), with the
+/// arguments stored in the context as for [`call_helper`]: answers from the site's pattern
+/// when the call's arguments are the site's and the run is an event run whose regions the
+/// helper can still see directly; otherwise (and if anything fails) takes [`call_helper`].
+pub(crate) extern "C" fn call_rf_site(ctx: *mut RunContext, fp: u64, site: *const RfSite) -> u64 {
+    {
+        // SAFETY: as in `call_helper`: the live, exclusive context `run` passed to the code.
+        let ctx = unsafe { &mut *ctx };
+        // SAFETY: the compiled code passes the address of one of its program's sites
+        // (`JitProgram::sites`), which the program keeps for as long as its code runs.
+        let site = unsafe { &*site };
+        // SAFETY: as in `call_helper`: `run`'s live run state, reached only from here.
+        let state = unsafe { &*ctx.state.cast::<RunState<'_>>() };
+        // SAFETY: the compiled code stores the arguments before every call of a trampoline.
+        let args = unsafe { ctx.helper_args.assume_init() };
+        let answer = catch_unwind(AssertUnwindSafe(|| state.call_site(site, args)));
+        if let Ok(Some(r0)) = answer {
+            return r0;
+        }
+    }
+    call_helper(ctx, fp)
 }
 
 /// Checks an access of `size_kind & 0xff` bytes at `addr` of kind `size_kind >> 8`

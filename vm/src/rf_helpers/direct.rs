@@ -105,25 +105,96 @@ impl RfBound {
         args: [u64; 5],
         state: Option<&mut RunState>,
     ) -> Option<Result<u64, HelperError>> {
-        let fixed = slice_at(regions.context, args[0], u64::from(self.layout.size))?;
-        let data_ptr = u64::from_le_bytes(fixed.get(0..8)?.try_into().ok()?);
-        let data_end = u64::from_le_bytes(fixed.get(8..16)?.try_into().ok()?);
-        let data = slice_at(regions.data, data_ptr, data_end.checked_sub(data_ptr)?)?;
-        let event = EventView::new(&self.layout, fixed, data)?;
+        let event = self.event(regions.context, regions.data, args[0])?;
         let mut empty = AlertSink::new(0);
         let sink = match state {
             Some(state) if self.records_alerts => &mut state.alerts,
             _ => &mut empty,
         };
-        let mut call = |mem: &[u8]| {
-            let rf_call = RfCall { args, mem };
-            (self.helper.native)(&event, &rf_call, sink)
-                .map_err(|err| HelperError::Failed(err.to_string()))
-        };
+        let mut call = |mem: &[u8]| self.call_native(&event, args, mem, sink);
         match self.mem_arg {
             Some((ptr_idx, len_idx)) => read_with(regions, args[ptr_idx], args[len_idx], call),
             None => Some(call(&[])),
         }
+    }
+
+    /// [`RfBound::call_direct`] for a helper with an [`element_test`] (`rf_str_*`,
+    /// `rf_in_set`) whose memory argument's bytes are already known to be `pattern` (a
+    /// compiled call site whose pattern is a constant in a frozen map, see [`FrozenSlice`]):
+    /// the test itself on each element of the field `args[1]`, without the search of the
+    /// regions or the helper's argument handling. `None` where the helper would fail (no
+    /// such string field, a descriptor outside the data area) or `args[0]` is not the
+    /// context.
+    ///
+    /// [`element_test`]: super::RfHelper::element_test
+    #[inline]
+    pub fn call_element_test(
+        &self,
+        context: &[u8],
+        data: &[u8],
+        args: [u64; 5],
+        pattern: &[u8],
+    ) -> Option<u64> {
+        let test = self.helper.element_test?;
+        let event = self.event(context, data, args[0])?;
+        let mut strings = event.strings(u32::try_from(args[1]).ok()?)?;
+        Some(u64::from(strings.any(|element| test(element, pattern))))
+    }
+
+    /// The event `ctx` (the helper's `r1`) shows, if it is the context: its fixed part is
+    /// the context and its data area what the context's `data` and `data_end` delimit.
+    #[inline]
+    fn event<'e>(&'e self, context: &'e [u8], data: &'e [u8], ctx: u64) -> Option<EventView<'e>> {
+        let fixed = slice_at(context, ctx, u64::from(self.layout.size))?;
+        let data_ptr = u64::from_le_bytes(fixed.get(0..8)?.try_into().ok()?);
+        let data_end = u64::from_le_bytes(fixed.get(8..16)?.try_into().ok()?);
+        let data = slice_at(data, data_ptr, data_end.checked_sub(data_ptr)?)?;
+        EventView::new(&self.layout, fixed, data)
+    }
+
+    #[inline]
+    fn call_native(
+        &self,
+        event: &EventView<'_>,
+        args: [u64; 5],
+        mem: &[u8],
+        sink: &mut AlertSink,
+    ) -> Result<u64, HelperError> {
+        let rf_call = RfCall { args, mem };
+        (self.helper.native)(event, &rf_call, sink)
+            .map_err(|err| HelperError::Failed(err.to_string()))
+    }
+}
+
+/// Bytes of a frozen map (a constant pattern of a compiled call site): `len` bytes at
+/// `start` of the region's copy, kept alive by this handle.
+#[derive(Clone, Debug)]
+pub struct FrozenSlice {
+    bytes: Arc<[u8]>,
+    start: usize,
+    len: usize,
+}
+
+impl FrozenSlice {
+    /// The `len` bytes at `addr` if they lie inside one of `frozen` (regions never overlap,
+    /// so this is what [`RfBound::call_direct`] would read there).
+    pub fn find(frozen: &[FrozenRegion], addr: u64, len: u64) -> Option<FrozenSlice> {
+        frozen.iter().find_map(|region| {
+            let start = usize::try_from(addr.checked_sub(region.base)?).ok()?;
+            let len = usize::try_from(len).ok()?;
+            region.bytes.get(start..start.checked_add(len)?)?;
+            Some(FrozenSlice {
+                bytes: region.bytes.clone(),
+                start,
+                len,
+            })
+        })
+    }
+
+    /// The bytes.
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[self.start..self.start + self.len]
     }
 }
 

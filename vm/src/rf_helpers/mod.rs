@@ -62,7 +62,14 @@ pub struct RfHelper {
     pub doc: &'static str,
     /// The implementation.
     pub native: NativeFn,
+    /// For a helper that only tests a string field against the bytes of its memory
+    /// argument (`rf_str_*`, `rf_in_set`): the test applied to each element of the field (the
+    /// helper returns 1 if any holds, else 0), for engines that call it directly.
+    pub element_test: Option<ElementTest>,
 }
+
+/// A string test: `(element, pattern) -> holds`.
+pub type ElementTest = fn(&[u8], &[u8]) -> bool;
 
 /// One parameter of a helper.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -323,6 +330,7 @@ macro_rules! str_helper {
             params: STR_PARAMS,
             doc: $doc,
             native: |event, call, _alerts| str_test(event, call, $name, $test),
+            element_test: Some($test),
         }
     };
 }
@@ -346,6 +354,7 @@ pub static RF_HELPERS: &[RfHelper] = &[
         params: &[CTX, STR_FIELD, mem("const char *", "set"), size("set_len")],
         doc: "1 if the string field (any element of a str_list) equals one string of the NUL-separated set (set_len = sizeof, a final NUL ends the last string), else 0.",
         native: native_in_set,
+        element_test: Some(matching::in_set),
     },
     RfHelper {
         id: 1011,
@@ -364,6 +373,7 @@ pub static RF_HELPERS: &[RfHelper] = &[
         ],
         doc: "1 if the address field is in the network net (net_len 4 or 16 bytes, network order) of prefix_len bits, else 0; -EINVAL for another net_len or too long a prefix.",
         native: native_cidr_match,
+        element_test: None,
     },
     RfHelper {
         id: 1012,
@@ -381,6 +391,7 @@ pub static RF_HELPERS: &[RfHelper] = &[
         ],
         doc: "Records an alert with rule_id and up to 64 bytes of payload; 0, or -E2BIG for a longer payload, -ENOSPC when this evaluation's alerts are full.",
         native: native_alert,
+        element_test: None,
     },
 ];
 
@@ -406,7 +417,7 @@ fn str_test(
     event: &EventView<'_>,
     call: &RfCall<'_>,
     helper: &'static str,
-    test: fn(&[u8], &[u8]) -> bool,
+    test: ElementTest,
 ) -> Result<u64, RfHelperError> {
     let field = field_of(event, helper, call.args[1])?;
     if !field.kind.is_string() {

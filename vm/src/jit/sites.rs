@@ -1,0 +1,152 @@
+//! Helper call sites the compiler specialises: an rf_* call whose pattern (its `r3`
+//! pointer and `r4` length) is a constant inside a read-only map, such as
+//! `rf_str_suffix(ev, RF_PROCESS_EXEC_EXE, RF_LIT("/nc"))`. The pattern's bytes are found
+//! once, at compile time, and the call goes to `runtime::call_rf_site`, which applies the
+//! helper's string test to the field directly: no dispatch on the helper's number, no search
+//! of the run's regions for the pattern, no check of a map-value result (rf_* helpers
+//! return none).
+//!
+//! Same answers as the generic path by construction. The constants come from a scan of the
+//! call's basic block ([`block_constants`]), but a site does not trust it: it answers only
+//! when the call's actual `r3` and `r4` are the ones it was built for, and only through
+//! [`RfBound::call_element_test`], which requires `r1` to be the context and the field to
+//! be a string field with its bytes in the data area; anything else (and any failure) takes
+//! the generic path, which answers or fails exactly as the interpreter.
+//! A frozen map never changes, so its bytes at compile time are its bytes at every run.
+#![forbid(unsafe_code)]
+
+use std::sync::Arc;
+
+use ringfence_isa::{AluOp, CallKind, Imm64Kind, Insn, Semantics, Source, Width, N_REGS};
+
+use crate::helpers::Helper;
+use crate::rf_helpers::direct::{FrozenRegion, FrozenSlice, RfBound};
+
+/// One specialised call site.
+#[derive(Debug)]
+pub(crate) struct RfSite {
+    pub(crate) bound: Arc<RfBound>,
+    /// The `r3` and `r4` the site was built for.
+    addr: u64,
+    len: u64,
+    pattern: FrozenSlice,
+}
+
+impl RfSite {
+    /// A site for a call of `helper` whose `r3` and `r4` are the constants `r3`, `r4`, if
+    /// the helper is an rf_* string test ([`RfHelper::element_test`]) taking its pattern
+    /// there and the pattern lies in one of `frozen`.
+    ///
+    /// [`RfHelper::element_test`]: crate::rf_helpers::RfHelper::element_test
+    pub(crate) fn new(
+        helper: &Helper,
+        frozen: &[FrozenRegion],
+        r3: Option<u64>,
+        r4: Option<u64>,
+    ) -> Option<RfSite> {
+        let bound = helper.direct_shared()?;
+        if bound.helper().element_test.is_none() || bound.helper().mem_arg() != Some((2, 3)) {
+            return None;
+        }
+        let (addr, len) = (r3?, r4?);
+        Some(RfSite {
+            bound: bound.clone(),
+            addr,
+            len,
+            pattern: FrozenSlice::find(frozen, addr, len)?,
+        })
+    }
+
+    /// The pattern's bytes, if `args` are the call's arguments the site was built for.
+    #[inline]
+    pub(crate) fn pattern_for(&self, args: &[u64; 5]) -> Option<&[u8]> {
+        (args[2] == self.addr && args[3] == self.len).then(|| self.pattern.as_bytes())
+    }
+}
+
+/// The registers holding a known constant just before slot `pc`, from the slots
+/// `leader..pc` of its basic block (straight-line code: only the block's first slot is
+/// entered from elsewhere): set by `mov` of an immediate or `lddw` of a value, forgotten by
+/// anything else that writes them.
+pub(crate) fn block_constants(insns: &[Insn], leader: usize, pc: usize) -> [Option<u64>; N_REGS] {
+    let mut known = [None; N_REGS];
+    let mut slot = leader;
+    while slot < pc {
+        let insn = insns[slot];
+        let dst = insn.dst as usize % N_REGS;
+        match insn.semantics() {
+            Semantics::Alu {
+                op: AluOp::Mov,
+                width,
+                source: Source::Imm,
+            } => {
+                known[dst] = Some(match width {
+                    Width::W64 => insn.imm32() as i64 as u64,
+                    Width::W32 => insn.imm32() as u32 as u64,
+                });
+            }
+            Semantics::LoadImm64 {
+                kind: Imm64Kind::Value,
+            } => known[dst] = Some(insn.imm as u64),
+            Semantics::Store { .. } | Semantics::Goto { .. } | Semantics::Branch { .. } => {}
+            Semantics::Atomic { .. } => {
+                // Fetching forms write `src`, compare-and-exchange `r0`.
+                known[insn.src as usize % N_REGS] = None;
+                known[0] = None;
+            }
+            Semantics::Call { kind } => {
+                for reg in known.iter_mut().take(6) {
+                    *reg = None;
+                }
+                if kind == CallKind::Local {
+                    known = [None; N_REGS];
+                }
+            }
+            _ => known[dst] = None,
+        }
+        slot += insn.n_slots();
+    }
+    known
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(source: &str) -> [Option<u64>; N_REGS] {
+        let insns = ringfence_isa::assemble("t", source).unwrap().insns;
+        block_constants(&insns, 0, insns.len())
+    }
+
+    #[test]
+    fn constants_come_from_immediate_moves_and_lddw_and_die_on_any_other_write() {
+        let regs = known(
+            "mov %r2, 7\nmov32 %r3, -1\nlddw %r4, 0x123456789\nmov %r5, -2\n\
+             mov %r6, 1\nadd %r6, 1\nmov %r7, 3\nldxdw %r7, [%r10-8]\nmov %r8, %r2\n",
+        );
+        assert_eq!(regs[2], Some(7));
+        assert_eq!(regs[3], Some(0xffff_ffff), "a 32-bit move zero-extends");
+        assert_eq!(regs[4], Some(0x1_2345_6789));
+        assert_eq!(regs[5], Some(u64::MAX - 1), "a 64-bit move sign-extends");
+        assert_eq!(regs[6], None, "arithmetic forgets");
+        assert_eq!(regs[7], None, "a load forgets");
+        assert_eq!(regs[8], None, "a register move is not followed");
+    }
+
+    #[test]
+    fn calls_forget_their_argument_registers_and_fetching_atomics_their_source() {
+        let regs = known(
+            "mov %r1, 1\nmov %r2, 2\nmov %r6, 6\nmov %r0, 9\ncall 5\n\
+             mov %r7, 7\nmov %r8, 8\nlock fetch add [%r10-8], %r7\n",
+        );
+        assert_eq!(regs[1..=5], [None; 5]);
+        assert_eq!(regs[0], None);
+        assert_eq!(
+            regs[6],
+            Some(6),
+            "callee-saved registers survive a helper call"
+        );
+        assert_eq!(regs[7], None);
+        assert_eq!(regs[8], Some(8));
+    }
+}
