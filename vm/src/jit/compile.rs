@@ -21,6 +21,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock};
 
 use cranelift_codegen::control::ControlPlane;
@@ -355,6 +356,36 @@ fn access_signature(call_conv: CallConv) -> Signature {
 
 // ---- Analysis -------------------------------------------------------------------------------
 
+/// A map keyed by slot or function index. The keys are small integers chosen by the
+/// program's layout, not by an adversary able to collide them on purpose against a fixed
+/// function, so a multiplicative hash (Fibonacci hashing, as FxHash does) serves: SipHash,
+/// the default, was a fifth of the compiler's own time.
+type SlotMap<V> = HashMap<usize, V, BuildHasherDefault<SlotHasher>>;
+
+/// The hasher of [`SlotMap`]: one multiplication per key.
+#[derive(Default)]
+struct SlotHasher(u64);
+
+impl Hasher for SlotHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_usize(&mut self, key: usize) {
+        self.write_u64(key as u64);
+    }
+
+    fn write_u64(&mut self, key: u64) {
+        self.0 = (self.0.rotate_left(5) ^ key).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
 /// Where a jump or local call goes (as the interpreter resolves it).
 #[derive(Clone, Copy, Debug)]
 enum Target {
@@ -379,7 +410,7 @@ struct FunctionPlan {
     leaders: BTreeSet<usize>,
     /// For each slot, the last slot (in slot order) with an edge into it; a leader's block is
     /// sealed once that slot is emitted (the entry edge into `start` counts as slot 0).
-    last_pred: HashMap<usize, usize>,
+    last_pred: SlotMap<usize>,
     /// Indices of the functions it calls.
     callees: BTreeSet<usize>,
 }
@@ -388,7 +419,7 @@ struct FunctionPlan {
 struct Analysis {
     prepared: Vec<Prepared>,
     functions: Vec<FunctionPlan>,
-    function_of_start: HashMap<usize, usize>,
+    function_of_start: SlotMap<usize>,
     /// Whether some local call targets slot 0 (the entry then hands `r1`-`r5` back too).
     entry_is_called: bool,
 }
@@ -430,7 +461,7 @@ impl Analysis {
         let mut analysis = Analysis {
             prepared,
             functions: Vec::new(),
-            function_of_start: HashMap::new(),
+            function_of_start: SlotMap::default(),
             entry_is_called: false,
         };
         analysis.add_function(0);
@@ -451,7 +482,7 @@ impl Analysis {
             start,
             slots: Vec::new(),
             leaders: BTreeSet::from([start]),
-            last_pred: HashMap::new(),
+            last_pred: SlotMap::default(),
             callees: BTreeSet::new(),
         });
         self.function_of_start.insert(start, idx);
@@ -471,7 +502,7 @@ impl Analysis {
         let mut visited = vec![false; n_insns];
         let mut leaders = BTreeSet::from([start]);
         let mut callees = BTreeSet::new();
-        let mut last_pred: HashMap<usize, usize> = HashMap::new();
+        let mut last_pred: SlotMap<usize> = SlotMap::default();
         let mut edge = |from: usize, to: usize| {
             let last = last_pred.entry(to).or_insert(from);
             *last = (*last).max(from);
@@ -655,7 +686,7 @@ struct Emitter<'a, 'b> {
     stack_bottom: Value,
     /// Checked mode: bounds checks and the budget.
     checked: bool,
-    blocks: HashMap<usize, Block>,
+    blocks: SlotMap<Block>,
     return_early: Block,
     /// The signatures of the trampolines, imported on first use (every signature a
     /// function imports costs Cranelift ABI work, used or not).
@@ -663,7 +694,7 @@ struct Emitter<'a, 'b> {
     site_sig: Option<SigRef>,
     access_sig: Option<SigRef>,
     call_conv: CallConv,
-    callee_refs: HashMap<usize, FuncRef>,
+    callee_refs: SlotMap<FuncRef>,
     /// Whether the current block is still open (not yet terminated).
     open: bool,
     /// Fault blocks to fill once the body is done: (block, instruction, fault).
@@ -752,7 +783,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             b.def_var(budget, budget_value);
         }
         let mut function_sig = None;
-        let mut callee_refs = HashMap::new();
+        let mut callee_refs = SlotMap::default();
         for &callee in &plan.callees {
             let signature = *function_sig
                 .get_or_insert_with(|| b.import_signature(function_signature(call_conv)));
@@ -767,7 +798,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             });
             callee_refs.insert(callee, func_ref);
         }
-        let blocks: HashMap<usize, Block> = plan
+        let blocks: SlotMap<Block> = plan
             .leaders
             .iter()
             .map(|&leader| (leader, b.create_block()))
@@ -807,7 +838,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let plan = self.plan;
         // Leaders whose predecessors all come before them, keyed by the leader; and the
         // others, keyed by their last predecessor (a backward jump).
-        let mut seal_after: HashMap<usize, Vec<Block>> = HashMap::new();
+        let mut seal_after: SlotMap<Vec<Block>> = SlotMap::default();
         for (&leader, &block) in &self.blocks {
             match plan.last_pred.get(&leader) {
                 Some(&last) if last >= leader => seal_after.entry(last).or_default().push(block),
