@@ -256,6 +256,81 @@ fn hand_made_events_with_strings_past_their_bounds_are_refused_before_any_backen
     assert_bad_input("exe_first_byte", &event, "bytes");
 }
 
+/// The JIT compiles `rf_str_eq`, `_prefix` and `_suffix` of a literal inline (`jit/sites.rs`),
+/// comparing 8, 4, 2 and 1 bytes at a time: strings of every length around each pattern's
+/// (`netcat_exec`'s suffixes are 3, 5, 7 and 15 bytes long, `exec_from_dev_shm`'s prefix
+/// 9), matching or off by their first or last byte, get the checked interpreter's answer.
+#[test]
+fn inline_string_tests_agree_at_every_length_around_their_patterns() {
+    let mut exes = vec![String::new()];
+    for pattern in ["/nc", "/ncat", "/netcat", "/nc.traditional", "/dev/shm/"] {
+        for prefix in ["", "x", "/usr/bin"] {
+            for cut in 0..=2 {
+                let kept = &pattern[cut.min(pattern.len())..];
+                exes.push(format!("{prefix}{kept}"));
+                exes.push(format!("{prefix}{kept}X"));
+                exes.push(format!("{kept}{prefix}"));
+            }
+            let mut wrong_first = pattern.to_string().into_bytes();
+            wrong_first[0] ^= 1;
+            exes.push(format!(
+                "{prefix}{}",
+                String::from_utf8(wrong_first).unwrap()
+            ));
+        }
+    }
+    let schemas = SchemaSet::endpoint();
+    let rules: Vec<(&str, Vec<(Backend, RuleObject)>)> = ["netcat_exec", "exec_from_dev_shm"]
+        .into_iter()
+        .map(|name| {
+            let bytes = std::fs::read(root().join(format!("examples/rules/{name}.o"))).unwrap();
+            let objects = available_backends()
+                .map(|backend| (backend, load(&bytes, backend)))
+                .collect();
+            (name, objects)
+        })
+        .collect();
+    let mut scratch = Scratch::new();
+    let mut compared = 0;
+    let mut matched = 0;
+    for exe in &exes {
+        for args in [r#"["-e", "/bin/sh"]"#, r#"["-l"]"#] {
+            let line =
+                format!(r#"{{"type": "process_exec", "exe": "{exe}/x/../{exe}", "args": {args}}}"#);
+            let line_exact =
+                format!(r#"{{"type": "process_exec", "exe": "{exe}", "args": {args}}}"#);
+            for line in [line, line_exact] {
+                let mut event = EventBuf::new();
+                Encoder::new(&schemas)
+                    .encode_line(&line, 1, &mut event)
+                    .unwrap();
+                for (object_name, objects) in &rules {
+                    let answers: Vec<(Backend, Result<u64, RunError>)> = objects
+                        .iter()
+                        .map(|(backend, object)| {
+                            let mut state = RunState::default();
+                            let rule = &object.rules[0];
+                            let answer = rule.evaluate_with(&event, &mut scratch, Some(&mut state));
+                            (*backend, answer)
+                        })
+                        .collect();
+                    let checked = &answers.last().unwrap().1;
+                    for (backend, answer) in &answers {
+                        assert_eq!(answer, checked, "{object_name}, {line}: {backend}");
+                    }
+                    compared += 1;
+                    matched += usize::from(checked == &Ok(1));
+                }
+            }
+        }
+    }
+    // The cases reach both answers.
+    assert!(
+        matched > 20 && matched < compared - 20,
+        "{matched} of {compared}"
+    );
+}
+
 #[test]
 fn strings_within_their_bounds_but_outside_the_data_area_get_the_checked_answer_everywhere() {
     let max = max_data_len("process_exec");
@@ -274,7 +349,12 @@ fn strings_within_their_bounds_but_outside_the_data_area_get_the_checked_answer_
         let mut event = exe_first_byte_event("/usr/bin/ls");
         event.put_fixed(exe, &off.to_le_bytes());
         event.put_fixed(exe + 4, &len.to_le_bytes());
-        for object_name in ["exe_first_byte", "exec_from_dev_shm", "webshell_recon"] {
+        for object_name in [
+            "exe_first_byte",
+            "exec_from_dev_shm",
+            "webshell_recon",
+            "netcat_exec",
+        ] {
             let answers = answers(object_name, &event);
             let checked = &answers.last().unwrap().1;
             for (backend, answer) in &answers {

@@ -1409,38 +1409,41 @@ fn a_run_never_observes_the_stack_of_the_previous_run() {
 }
 
 /// The rf_* string tests of the example rules whose pattern is a literal (`RF_LIT`,
-/// `RF_SET`: a constant pointer into `.rodata`) compile to specialised call sites, so that
-/// the fast path cannot silently disappear; checked mode specialises nothing. (That the
-/// sites answer as the interpreters do is `backends.rs`'s and `differential.rs`'s job: every
-/// example rule on every sample and hand-made event.)
+/// `RF_SET`: a constant pointer into `.rodata`) compile to specialised call sites, and the
+/// simple ones on `str` fields to inline comparisons, so that the fast paths cannot silently
+/// disappear; checked mode specialises nothing. (That they answer as the interpreters do is
+/// `backends.rs`'s and `differential.rs`'s job: every example rule on every sample and
+/// hand-made event.)
 #[test]
 fn literal_patterns_of_the_example_rules_compile_to_specialised_sites() {
     use ringfence_vm::event::SchemaSet;
     use ringfence_vm::rule::{load_rules, rule_helpers, RuleConfig};
-    // Rule, then its calls of rf_str_* and rf_in_set with a literal pattern.
+    // Rule, its calls of rf_str_* and rf_in_set with a literal pattern, and those of them
+    // compiled inline (equality, prefix or suffix on a `str` field; `args` is a list).
     let expected = [
-        ("netcat_exec", 9),
-        ("exe_first_byte", 0),
-        ("ssh_nonstandard_port", 1),
+        ("netcat_exec", 9, 4),
+        ("exe_first_byte", 0, 0),
+        ("ssh_nonstandard_port", 1, 1),
+        ("exec_from_dev_shm", 2, 2),
+        ("webshell_recon", 9, 0),
     ];
     let schemas = SchemaSet::endpoint();
     let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
-    for (name, sites) in expected {
+    for (name, sites, inline) in expected {
         let bytes = std::fs::read(root.join(format!("examples/rules/{name}.o"))).unwrap();
         let object = load_rules(&bytes, &schemas, &RuleConfig::default()).unwrap();
         let rule = &object.rules[0];
         let (_, schema) = schemas.by_name(&rule.event).unwrap();
         let helpers = rule_helpers(&object.maps, std::sync::Arc::new(schema.layout().clone()));
-        for (config, want) in [(JitConfig::default(), sites), (checked_config(), 0)] {
+        for (config, want) in [
+            (JitConfig::default(), (sites, inline)),
+            (checked_config(), (0, 0)),
+        ] {
             let jit =
                 JitProgram::compile_with_maps(rule.verified(), &helpers, &object.maps, &config)
                     .unwrap();
-            assert_eq!(
-                jit.n_specialised_calls(),
-                want,
-                "{name}, checked: {}",
-                config.checked
-            );
+            let got = (jit.n_specialised_calls(), jit.n_inline_calls());
+            assert_eq!(got, want, "{name}, checked: {}", config.checked);
         }
     }
 }

@@ -43,11 +43,12 @@ use ringfence_isa::{
 
 use super::code::{Code, FunctionCode, Reloc, RelocKind, RelocTarget};
 use super::runtime::{self, HelperTable};
-use super::sites::{block_constants, RfSite};
+use super::sites::{block_constants, InlineMatch, RfSite};
 use super::{JitConfig, JitError, JitProgram, MAX_CALL_DEPTH_LIMIT, STACK_PER_FRAME};
 use crate::error::{RunError, RunErrorKind};
 use crate::helpers::Helpers;
 use crate::rf_helpers::direct::{frozen_regions, FrozenRegion};
+use crate::rf_helpers::StrMatch;
 
 /// What compilation optimises for ([`JitConfig::opt`]). Both skip Cranelift's mid-end
 /// optimiser (`opt_level = "none"`): the input is clang-optimised BPF, and on the benches
@@ -171,6 +172,7 @@ impl JitCompiler {
                 frozen_regions(maps)
             },
             sites: Vec::new(),
+            inline: 0,
         };
         let mut functions = Vec::with_capacity(analysis.functions.len());
         for function_idx in 0..analysis.functions.len() {
@@ -213,6 +215,7 @@ impl JitCompiler {
             entry: super::Entry::Unverified,
             maps: crate::maps::Maps::default(),
             calls_runtime,
+            n_inline_calls: sites.inline,
             sites: sites.sites,
         })
     }
@@ -337,6 +340,12 @@ fn site_signature(call_conv: CallConv) -> Signature {
     sig
 }
 
+/// A specialised call site and its test compiled inline, if it has one.
+struct Site {
+    site: Arc<RfSite>,
+    inline: Option<InlineMatch>,
+}
+
 /// What the compiler needs to specialise helper call sites ([`super::sites`]), and the
 /// sites made so far (the program keeps them alive: the code holds their addresses).
 struct Sites {
@@ -344,6 +353,8 @@ struct Sites {
     /// The read-only maps' bytes; empty in checked mode, which specialises nothing.
     frozen: Vec<FrozenRegion>,
     sites: Vec<Arc<RfSite>>,
+    /// How many of them test inline.
+    inline: usize,
 }
 
 /// The signature of `runtime::check_access`: `(ctx, insn_idx, addr, size_kind, fp) -> fault`.
@@ -1241,8 +1252,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
         }
     }
 
-    /// A specialised site for the call of helper `id` at `pc`, if it has one (unchecked mode).
-    fn site_for(&mut self, pc: usize, id: u32) -> Option<Arc<RfSite>> {
+    /// A specialised site for the call of helper `id` at `pc`, if it has one (unchecked
+    /// mode), and its test compiled inline if it can be.
+    fn site_for(&mut self, pc: usize, id: u32) -> Option<Site> {
         if self.checked {
             return None;
         }
@@ -1251,12 +1263,19 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let known = block_constants(self.insns, leader, pc);
         let site = Arc::new(RfSite::new(helper, &self.sites.frozen, known[3], known[4])?);
         self.sites.sites.push(site.clone());
-        Some(site)
+        let inline = site.inline_match(known[2]);
+        self.sites.inline += usize::from(inline.is_some());
+        Some(Site { site, inline })
     }
 
     /// A call of helper `id` at `pc`: `r1`-`r5`, `id` and `pc` go into the context, then the
-    /// call goes to `call_helper`, or to `call_rf_site` with the site compiled for it.
-    fn helper_call(&mut self, pc: usize, id: Value, site: Option<Arc<RfSite>>) {
+    /// call goes to `call_helper`, or to `call_rf_site` with the site compiled for it; a
+    /// site's test compiled inline comes first and leaves the call to what it cannot answer.
+    fn helper_call(&mut self, pc: usize, id: Value, site: Option<Site>) {
+        let join = site
+            .as_ref()
+            .and_then(|site| site.inline.as_ref())
+            .map(|inline| self.inline_match(inline));
         let insn_idx = self.iconst(pc as i64);
         let ctx = self.ctx;
         self.b
@@ -1284,7 +1303,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 let args = [ctx, self.fp];
                 self.b.ins().call_indirect(helper_sig, trampoline, &args)
             }
-            Some(site) => {
+            Some(Site { site, .. }) => {
                 let site_sig = *self
                     .site_sig
                     .get_or_insert_with(|| self.b.import_signature(site_signature(call_conv)));
@@ -1295,9 +1314,153 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 self.b.ins().call_indirect(site_sig, trampoline, &args)
             }
         };
-        let r0 = self.b.inst_results(call)[0];
+        let mut r0 = self.b.inst_results(call)[0];
         self.check_status();
+        if let Some(join) = join {
+            self.b.ins().jump(join, &[r0.into()]);
+            self.b.seal_block(join);
+            self.b.switch_to_block(join);
+            r0 = self.b.block_params(join)[0];
+        }
         self.set(0, r0);
+    }
+
+    /// The test of `inline` in native code (see [`InlineMatch`] for when it answers): jumps
+    /// to the returned block with `r0` when it answers, and leaves the builder in a block
+    /// for the call otherwise.
+    fn inline_match(&mut self, inline: &InlineMatch) -> Block {
+        let join = self.b.create_block();
+        self.b.append_block_param(join, I64);
+        let call = self.b.create_block();
+        let (r1, r2, r3, r4) = (self.var(1), self.var(2), self.var(3), self.var(4));
+        let ctx = self.ctx;
+
+        // The arguments the site was compiled for, and `r1` the run's context.
+        let mut holds = Vec::new();
+        for (reg, constant) in [r2, r3, r4].into_iter().zip(inline.args) {
+            let constant = self.iconst(constant as i64);
+            holds.push(self.b.ins().icmp(IntCC::Equal, reg, constant));
+        }
+        let base = self
+            .b
+            .ins()
+            .load(I64, ctx_flags(), ctx, runtime::OFFSET_REGION0_BASE);
+        let len = self
+            .b
+            .ins()
+            .load(I64, ctx_flags(), ctx, runtime::OFFSET_REGION0_LEN);
+        holds.push(self.b.ins().icmp(IntCC::Equal, r1, base));
+        let size = self.iconst(i64::from(inline.context_size));
+        holds.push(
+            self.b
+                .ins()
+                .icmp(IntCC::UnsignedGreaterThanOrEqual, len, size),
+        );
+        let all = self.all(&holds);
+        let context_ok = self.b.create_block();
+        self.b.ins().brif(all, context_ok, &[], call, &[]);
+        self.b.seal_block(context_ok);
+
+        // The context's data area is the run's, and the field's bytes lie inside it.
+        self.b.switch_to_block(context_ok);
+        let flags = mem_flags();
+        let data = self.b.ins().load(I64, flags, r1, inline.data_at);
+        let data_end = self.b.ins().load(I64, flags, r1, inline.data_end_at);
+        let run_data = self
+            .b
+            .ins()
+            .load(I64, ctx_flags(), ctx, runtime::OFFSET_EVENT_DATA);
+        let run_data_end = self
+            .b
+            .ins()
+            .load(I64, ctx_flags(), ctx, runtime::OFFSET_EVENT_DATA_END);
+        let offset = self.b.ins().uload32(flags, r1, inline.descriptor);
+        let length = self.b.ins().uload32(flags, r1, inline.descriptor + 4);
+        let area = self.b.ins().isub(data_end, data);
+        let end = self.b.ins().iadd(offset, length);
+        let u32_max = self.iconst(u32::MAX as i64);
+        let holds = [
+            self.b.ins().icmp(IntCC::Equal, data, run_data),
+            self.b.ins().icmp(IntCC::Equal, data_end, run_data_end),
+            self.b
+                .ins()
+                .icmp(IntCC::UnsignedLessThanOrEqual, area, u32_max),
+            self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, area),
+        ];
+        let all = self.all(&holds);
+        let field_ok = self.b.create_block();
+        self.b.ins().brif(all, field_ok, &[], call, &[]);
+        self.b.seal_block(field_ok);
+
+        // The comparison: the length first, then the bytes (only when they exist).
+        self.b.switch_to_block(field_ok);
+        let n = inline.pattern.len() as i64;
+        let n_value = self.iconst(n);
+        let long_enough = match inline.kind {
+            StrMatch::Eq => self.b.ins().icmp(IntCC::Equal, length, n_value),
+            StrMatch::Prefix | StrMatch::Suffix => {
+                self.b
+                    .ins()
+                    .icmp(IntCC::UnsignedGreaterThanOrEqual, length, n_value)
+            }
+        };
+        let compare = self.b.create_block();
+        let zero = self.iconst(0);
+        self.b
+            .ins()
+            .brif(long_enough, compare, &[], join, &[zero.into()]);
+        self.b.seal_block(compare);
+        self.b.switch_to_block(compare);
+        let mut start = self.b.ins().iadd(data, offset);
+        if inline.kind == StrMatch::Suffix {
+            let skip = self.b.ins().iadd_imm_s(length, -n);
+            start = self.b.ins().iadd(start, skip);
+        }
+        let equal = self.bytes_equal(start, &inline.pattern);
+        let r0 = self.b.ins().uextend(I64, equal);
+        self.b.ins().jump(join, &[r0.into()]);
+
+        self.b.seal_block(call);
+        self.b.switch_to_block(call);
+        join
+    }
+
+    /// Whether the bytes at `start` are `pattern` (all of them readable), as an `i8` flag:
+    /// 8-, 4-, 2- and 1-byte loads compared with the pattern's bytes as constants.
+    fn bytes_equal(&mut self, start: Value, pattern: &[u8]) -> Value {
+        let mut holds = Vec::new();
+        let mut at = 0;
+        while at < pattern.len() {
+            let width = [8, 4, 2, 1]
+                .into_iter()
+                .find(|&width| width <= pattern.len() - at)
+                .unwrap_or(1);
+            let mut bytes = [0u8; 8];
+            bytes[..width].copy_from_slice(&pattern[at..at + width]);
+            let constant = self.iconst(u64::from_le_bytes(bytes) as i64);
+            let flags = mem_flags();
+            let offset = at as i32;
+            let ins = self.b.ins();
+            let loaded = match width {
+                8 => ins.load(I64, flags, start, offset),
+                4 => ins.uload32(flags, start, offset),
+                2 => ins.uload16(I64, flags, start, offset),
+                _ => ins.uload8(I64, flags, start, offset),
+            };
+            holds.push(self.b.ins().icmp(IntCC::Equal, loaded, constant));
+            at += width;
+        }
+        self.all(&holds)
+    }
+
+    /// The conjunction of `flags` (`i8` comparison results; true when empty).
+    fn all(&mut self, flags: &[Value]) -> Value {
+        match flags.split_first() {
+            None => self.b.ins().iconst(I8, 1),
+            Some((&first, rest)) => rest
+                .iter()
+                .fold(first, |all, &flag| self.b.ins().band(all, flag)),
+        }
     }
 
     /// The address operands of an access of `size` at `base + off`: `(base, off)` for a plain

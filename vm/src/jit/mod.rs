@@ -240,6 +240,8 @@ pub struct JitProgram {
     calls_runtime: bool,
     /// The specialised helper call sites (`sites`), whose addresses the code holds.
     sites: Vec<std::sync::Arc<sites::RfSite>>,
+    /// How many of the sites test inline.
+    n_inline_calls: usize,
 }
 
 /// What the input of a run must satisfy, by how the program was compiled.
@@ -460,6 +462,12 @@ impl JitProgram {
     /// pattern is a constant in a read-only map; see the module documentation).
     pub fn n_specialised_calls(&self) -> usize {
         self.sites.len()
+    }
+
+    /// How many of those sites compare inline (an equality, prefix or suffix test of a `str`
+    /// field against a pattern of at most 16 bytes).
+    pub fn n_inline_calls(&self) -> usize {
+        self.n_inline_calls
     }
 
     /// The number of slots in the program.

@@ -66,6 +66,11 @@ pub(crate) struct RunContext {
     pub fault_code: u64,
     pub fault_insn: u64,
     pub fault_arg: u64,
+    /// An event run: the bounds of the event's data area, which code compiled inline for a
+    /// string helper compares with the context's `data` and `data_end` before trusting them
+    /// (0 and 0 in other runs).
+    pub event_data: u64,
+    pub event_data_end: u64,
     /// The run state (`*mut RunState<'_>`), opaque to compiled code.
     state: *mut (),
     // The fields below are written by the compiled code before anything reads them, so a
@@ -91,6 +96,8 @@ pub(crate) const OFFSET_STATUS: i32 = offset_of!(RunContext, status) as i32;
 pub(crate) const OFFSET_FAULT_CODE: i32 = offset_of!(RunContext, fault_code) as i32;
 pub(crate) const OFFSET_FAULT_INSN: i32 = offset_of!(RunContext, fault_insn) as i32;
 pub(crate) const OFFSET_FAULT_ARG: i32 = offset_of!(RunContext, fault_arg) as i32;
+pub(crate) const OFFSET_EVENT_DATA: i32 = offset_of!(RunContext, event_data) as i32;
+pub(crate) const OFFSET_EVENT_DATA_END: i32 = offset_of!(RunContext, event_data_end) as i32;
 pub(crate) const OFFSET_SCRATCH: i32 = offset_of!(RunContext, scratch) as i32;
 pub(crate) const OFFSET_HELPER_ARGS: i32 = offset_of!(RunContext, helper_args) as i32;
 pub(crate) const OFFSET_HELPER_ID: i32 = offset_of!(RunContext, helper_id) as i32;
@@ -117,6 +124,8 @@ impl RunContext {
             fault_code: 0,
             fault_insn: 0,
             fault_arg: 0,
+            event_data: 0,
+            event_data_end: 0,
             state,
             scratch: MaybeUninit::uninit(),
             helper_args: MaybeUninit::uninit(),
@@ -205,6 +214,17 @@ pub(crate) enum PendingRegions<'a> {
 }
 
 impl PendingRegions<'_> {
+    /// The start and end of an event's data area (0 and 0 for other regions).
+    fn event_data(&self) -> (u64, u64) {
+        match self {
+            PendingRegions::Context { data, .. } => {
+                let start = data.as_ptr() as u64;
+                (start, start + data.len() as u64)
+            }
+            _ => (0, 0),
+        }
+    }
+
     /// Base, length and writability of the first region (0, 0, 0 without one).
     fn first(&self) -> (u64, u64, u64) {
         match self {
@@ -374,6 +394,7 @@ pub(crate) fn run<'a>(
     let stack_bottom = stack.as_mut_ptr() as u64;
     let stack_top = stack_bottom + stack.len() as u64;
     let region0 = regions.first();
+    let (event_data, event_data_end) = regions.event_data();
     let mut run = RunState {
         helpers: &program.helpers,
         pending: Some(Pending {
@@ -394,6 +415,7 @@ pub(crate) fn run<'a>(
         region0,
         (&mut run as *mut RunState<'_>).cast(),
     );
+    (ctx.event_data, ctx.event_data_end) = (event_data, event_data_end);
     // SAFETY: `ctx` is a context prepared for `program` and lives on this frame for the whole
     // call; `run`, which it points to, owns the borrows of the stack and of every region
     // and outlives the call, and `program` (borrowed for as long) keeps the maps alive, so

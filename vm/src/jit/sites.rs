@@ -19,8 +19,13 @@ use std::sync::Arc;
 
 use ringfence_isa::{AluOp, CallKind, Imm64Kind, Insn, Semantics, Source, Width, N_REGS};
 
+use crate::event::FieldKind;
 use crate::helpers::Helper;
-use crate::rf_helpers::direct::{FrozenRegion, FrozenSlice, RfBound};
+use crate::rf_helpers::direct::{FrozenRegion, FrozenSlice, RfBound, DATA_AT, DATA_END_AT};
+use crate::rf_helpers::StrMatch;
+
+/// The longest pattern compared inline (two 8-byte loads).
+const MAX_INLINE_PATTERN: usize = 16;
 
 /// One specialised call site.
 #[derive(Debug)]
@@ -57,11 +62,58 @@ impl RfSite {
         })
     }
 
+    /// The site's test compiled inline, if the helper is an equality, prefix or suffix
+    /// test ([`RfHelper::inline_match`]), `r2` is the constant `field_id` naming a `str`
+    /// field, and the pattern is at most 16 bytes.
+    ///
+    /// [`RfHelper::inline_match`]: crate::rf_helpers::RfHelper::inline_match
+    pub(crate) fn inline_match(&self, field_id: Option<u64>) -> Option<InlineMatch> {
+        let kind = self.bound.helper().inline_match?;
+        let field_id = field_id?;
+        let layout = self.bound.layout();
+        let field = layout.fields.get(usize::try_from(field_id).ok()?)?;
+        let pattern = self.pattern.as_bytes();
+        let fits = field.offset.checked_add(8)? <= layout.size
+            && (DATA_END_AT + 8) as u32 <= layout.size
+            && pattern.len() <= MAX_INLINE_PATTERN;
+        (field.kind == FieldKind::Str && fits).then(|| InlineMatch {
+            kind,
+            args: [field_id, self.addr, self.len],
+            context_size: layout.size,
+            descriptor: field.offset as i32,
+            data_at: DATA_AT as i32,
+            data_end_at: DATA_END_AT as i32,
+            pattern: pattern.to_vec(),
+        })
+    }
+
     /// The pattern's bytes, if `args` are the call's arguments the site was built for.
     #[inline]
     pub(crate) fn pattern_for(&self, args: &[u64; 5]) -> Option<&[u8]> {
         (args[2] == self.addr && args[3] == self.len).then(|| self.pattern.as_bytes())
     }
+}
+
+/// A string test of a `str` field against a short constant pattern, which the compiler
+/// emits as native comparisons in place of the call (`Emitter::inline_match`), with the
+/// call as the path for whatever the inline code does not check for itself. It answers as
+/// [`RfBound::call_element_test`] (and so as the helper) only when all of these hold, which
+/// the code checks at run time before reading anything:
+/// - `r2`, `r3`, `r4` are `args` (the constants the site was compiled for);
+/// - `r1` is the run's context (the run context's first region) of at least
+///   `context_size` bytes;
+/// - the context's `data` and `data_end` are the run's data area (`RunContext::event_data`);
+/// - the field's descriptor (offset, length) lies inside the data area.
+#[derive(Clone, Debug)]
+pub(crate) struct InlineMatch {
+    pub(crate) kind: StrMatch,
+    pub(crate) args: [u64; 3],
+    pub(crate) context_size: u32,
+    /// The offset in the context of the field's descriptor: `u32` offset, `u32` length.
+    pub(crate) descriptor: i32,
+    pub(crate) data_at: i32,
+    pub(crate) data_end_at: i32,
+    pub(crate) pattern: Vec<u8>,
 }
 
 /// The registers holding a known constant just before slot `pc`, from the slots

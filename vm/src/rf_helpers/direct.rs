@@ -21,6 +21,11 @@ use crate::helpers::{HelperError, RunState};
 use crate::maps::{MapType, Maps};
 use crate::memory::READ_WITH_INLINE;
 
+/// Where a context holds `data` and `data_end`, the bounds of the data area the helpers
+/// read the event's strings from.
+pub const DATA_AT: usize = 0;
+pub const DATA_END_AT: usize = 8;
+
 /// One rf_* helper bound to the layout of the event type its programs receive: what an
 /// engine calls without building [`Memory`](crate::Memory) (see [`RfBound::call_direct`]).
 #[derive(Debug)]
@@ -94,6 +99,11 @@ impl RfBound {
         self.helper
     }
 
+    /// The layout of the event type its programs receive.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
     /// Calls the helper on `regions` with `r1`-`r5 = args`, recording alerts in `state`:
     /// `Some` with what the checked helper would return, or `None` when a read lies outside
     /// the regions given (the caller then takes the checked path). Allocates nothing unless
@@ -146,8 +156,9 @@ impl RfBound {
     #[inline]
     fn event<'e>(&'e self, context: &'e [u8], data: &'e [u8], ctx: u64) -> Option<EventView<'e>> {
         let fixed = slice_at(context, ctx, u64::from(self.layout.size))?;
-        let data_ptr = u64::from_le_bytes(fixed.get(0..8)?.try_into().ok()?);
-        let data_end = u64::from_le_bytes(fixed.get(8..16)?.try_into().ok()?);
+        let data_ptr = u64::from_le_bytes(fixed.get(DATA_AT..DATA_AT + 8)?.try_into().ok()?);
+        let data_end =
+            u64::from_le_bytes(fixed.get(DATA_END_AT..DATA_END_AT + 8)?.try_into().ok()?);
         let data = slice_at(data, data_ptr, data_end.checked_sub(data_ptr)?)?;
         EventView::new(&self.layout, fixed, data)
     }

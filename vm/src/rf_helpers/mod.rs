@@ -66,6 +66,18 @@ pub struct RfHelper {
     /// argument (`rf_str_*`, `rf_in_set`): the test applied to each element of the field (the
     /// helper returns 1 if any holds, else 0), for engines that call it directly.
     pub element_test: Option<ElementTest>,
+    /// For the case-sensitive equality, prefix and suffix tests: which one, so that a
+    /// compiler may emit the comparison inline (its answer is `element_test`'s).
+    pub inline_match: Option<StrMatch>,
+}
+
+/// A string comparison simple enough to compile inline: the field's bytes equal the
+/// pattern, start with it, or end with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StrMatch {
+    Eq,
+    Prefix,
+    Suffix,
 }
 
 /// A string test: `(element, pattern) -> holds`.
@@ -323,6 +335,9 @@ const STR_PARAMS: &[RfParam] = &[CTX, STR_FIELD, mem("const char *", "s"), size(
 
 macro_rules! str_helper {
     ($id:expr, $name:literal, $doc:literal, $test:path) => {
+        str_helper!($id, $name, $doc, $test, None)
+    };
+    ($id:expr, $name:literal, $doc:literal, $test:path, $inline:expr) => {
         RfHelper {
             id: $id,
             name: $name,
@@ -331,15 +346,16 @@ macro_rules! str_helper {
             doc: $doc,
             native: |event, call, _alerts| str_test(event, call, $name, $test),
             element_test: Some($test),
+            inline_match: $inline,
         }
     };
 }
 
 /// The helper table. See the module documentation.
 pub static RF_HELPERS: &[RfHelper] = &[
-    str_helper!(1000, "rf_str_eq", "1 if the string field (any element of a str_list) equals the len bytes at s, else 0.", matching::eq),
-    str_helper!(1001, "rf_str_prefix", "1 if the string field (any element of a str_list) starts with the len bytes at s, else 0.", matching::prefix),
-    str_helper!(1002, "rf_str_suffix", "1 if the string field (any element of a str_list) ends with the len bytes at s, else 0.", matching::suffix),
+    str_helper!(1000, "rf_str_eq", "1 if the string field (any element of a str_list) equals the len bytes at s, else 0.", matching::eq, Some(StrMatch::Eq)),
+    str_helper!(1001, "rf_str_prefix", "1 if the string field (any element of a str_list) starts with the len bytes at s, else 0.", matching::prefix, Some(StrMatch::Prefix)),
+    str_helper!(1002, "rf_str_suffix", "1 if the string field (any element of a str_list) ends with the len bytes at s, else 0.", matching::suffix, Some(StrMatch::Suffix)),
     str_helper!(1003, "rf_str_contains", "1 if the len bytes at s occur in the string field (any element of a str_list), else 0.", matching::contains),
     str_helper!(1004, "rf_str_glob", "1 if the string field (any element of a str_list) matches the glob at s (`*` any run, `?` one byte, no escapes), else 0.", matching::glob),
     str_helper!(1005, "rf_str_eq_ci", "rf_str_eq, ASCII case-insensitive.", matching::eq_ci),
@@ -355,6 +371,7 @@ pub static RF_HELPERS: &[RfHelper] = &[
         doc: "1 if the string field (any element of a str_list) equals one string of the NUL-separated set (set_len = sizeof, a final NUL ends the last string), else 0.",
         native: native_in_set,
         element_test: Some(matching::in_set),
+        inline_match: None,
     },
     RfHelper {
         id: 1011,
@@ -374,6 +391,7 @@ pub static RF_HELPERS: &[RfHelper] = &[
         doc: "1 if the address field is in the network net (net_len 4 or 16 bytes, network order) of prefix_len bits, else 0; -EINVAL for another net_len or too long a prefix.",
         native: native_cidr_match,
         element_test: None,
+        inline_match: None,
     },
     RfHelper {
         id: 1012,
@@ -392,6 +410,7 @@ pub static RF_HELPERS: &[RfHelper] = &[
         doc: "Records an alert with rule_id and up to 64 bytes of payload; 0, or -E2BIG for a longer payload, -ENOSPC when this evaluation's alerts are full.",
         native: native_alert,
         element_test: None,
+        inline_match: None,
     },
 ];
 

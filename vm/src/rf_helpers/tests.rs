@@ -494,3 +494,37 @@ fn direct_calls_agree_with_the_checked_helpers() {
         Some(Ok(1))
     );
 }
+
+/// `inline_match` names what `element_test` computes, since a compiler emits the former in
+/// place of the latter; and only the case-sensitive equality, prefix and suffix tests have
+/// one.
+#[test]
+fn inline_match_is_the_element_test_it_replaces() {
+    let texts: [&[u8]; 7] = [b"", b"a", b"ab", b"abc", b"bc", b"xabc", b"ABC"];
+    let mut with_inline = Vec::new();
+    for helper in RF_HELPERS {
+        let Some(kind) = helper.inline_match else {
+            continue;
+        };
+        with_inline.push(helper.name);
+        let test = helper
+            .element_test
+            .expect("an inline match replaces an element test");
+        for text in texts {
+            for pattern in texts {
+                let expected = match kind {
+                    StrMatch::Eq => text == pattern,
+                    StrMatch::Prefix => text.starts_with(pattern),
+                    StrMatch::Suffix => text.ends_with(pattern),
+                };
+                assert_eq!(
+                    test(text, pattern),
+                    expected,
+                    "{} {text:?} {pattern:?}",
+                    helper.name
+                );
+            }
+        }
+    }
+    assert_eq!(with_inline, ["rf_str_eq", "rf_str_prefix", "rf_str_suffix"]);
+}
