@@ -71,7 +71,7 @@ pub(crate) struct RunContext {
     /// (0 and 0 in other runs).
     pub event_data: u64,
     pub event_data_end: u64,
-    /// The run state (`*mut RunState<'_>`), opaque to compiled code.
+    /// The run state (`*mut RunState<'_, '_>`), opaque to compiled code.
     state: *mut (),
     // The fields below are written by the compiled code before anything reads them, so a
     // run starts with them uninitialised: no run pays for zeroing 150 bytes it may never use.
@@ -245,8 +245,11 @@ impl PendingRegions<'_> {
 }
 
 /// Everything of a run the compiled code does not see.
-struct RunState<'a> {
+struct RunState<'a, 'b> {
     helpers: &'a HelperTable,
+    /// The vectors the helpers' memory is built in, lent by the caller for the run (moved
+    /// out only if the memory is built, and given back after the run).
+    buffers: &'b mut MemoryBuffers,
     /// What `memory` is built from, until it is.
     pending: Option<Pending<'a>>,
     memory: Option<Memory<'a>>,
@@ -260,7 +263,6 @@ struct Pending<'a> {
     stack: &'a mut [u8],
     regions: PendingRegions<'a>,
     maps: &'a Maps,
-    buffers: MemoryBuffers,
     state: Option<&'a mut HelperState>,
 }
 
@@ -401,9 +403,9 @@ pub(crate) fn run<'a>(
             stack,
             regions,
             maps: &program.maps,
-            buffers: std::mem::take(buffers),
             state,
         }),
+        buffers,
         memory: None,
         stack_top,
         error: None,
@@ -413,7 +415,7 @@ pub(crate) fn run<'a>(
         program,
         (stack_bottom, stack_top),
         region0,
-        (&mut run as *mut RunState<'_>).cast(),
+        (&mut run as *mut RunState<'_, '_>).cast(),
     );
     (ctx.event_data, ctx.event_data_end) = (event_data, event_data_end);
     // SAFETY: `ctx` is a context prepared for `program` and lives on this frame for the whole
@@ -427,11 +429,9 @@ pub(crate) fn run<'a>(
     // caller of `JitProgram::compile_unverified`.
     let r0 = unsafe { program.code.call(&mut ctx, stack_top, args) };
     // Keep the vectors of the helpers' memory for the next run.
-    *buffers = match (run.memory.take(), run.pending.take()) {
-        (Some(memory), _) => memory.into_buffers(),
-        (None, Some(pending)) => pending.buffers,
-        (None, None) => MemoryBuffers::default(),
-    };
+    if let Some(memory) = run.memory.take() {
+        *run.buffers = memory.into_buffers();
+    }
     if let Some(payload) = run.panic.take() {
         resume_unwind(payload);
     }
@@ -444,13 +444,13 @@ pub(crate) fn run<'a>(
     }
 }
 
-impl<'a> RunState<'a> {
+impl<'a> RunState<'a, '_> {
     /// The run's memory, built on first use, with the stack window of the frame whose `r10`
     /// is `fp` (the interpreter shows frames 0 to the current depth).
     fn memory(&mut self, fp: u64) -> &mut Memory<'a> {
-        let pending = &mut self.pending;
+        let (pending, buffers) = (&mut self.pending, &mut *self.buffers);
         let memory = self.memory.get_or_insert_with(|| match pending.take() {
-            Some(pending) => build_memory(pending),
+            Some(pending) => build_memory(pending, std::mem::take(buffers)),
             // `pending` is taken only here, when `memory` is set.
             None => Memory::new(Vec::new()),
         });
@@ -619,7 +619,7 @@ pub(crate) extern "C" fn call_helper(ctx: *mut RunContext, fp: u64) -> u64 {
     let ctx = unsafe { &mut *ctx };
     // SAFETY: `ctx.state` was set by `run` to its live `RunState`, which only trampolines
     // access during the run, one at a time on this thread.
-    let state = unsafe { &mut *ctx.state.cast::<RunState<'_>>() };
+    let state = unsafe { &mut *ctx.state.cast::<RunState<'_, '_>>() };
     // SAFETY: the compiled code stores all three before every call of this trampoline.
     let (args, id, insn_idx) = unsafe {
         (
@@ -650,7 +650,7 @@ pub(crate) extern "C" fn call_rf_site(ctx: *mut RunContext, fp: u64, site: *cons
         // (`JitProgram::sites`), which the program keeps for as long as its code runs.
         let site = unsafe { &*site };
         // SAFETY: as in `call_helper`: `run`'s live run state, reached only from here.
-        let state = unsafe { &*ctx.state.cast::<RunState<'_>>() };
+        let state = unsafe { &*ctx.state.cast::<RunState<'_, '_>>() };
         // SAFETY: the compiled code stores the arguments before every call of a trampoline.
         let args = unsafe { ctx.helper_args.assume_init() };
         let answer = catch_unwind(AssertUnwindSafe(|| state.call_site(site, args)));
@@ -674,7 +674,7 @@ pub(crate) extern "C" fn check_access(
     // SAFETY: as in `call_helper`: the live, exclusive context `run` passed to the code.
     let ctx = unsafe { &mut *ctx };
     // SAFETY: as in `call_helper`: `run`'s live run state, reached only from here.
-    let state = unsafe { &mut *ctx.state.cast::<RunState<'_>>() };
+    let state = unsafe { &mut *ctx.state.cast::<RunState<'_, '_>>() };
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         state.check_access(ctx, insn_idx, addr, size_kind, fp)
     }));
@@ -686,13 +686,12 @@ pub(crate) extern "C" fn check_access(
 }
 
 /// The helpers' view of a run: the stack, the run's regions, then every map's values (shared
-/// memory, accessed atomically), in `pending.buffers`.
-fn build_memory(pending: Pending<'_>) -> Memory<'_> {
+/// memory, accessed atomically), in `buffers`.
+fn build_memory(pending: Pending<'_>, buffers: MemoryBuffers) -> Memory<'_> {
     let Pending {
         stack,
         regions,
         maps,
-        buffers,
         state,
     } = pending;
     let map_regions = maps.iter().enumerate().map(|(map_idx, map)| {
