@@ -1333,7 +1333,6 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.append_block_param(join, I64);
         let call = self.b.create_block();
         let (r1, r2, r3, r4) = (self.var(1), self.var(2), self.var(3), self.var(4));
-        let ctx = self.ctx;
 
         // The arguments the site was compiled for, and `r1` the run's context.
         let mut holds = Vec::new();
@@ -1341,14 +1340,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
             let constant = self.iconst(constant as i64);
             holds.push(self.b.ins().icmp(IntCC::Equal, reg, constant));
         }
-        let base = self
-            .b
-            .ins()
-            .load(I64, ctx_flags(), ctx, runtime::OFFSET_REGION0_BASE);
-        let len = self
-            .b
-            .ins()
-            .load(I64, ctx_flags(), ctx, runtime::OFFSET_REGION0_LEN);
+        let base = self.ctx_load(runtime::OFFSET_REGION0_BASE);
+        let len = self.ctx_load(runtime::OFFSET_REGION0_LEN);
         holds.push(self.b.ins().icmp(IntCC::Equal, r1, base));
         let size = self.iconst(i64::from(inline.context_size));
         holds.push(
@@ -1357,23 +1350,14 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 .icmp(IntCC::UnsignedGreaterThanOrEqual, len, size),
         );
         let all = self.all(&holds);
-        let context_ok = self.b.create_block();
-        self.b.ins().brif(all, context_ok, &[], call, &[]);
-        self.b.seal_block(context_ok);
+        self.continue_if(all, call);
 
         // The context's data area is the run's, and the field's bytes lie inside it.
-        self.b.switch_to_block(context_ok);
         let flags = mem_flags();
         let data = self.b.ins().load(I64, flags, r1, inline.data_at);
         let data_end = self.b.ins().load(I64, flags, r1, inline.data_end_at);
-        let run_data = self
-            .b
-            .ins()
-            .load(I64, ctx_flags(), ctx, runtime::OFFSET_EVENT_DATA);
-        let run_data_end = self
-            .b
-            .ins()
-            .load(I64, ctx_flags(), ctx, runtime::OFFSET_EVENT_DATA_END);
+        let run_data = self.ctx_load(runtime::OFFSET_EVENT_DATA);
+        let run_data_end = self.ctx_load(runtime::OFFSET_EVENT_DATA_END);
         let offset = self.b.ins().uload32(flags, r1, inline.descriptor);
         let length = self.b.ins().uload32(flags, r1, inline.descriptor + 4);
         let area = self.b.ins().isub(data_end, data);
@@ -1388,12 +1372,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
             self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, area),
         ];
         let all = self.all(&holds);
-        let field_ok = self.b.create_block();
-        self.b.ins().brif(all, field_ok, &[], call, &[]);
-        self.b.seal_block(field_ok);
+        self.continue_if(all, call);
 
         // The comparison: the length first, then the bytes (only when they exist).
-        self.b.switch_to_block(field_ok);
         let n = inline.pattern.len() as i64;
         let n_value = self.iconst(n);
         let long_enough = match inline.kind {
@@ -1451,6 +1432,19 @@ impl<'a, 'b> Emitter<'a, 'b> {
             at += width;
         }
         self.all(&holds)
+    }
+
+    /// A field of the run context.
+    fn ctx_load(&mut self, offset: i32) -> Value {
+        self.b.ins().load(I64, ctx_flags(), self.ctx, offset)
+    }
+
+    /// Goes on in a new block when `condition` holds, else to `otherwise`.
+    fn continue_if(&mut self, condition: Value, otherwise: Block) {
+        let go_on = self.b.create_block();
+        self.b.ins().brif(condition, go_on, &[], otherwise, &[]);
+        self.b.seal_block(go_on);
+        self.b.switch_to_block(go_on);
     }
 
     /// The conjunction of `flags` (`i8` comparison results; true when empty).
