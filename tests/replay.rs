@@ -322,6 +322,43 @@ fn bench_reports_rules_and_ends_with_events_per_second() {
     );
 }
 
+/// The hits column is one pass over the file, however many passes are timed: three failed
+/// ssh logins from one address are no burst (the stateful rule fires on the fifth), though
+/// the timed passes that follow keep counting them in its map.
+#[test]
+fn bench_counts_the_hits_of_one_pass() {
+    let dir = std::env::temp_dir().join(format!("ringfence-bench-hits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let attempt = r#"{"type":"auth_attempt","pid":7,"exe":"/usr/sbin/sshd","service":"sshd","saddr":"203.0.113.9","success":false}"#;
+    for (failures, hits) in [(3, 0), (5, 1)] {
+        let events = dir.join(format!("failures_{failures}.jsonl"));
+        std::fs::write(&events, format!("{attempt}\n").repeat(failures)).unwrap();
+        let out = ringfence(&[
+            "bench",
+            &root().join("benches/pack50").display().to_string(),
+            "--events",
+            &events.display().to_string(),
+            "--seconds",
+            "0.05",
+        ]);
+        let (stdout, _) = expect_code(&out, 0);
+        let row: Vec<&str> = stdout
+            .lines()
+            .find(|l| l.starts_with("brute_force_ssh "))
+            .unwrap_or_else(|| panic!("{stdout}"))
+            .split_whitespace()
+            .collect();
+        // rule, event, evaluations, hits/pass, mean ns, worst insns
+        assert_eq!(row[3], hits.to_string(), "{failures} failures: {stdout}");
+        let evaluations: u64 = row[2].parse().unwrap();
+        assert!(
+            evaluations > 2 * failures as u64,
+            "several passes ran: {stdout}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Step 6 of README's rule author's loop: the fixed rule replayed against its first version
 /// over generated events, exactly as README shows it (and the packs hold the loop's objects).
 #[test]
