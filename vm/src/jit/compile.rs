@@ -1364,6 +1364,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let end = self.b.ins().iadd(offset, length);
         let u32_max = self.iconst(u32::MAX as i64);
         let holds = [
+            // An event run (other runs leave the run context's data area at 0).
+            self.b.ins().icmp_imm_s(IntCC::NotEqual, run_data, 0),
             self.b.ins().icmp(IntCC::Equal, data, run_data),
             self.b.ins().icmp(IntCC::Equal, data_end, run_data_end),
             self.b

@@ -102,7 +102,8 @@ impl RfSite {
 /// - `r2`, `r3`, `r4` are `args` (the constants the site was compiled for);
 /// - `r1` is the run's context (the run context's first region) of at least
 ///   `context_size` bytes;
-/// - the context's `data` and `data_end` are the run's data area (`RunContext::event_data`);
+/// - the run is an event run, and the context's `data` and `data_end` are its data area
+///   (`RunContext::event_data`);
 /// - the field's descriptor (offset, length) lies inside the data area.
 #[derive(Clone, Debug)]
 pub(crate) struct InlineMatch {
