@@ -1,11 +1,13 @@
 //! The run side of the JIT: the context compiled code receives (its layout is part of the
-//! code's contract, see the `OFFSET_*` constants), one run from start to result, and the two
+//! code's contract, see the `OFFSET_*` constants), one run from start to result, and the
 //! `extern "C"` trampolines compiled code calls back into:
 //!
 //! - [`call_helper`] looks the helper up in the same [`Helpers`] registry the interpreter
 //!   uses (a dense table for small numbers, built at compile time), gives it the run's
 //!   [`Memory`] (built on first use, its stack window set from the caller's `r10`) and turns
 //!   `Unwind` or a failure into the context's status, so the compiled code returns early.
+//! - [`call_rf_site`] answers a specialised call site ([`super::sites`]) from its pattern
+//!   when the call is the one the site was compiled for, and otherwise is [`call_helper`].
 //! - [`check_access`] (checked mode only) asks [`Memory`] about an access the inline checks
 //!   did not cover, and records the interpreter's exact [`RunError`] when it is refused.
 //!
