@@ -12,6 +12,7 @@
 //! checked helper would have refused.
 #![forbid(unsafe_code)]
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -177,13 +178,12 @@ impl RfBound {
     }
 }
 
-/// Bytes of a frozen map (a constant pattern of a compiled call site): `len` bytes at
-/// `start` of the region's copy, kept alive by this handle.
+/// Bytes of a frozen map (a constant pattern of a compiled call site): the bytes in `range`
+/// of the region's copy, kept alive by this handle.
 #[derive(Clone, Debug)]
 pub struct FrozenSlice {
     bytes: Arc<[u8]>,
-    start: usize,
-    len: usize,
+    range: Range<usize>,
 }
 
 impl FrozenSlice {
@@ -191,13 +191,9 @@ impl FrozenSlice {
     /// so this is what [`RfBound::call_direct`] would read there).
     pub fn find(frozen: &[FrozenRegion], addr: u64, len: u64) -> Option<FrozenSlice> {
         frozen.iter().find_map(|region| {
-            let start = usize::try_from(addr.checked_sub(region.base)?).ok()?;
-            let len = usize::try_from(len).ok()?;
-            region.bytes.get(start..start.checked_add(len)?)?;
             Some(FrozenSlice {
+                range: range_from(region.base, &region.bytes, addr, len)?,
                 bytes: region.bytes.clone(),
-                start,
-                len,
             })
         })
     }
@@ -205,7 +201,7 @@ impl FrozenSlice {
     /// The bytes.
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes[self.start..self.start + self.len]
+        &self.bytes[self.range.clone()]
     }
 }
 
@@ -218,9 +214,16 @@ fn slice_at(bytes: &[u8], addr: u64, len: u64) -> Option<&[u8]> {
 /// `bytes[addr - base..][..len]` if the range lies inside `bytes`, seen at address `base`.
 #[inline]
 fn slice_from(base: u64, bytes: &[u8], addr: u64, len: u64) -> Option<&[u8]> {
+    bytes.get(range_from(base, bytes, addr, len)?)
+}
+
+/// The indices of `bytes[addr - base..][..len]` if the range lies inside `bytes`, seen at
+/// address `base`.
+#[inline]
+fn range_from(base: u64, bytes: &[u8], addr: u64, len: u64) -> Option<Range<usize>> {
     let start = usize::try_from(addr.checked_sub(base)?).ok()?;
     let end = start.checked_add(usize::try_from(len).ok()?)?;
-    bytes.get(start..end)
+    (end <= bytes.len()).then_some(start..end)
 }
 
 /// Calls `f` with the `len` bytes at `addr`, found in the stack, the context, the data area
