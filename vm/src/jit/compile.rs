@@ -165,12 +165,7 @@ impl JitCompiler {
         let mut static_faults = Vec::new();
         let mut sites = Sites {
             helpers: helpers.clone(),
-            // Checked mode keeps every call on the generic path, the reference.
-            frozen: if config.checked {
-                Vec::new()
-            } else {
-                frozen_regions(maps)
-            },
+            frozen: frozen_regions(maps),
             sites: Vec::new(),
             inline: 0,
         };
@@ -201,7 +196,7 @@ impl JitCompiler {
             });
         Ok(JitProgram {
             code,
-            helpers: HelperTable::new(helpers),
+            helpers: HelperTable::new(helpers, sites.frozen),
             config,
             n_frames,
             // All of it, until `mod.rs` knows the program was verified.
@@ -350,7 +345,8 @@ struct Site {
 /// sites made so far (the program keeps them alive: the code holds their addresses).
 struct Sites {
     helpers: Helpers,
-    /// The read-only maps' bytes; empty in checked mode, which specialises nothing.
+    /// The read-only maps' bytes, for the sites' patterns; the program's helper table keeps
+    /// them for the helpers' direct calls.
     frozen: Vec<FrozenRegion>,
     sites: Vec<Arc<RfSite>>,
     /// How many of them test inline.
@@ -1255,6 +1251,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// A specialised site for the call of helper `id` at `pc`, if it has one (unchecked
     /// mode), and its test compiled inline if it can be.
     fn site_for(&mut self, pc: usize, id: u32) -> Option<Site> {
+        // Checked mode keeps every call on the generic path, the reference.
         if self.checked {
             return None;
         }

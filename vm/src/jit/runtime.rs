@@ -26,7 +26,7 @@ use crate::error::{RunError, RunErrorKind};
 use crate::helpers::{Helper, HelperError, Helpers, RunState as HelperState};
 use crate::maps::{MapValueReturns, Maps};
 use crate::memory::{Access, Memory, MemoryBuffers, MemoryRegion, RegionKind};
-use crate::rf_helpers::direct::{frozen_regions, EventRegions, FrozenRegion, RfBound};
+use crate::rf_helpers::direct::{EventRegions, FrozenRegion, RfBound};
 
 /// `RunContext::status` while the program runs.
 pub(crate) const STATUS_RUNNING: u64 = 0;
@@ -147,14 +147,16 @@ pub(crate) struct HelperTable {
     /// [`HelperTable::check_returns`]).
     map_value_returns: MapValueReturns,
     /// Plain copies of the program's maps that never change, for the rf_* helpers' direct
-    /// calls (see [`frozen_regions`]).
+    /// calls (see `rf_helpers::direct::frozen_regions`).
     frozen: Vec<FrozenRegion>,
 }
 
 const DENSE_LIMIT: u32 = 1024;
 
 impl HelperTable {
-    pub(crate) fn new(helpers: &Helpers) -> HelperTable {
+    /// The table of `helpers`, with `frozen`, the plain copies of the program's maps that
+    /// never change.
+    pub(crate) fn new(helpers: &Helpers, frozen: Vec<FrozenRegion>) -> HelperTable {
         let ids = helpers.ids();
         let dense_len = ids
             .iter()
@@ -170,17 +172,15 @@ impl HelperTable {
             dense,
             registry: helpers.clone(),
             map_value_returns: MapValueReturns::default(),
-            frozen: Vec::new(),
+            frozen,
         }
     }
 
     /// Checks the result of every helper `prog_type` declares as returning a map value
     /// against `maps` ([`MapValueReturns`]): a helper that returned anything but 0 or the
     /// start of a value of its map would let the unchecked code access memory out of bounds.
-    /// Also keeps plain copies of the maps that never change, for the rf_* helpers.
     pub(crate) fn check_returns(&mut self, prog_type: &ProgramType, maps: &Maps) {
         self.map_value_returns = MapValueReturns::new(prog_type, maps);
-        self.frozen = frozen_regions(maps);
     }
 
     /// Whether `value`, returned by helper `id` called with `args`, is what its signature
