@@ -135,6 +135,16 @@ impl RunContext {
             helper_insn: MaybeUninit::uninit(),
         }
     }
+
+    /// The result of a run of code that calls no trampoline, which returned `r0`.
+    #[inline]
+    fn result_without_runtime(&self, program: &JitProgram, r0: u64) -> Result<u64, RunError> {
+        match self.status {
+            STATUS_RUNNING => Ok(r0),
+            // Only a helper unwinds; any other status is a fault the code raised itself.
+            _ => Err(program.static_fault(self.fault_code, self.fault_insn, self.fault_arg)),
+        }
+    }
 }
 
 /// The helpers of a compiled program: a dense table for numbers below [`DENSE_LIMIT`], the
@@ -341,10 +351,7 @@ fn run_leaf_mem(program: &JitProgram, args: [u64; 5], mem: &mut [u8]) -> Result<
     // frame), so nothing uninitialised is read; `mem` is borrowed mutably for the whole
     // call. `calls_runtime` is false, so the null `state` is never dereferenced.
     let r0 = unsafe { program.code.call(&mut ctx, top, args) };
-    match ctx.status {
-        STATUS_RUNNING => Ok(r0),
-        _ => Err(program.static_fault(ctx.fault_code, ctx.fault_insn, ctx.fault_arg)),
-    }
+    ctx.result_without_runtime(program, r0)
 }
 
 /// Runs `program` with `r1`-`r5 = args` over `stack` (zeroed, `n_frames` frames) and
@@ -377,11 +384,7 @@ fn run_without_runtime(
     // caller of `compile_unverified`). `calls_runtime` is false, so the code contains no
     // call to a trampoline and the null `state` is never dereferenced.
     let r0 = unsafe { program.code.call(&mut ctx, stack_top, args) };
-    match ctx.status {
-        STATUS_RUNNING => Ok(r0),
-        // Only a helper unwinds; any other status is a fault the code raised itself.
-        _ => Err(program.static_fault(ctx.fault_code, ctx.fault_insn, ctx.fault_arg)),
-    }
+    ctx.result_without_runtime(program, r0)
 }
 
 pub(crate) fn run<'a>(
