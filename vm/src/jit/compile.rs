@@ -196,7 +196,7 @@ impl JitCompiler {
             });
         Ok(JitProgram {
             code,
-            helpers: HelperTable::new(helpers, sites.frozen),
+            helpers: HelperTable::new(sites.helpers, sites.frozen),
             config,
             n_frames,
             // All of it, until `mod.rs` knows the program was verified.

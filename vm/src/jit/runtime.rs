@@ -166,7 +166,7 @@ const DENSE_LIMIT: u32 = 1024;
 impl HelperTable {
     /// The table of `helpers`, with `frozen`, the plain copies of the program's maps that
     /// never change.
-    pub(crate) fn new(helpers: &Helpers, frozen: Vec<FrozenRegion>) -> HelperTable {
+    pub(crate) fn new(helpers: Helpers, frozen: Vec<FrozenRegion>) -> HelperTable {
         let ids = helpers.ids();
         let dense_len = ids
             .iter()
@@ -180,7 +180,7 @@ impl HelperTable {
         }
         HelperTable {
             dense,
-            registry: helpers.clone(),
+            registry: helpers,
             map_value_returns: MapValueReturns::default(),
             frozen,
         }
