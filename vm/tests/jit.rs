@@ -1447,3 +1447,94 @@ fn literal_patterns_of_the_example_rules_compile_to_specialised_sites() {
         }
     }
 }
+
+/// A chain of `jeq` tests of one register against constants compiles to one multi-way
+/// branch (`n_switches`) that goes where the chain goes for every value: each case, the
+/// values around them, values equal in the low 32 bits only, and the default; with
+/// duplicate and negative cases, `jeq32` chains, and a jump from elsewhere into the middle of
+/// a chain. Checked mode forms no switch (it charges the budget per block).
+#[test]
+fn jeq_chains_compile_to_switches_that_branch_as_the_chain_does() {
+    // Each case returns its own value; r3 is the 64-bit word at r1, r4 the one after it.
+    let tails = "default:\n mov %r0, 100\n exit\n".to_string()
+        + &(0..8)
+            .map(|k| format!("c{k}:\n mov %r0, {}\n exit\n", 200 + k))
+            .collect::<String>();
+    let head = "ldxdw %r3, [%r1+0]\nldxdw %r4, [%r1+8]\n";
+    let shapes: [(&str, &str, usize); 5] = [
+        // Dense cases 0-6: a jump table.
+        (
+            "dense",
+            "jeq %r3, 0, c0\njeq %r3, 1, c1\njeq %r3, 2, c2\njeq %r3, 3, c3\n\
+             jeq %r3, 4, c4\njeq %r3, 5, c5\njeq %r3, 6, c6\nja default\n",
+            1,
+        ),
+        // Sparse, negative (sign-extended to 64 bits) and repeated cases: the first wins.
+        (
+            "sparse",
+            "jeq %r3, 1000, c0\njeq %r3, -1, c1\njeq %r3, 7, c2\njeq %r3, 1000, c3\n\
+             jeq %r3, -7, c4\njeq %r3, 0x7fffffff, c5\njeq %r3, 8, c6\nja default\n",
+            1,
+        ),
+        // jeq32: the low half of r3 against the low half of the immediate.
+        (
+            "jeq32",
+            "jeq32 %r3, -1, c0\njeq32 %r3, 0, c1\njeq32 %r3, 1, c2\njeq32 %r3, 2, c3\n\
+             jeq32 %r3, 0x10, c4\nja default\n",
+            1,
+        ),
+        // r4 == 1 jumps to the chain's fourth test, skipping the first three.
+        (
+            "entered in the middle",
+            "jeq %r4, 1, mid\njeq %r3, 0, c0\njeq %r3, 1, c1\njeq %r3, 2, c2\n\
+             mid:\njeq %r3, 3, c3\njeq %r3, 0, c4\njeq %r3, 5, c5\njeq %r3, 6, c6\nja default\n",
+            1,
+        ),
+        // Three distinct cases are too few for a switch.
+        (
+            "too short",
+            "jeq %r3, 0, c0\njeq %r3, 1, c1\njeq %r3, 0, c2\njeq %r3, 2, c3\nja default\n",
+            0,
+        ),
+    ];
+    let mut values: Vec<u64> = (0..12).collect();
+    for base in [0u64, 0x1_0000_0000, 0xffff_ffff_0000_0000] {
+        for low in [
+            0u64,
+            1,
+            2,
+            7,
+            8,
+            0x10,
+            1000,
+            0x7fff_ffff,
+            0xffff_fff9,
+            0xffff_ffff,
+        ] {
+            values.push(base | low);
+        }
+    }
+    values.push(u64::MAX - 6);
+    let helpers = Helpers::new();
+    for (name, chain, switches) in shapes {
+        let program = insns(&format!("{head}{chain}{tails}"));
+        // SAFETY: the program reads the 16 bytes at r1, and every run gives it 16 bytes.
+        let unchecked =
+            unsafe { JitProgram::compile_unverified(&program, &helpers, JitConfig::default()) }
+                .unwrap();
+        let checked = JitProgram::compile_checked(&program, &helpers, checked_config()).unwrap();
+        assert_eq!(unchecked.n_switches(), switches, "{name}");
+        assert_eq!(checked.n_switches(), 0, "{name}: checked");
+        for &r3 in &values {
+            for r4 in [0u64, 1] {
+                let mut mem = [r3.to_le_bytes(), r4.to_le_bytes()].concat();
+                let expected = CheckedInterpreter::new(&program, &helpers, Config::default())
+                    .run_mem(&mut mem);
+                for (mode, jit) in [("unchecked", &unchecked), ("checked", &checked)] {
+                    let got = jit.run_mem(&mut mem);
+                    assert_eq!(got, expected, "{name}, {mode}: r3 = {r3:#x}, r4 = {r4}");
+                }
+            }
+        }
+    }
+}

@@ -44,6 +44,7 @@ use ringfence_isa::{
 use super::code::{Code, FunctionCode, Reloc, RelocKind, RelocTarget};
 use super::runtime::{self, HelperTable};
 use super::sites::{block_constants, InlineMatch, RfSite};
+use super::switch::{switch_chain, SwitchChain, SEARCH_LEAF};
 use super::{JitConfig, JitError, JitProgram, MAX_CALL_DEPTH_LIMIT, STACK_PER_FRAME};
 use crate::error::{RunError, RunErrorKind};
 use crate::helpers::Helpers;
@@ -169,6 +170,7 @@ impl JitCompiler {
             sites: Vec::new(),
             inline: 0,
         };
+        let mut n_switches = 0;
         let mut functions = Vec::with_capacity(analysis.functions.len());
         for function_idx in 0..analysis.functions.len() {
             functions.push(self.compile_function(
@@ -177,7 +179,7 @@ impl JitCompiler {
                 &analysis,
                 function_idx,
                 config,
-                (&mut static_faults, &mut sites),
+                (&mut static_faults, &mut sites, &mut n_switches),
             )?);
         }
         let code = Code::link(&functions)?;
@@ -212,6 +214,7 @@ impl JitCompiler {
             calls_runtime,
             n_inline_calls: sites.inline,
             sites: sites.sites,
+            n_switches,
         })
     }
 
@@ -222,7 +225,7 @@ impl JitCompiler {
         analysis: &Analysis,
         function_idx: usize,
         config: JitConfig,
-        (static_faults, sites): (&mut Vec<RunError>, &mut Sites),
+        (static_faults, sites, n_switches): (&mut Vec<RunError>, &mut Sites, &mut usize),
     ) -> Result<FunctionCode, JitError> {
         let plan = &analysis.functions[function_idx];
         let call_conv = isa.default_call_conv();
@@ -243,6 +246,7 @@ impl JitCompiler {
             sites,
         );
         emitter.emit_function();
+        *n_switches += emitter.n_switches;
         builder.seal_all_blocks();
         builder.finalize(isa.frontend_config());
 
@@ -706,6 +710,11 @@ struct Emitter<'a, 'b> {
     open: bool,
     /// Fault blocks to fill once the body is done: (block, instruction, fault).
     deferred_faults: Vec<(Block, usize, RunErrorKind)>,
+    /// The last member of the latest switch formed: the members up to it are not searched
+    /// for a switch of their own, as the switch reaches their targets already.
+    switch_end: Option<usize>,
+    /// How many switches were formed (`super::switch`).
+    n_switches: usize,
 }
 
 /// Plain accesses: the verifier proved them in bounds (or checked mode checked them), so
@@ -835,6 +844,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
             callee_refs,
             open: true,
             deferred_faults: Vec::new(),
+            switch_end: None,
+            n_switches: 0,
         }
     }
 
@@ -1099,6 +1110,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 width,
                 source,
             } => {
+                if let Some(chain) = self.switch_at(pc) {
+                    self.switch(&chain);
+                    return;
+                }
                 let taken = self.condition(cond, width, source, insn);
                 let target = resolve_target(self.insns, pc).unwrap_or(Target::Outside(-1));
                 let then_block = self.target_block(pc, target);
@@ -1141,6 +1156,75 @@ impl<'a, 'b> Emitter<'a, 'b> {
             self.b.ins().jump(block, &[]);
             self.open = false;
         }
+    }
+
+    /// The chain of `jeq` tests at `pc` to compile as a switch, in unchecked mode, unless
+    /// `pc` is a member of the previous one.
+    fn switch_at(&mut self, pc: usize) -> Option<SwitchChain> {
+        if self.checked || self.switch_end.is_some_and(|end| pc <= end) {
+            return None;
+        }
+        let prepared = &self.analysis.prepared;
+        let chain = switch_chain(self.insns, pc, |slot| {
+            matches!(prepared[slot], Prepared::Exec)
+        })?;
+        self.switch_end = Some(chain.last_member);
+        Some(chain)
+    }
+
+    /// Ends the block with a binary search over the chain's cases (`super::switch` says why
+    /// not a jump table).
+    fn switch(&mut self, chain: &SwitchChain) {
+        let value = self.var(chain.reg);
+        let value = match chain.width {
+            Width::W64 => value,
+            Width::W32 => self.b.ins().ireduce(I32, value),
+        };
+        let mut cases: Vec<(u64, Block)> = chain
+            .cases
+            .iter()
+            .map(|&(case, target)| (case, self.blocks[&target]))
+            .collect();
+        cases.sort_unstable_by_key(|&(case, _)| case);
+        let otherwise = self.blocks[&chain.default];
+        self.search(value, &cases, otherwise);
+        self.n_switches += 1;
+        self.open = false;
+    }
+
+    /// Branches to the block of the case `value` equals, or to `otherwise`: halves `cases`
+    /// (sorted, distinct, of `value`'s width) with unsigned compares down to
+    /// [`SEARCH_LEAF`] cases, then tests those in turn.
+    fn search(&mut self, value: Value, cases: &[(u64, Block)], otherwise: Block) {
+        if cases.len() <= SEARCH_LEAF {
+            for (idx, &(case, target)) in cases.iter().enumerate() {
+                let hit = self.b.ins().icmp_imm_s(IntCC::Equal, value, case as i64);
+                let next = if idx + 1 == cases.len() {
+                    otherwise
+                } else {
+                    self.b.create_block()
+                };
+                self.b.ins().brif(hit, target, &[], next, &[]);
+                if next != otherwise {
+                    self.b.seal_block(next);
+                    self.b.switch_to_block(next);
+                }
+            }
+            return;
+        }
+        let mid = cases.len() / 2;
+        let below = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedLessThan, value, cases[mid].0 as i64);
+        let (left, right) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(below, left, &[], right, &[]);
+        self.b.seal_block(left);
+        self.b.seal_block(right);
+        self.b.switch_to_block(left);
+        self.search(value, &cases[..mid], otherwise);
+        self.b.switch_to_block(right);
+        self.search(value, &cases[mid..], otherwise);
     }
 
     fn exit(&mut self) {

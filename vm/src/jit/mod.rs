@@ -53,6 +53,9 @@
 //!   whose pattern is a constant in a read-only map gets its pattern's bytes at compile time
 //!   and goes to its own trampoline, which answers only when the call's arguments are the
 //!   ones the site was built for and otherwise takes the generic path. No `unsafe`.
+//! - `switch.rs`: switch formation (unchecked mode): a chain of `jeq` tests of one register
+//!   against constants, as clang emits for a C `switch`, becomes a binary search over the
+//!   cases. No `unsafe`.
 //!
 //! # The calling convention of compiled code
 //!
@@ -109,6 +112,7 @@ mod code;
 mod compile;
 mod runtime;
 mod sites;
+mod switch;
 
 use ringfence_isa::{Imm64Kind, Insn, Op, Semantics};
 use ringfence_verifier::VerifiedProgram;
@@ -242,6 +246,8 @@ pub struct JitProgram {
     sites: Vec<std::sync::Arc<sites::RfSite>>,
     /// How many of the sites test inline.
     n_inline_calls: usize,
+    /// How many chains of `jeq` tests were compiled as one multi-way branch (`switch`).
+    n_switches: usize,
 }
 
 /// What the input of a run must satisfy, by how the program was compiled.
@@ -468,6 +474,12 @@ impl JitProgram {
     /// field against a pattern of at most 16 bytes).
     pub fn n_inline_calls(&self) -> usize {
         self.n_inline_calls
+    }
+
+    /// How many chains of `jeq` tests of one register against constants were compiled as a
+    /// multi-way branch (a jump table or a binary search; see the module documentation).
+    pub fn n_switches(&self) -> usize {
+        self.n_switches
     }
 
     /// The number of slots in the program.
