@@ -331,10 +331,13 @@ pub struct ContextContract {
     max_data_len: u64,
     /// Every bounded field: offset, size, largest value, name.
     bounded: Vec<BoundedField>,
-    /// The 4-byte bounded fields (all of them in event types), as (offset, largest value):
-    /// the hot loop of every run.
-    bounded4: Vec<(usize, u64)>,
-    /// Whether some bounded field is not 4 bytes (checked with the slower general loop).
+    /// The largest value of each 4-byte word of the context: the bound of the 4-byte bounded
+    /// field at that word (all of them, in event types), `u32::MAX` elsewhere. The hot loop
+    /// of every run compares every word with its entry, with no branch and no bounds check
+    /// per field.
+    word_max: Vec<u32>,
+    /// Whether some bounded field is not a 4-byte word (checked with the slower general
+    /// loop over `bounded`).
     bounded_other: bool,
     /// Whether the program may write some field (then the context copy is writable).
     writable: bool,
@@ -382,12 +385,10 @@ impl EntryContract {
             size: layout.size as usize,
             data,
             max_data_len: layout.max_data_len as u64,
-            bounded4: bounded
+            word_max: word_max(layout.size as usize, &bounded),
+            bounded_other: bounded
                 .iter()
-                .filter(|field| field.size == 4)
-                .map(|field| (field.offset, field.max))
-                .collect(),
-            bounded_other: bounded.iter().any(|field| field.size != 4),
+                .any(|field| !is_word(field, layout.size as usize)),
             bounded,
             writable: layout
                 .fields
@@ -423,6 +424,21 @@ impl EntryContract {
             ))),
         }
     }
+}
+
+/// Whether a bounded field is one aligned 4-byte word of a context of `size` bytes, whose
+/// bound the word table ([`ContextContract::word_max`]) then holds.
+fn is_word(field: &BoundedField, size: usize) -> bool {
+    field.size == 4 && field.offset % 4 == 0 && field.offset < size / 4 * 4
+}
+
+/// [`ContextContract::word_max`] for a context of `size` bytes.
+fn word_max(size: usize, bounded: &[BoundedField]) -> Vec<u32> {
+    let mut table = vec![u32::MAX; size / 4];
+    for field in bounded.iter().filter(|field| is_word(field, size)) {
+        table[field.offset / 4] = u32::try_from(field.max).unwrap_or(u32::MAX);
+    }
+    table
 }
 
 /// What a [`ContextContract`] checks and produces: everything but the name.
@@ -525,14 +541,15 @@ impl ContextContract {
         // right after writing it would stall on store forwarding).
         // One pass without early exit (the common case: every field is fine), then the
         // first offender for the error.
-        let over4 = self.bounded4.iter().fold(false, |over, &(at, max)| {
-            let value = match fixed.get(at..at + 4) {
-                Some(&[b0, b1, b2, b3]) => u32::from_le_bytes([b0, b1, b2, b3]) as u64,
-                _ => u64::MAX,
-            };
-            over | (value > max)
-        });
-        let over = over4
+        let over_word =
+            fixed
+                .chunks_exact(4)
+                .zip(&self.word_max)
+                .fold(false, |over, (word, &max)| {
+                    let value = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
+                    over | (value > max)
+                });
+        let over = over_word
             || (self.bounded_other
                 && self
                     .bounded
@@ -600,4 +617,70 @@ fn get_uint(bytes: &[u8], at: usize, size: usize) -> u64 {
         _ => None,
     };
     value.unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ringfence_verifier::{ContextLayout, Field, ReturnRange};
+
+    /// A context of 16 bytes with bounded fields in and out of the word table: a 4-byte
+    /// word at 4 (bound 10), a 2-byte field at 8 (bound 300), a 4-byte field at 10, not
+    /// word-aligned (bound 7), and a last word at 12 (bound 0).
+    fn contract() -> ContextContract {
+        let field = |name: &str, offset, size, max| Field {
+            name: name.to_string(),
+            offset,
+            size,
+            access: Access::Read,
+            kind: FieldKind::Bounded { max },
+        };
+        let layout = ContextLayout {
+            size: 16,
+            fields: vec![
+                field("word", 4, 4, 10),
+                field("half", 8, 2, 300),
+                field("unaligned", 10, 4, 7),
+                field("last", 12, 4, 0),
+            ],
+            max_data_len: 0,
+        };
+        let prog_type = ProgramType::with_context("t", layout, ReturnRange::ANY);
+        match EntryContract::of(&prog_type) {
+            EntryContract::Context(contract) => contract,
+            EntryContract::Mem { .. } => unreachable!("a struct context"),
+        }
+    }
+
+    #[test]
+    fn every_bounded_field_is_checked_in_the_word_table_or_the_general_loop() {
+        let contract = contract();
+        assert_eq!(contract.word_max, [u32::MAX, 10, u32::MAX, 0]);
+        assert!(
+            contract.bounded_other,
+            "the 2-byte and the unaligned fields"
+        );
+        let mut scratch = AlignedBuf::default();
+        let fine = [0u8; 16];
+        assert!(contract.prepare_uncached(&fine, &[], &mut scratch).is_ok());
+        // One field at a time just above its bound: (offset, bytes, field name).
+        let over: [(usize, &[u8], &str); 4] = [
+            (4, &11u32.to_le_bytes(), "word"),
+            (8, &301u16.to_le_bytes(), "half"),
+            // The unaligned field's bytes 10..14 overlap `last`: 8 in its low byte only.
+            (10, &[8, 0], "unaligned"),
+            (12, &[0, 0, 0, 1], "last"),
+        ];
+        for (at, bytes, name) in over {
+            let mut fixed = fine;
+            fixed[at..at + bytes.len()].copy_from_slice(bytes);
+            let error = contract
+                .prepare_uncached(&fixed, &[], &mut scratch)
+                .unwrap_err();
+            assert!(
+                error.to_string().contains(&format!("field `{name}`")),
+                "{name}: {error}"
+            );
+        }
+    }
 }
