@@ -429,7 +429,7 @@ impl EntryContract {
 /// Whether a bounded field is one aligned 4-byte word of a context of `size` bytes, whose
 /// bound the word table ([`ContextContract::word_max`]) then holds.
 fn is_word(field: &BoundedField, size: usize) -> bool {
-    field.size == 4 && field.offset % 4 == 0 && field.offset < size / 4 * 4
+    field.size == 4 && field.offset.is_multiple_of(4) && field.offset < size / 4 * 4
 }
 
 /// [`ContextContract::word_max`] for a context of `size` bytes.
