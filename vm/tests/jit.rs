@@ -1538,3 +1538,68 @@ fn jeq_chains_compile_to_switches_that_branch_as_the_chain_does() {
         }
     }
 }
+
+/// Shifts by a register take the amount modulo the width (63 or 31) with no mask in the
+/// compiled code (Cranelift's shifts mask as BPF's do) and shifts by an immediate are masked
+/// at compile time: every amount from 0 to 300 and a few large ones, in a register read
+/// from memory (so no compile-time constant), agree with the interpreter for all six shifts.
+#[test]
+fn shift_amounts_are_taken_modulo_the_width_as_in_the_interpreter() {
+    let by_register = "
+        ldxdw %r2, [%r1+0]
+        lddw %r3, 0x8000000000000001
+        mov %r4, %r3
+        mov %r5, %r3
+        mov32 %r6, 0x80000001
+        mov %r7, %r6
+        mov %r8, %r6
+        lsh %r3, %r2
+        rsh %r4, %r2
+        arsh %r5, %r2
+        lsh32 %r6, %r2
+        rsh32 %r7, %r2
+        arsh32 %r8, %r2
+        mov %r0, %r3
+        xor %r0, %r4
+        lsh %r0, 1
+        xor %r0, %r5
+        lsh %r0, 1
+        xor %r0, %r6
+        lsh %r0, 1
+        xor %r0, %r7
+        lsh %r0, 1
+        xor %r0, %r8
+        exit
+    ";
+    let helpers = Helpers::new();
+    let program = insns(by_register);
+    // SAFETY: the program reads the 8 bytes at r1, and every run gives it 8 bytes.
+    let jit = unsafe { JitProgram::compile_unverified(&program, &helpers, JitConfig::default()) }
+        .unwrap();
+    let mut amounts: Vec<u64> = (0..=300).collect();
+    amounts.extend([u64::MAX, 1 << 32, (1 << 32) | 5, 0x8000_0000_0000_003f]);
+    for amount in amounts {
+        let mut mem = amount.to_le_bytes();
+        let expected = CheckedInterpreter::new(&program, &helpers, Config::default())
+            .run_mem(&mut mem)
+            .unwrap();
+        assert_eq!(jit.run_mem(&mut mem), Ok(expected), "by register, {amount}");
+        // The same amount as an immediate (truncated to the 32 bits an immediate holds),
+        // in checked and unchecked code.
+        let imm = amount as i32;
+        let source = by_register
+            .replace("ldxdw %r2, [%r1+0]", "mov %r2, 0")
+            .replace(", %r2\n", &format!(", {imm}\n"));
+        let expected = both(&source, &helpers, 100, &mut [0u8; 8]);
+        // SAFETY: the program touches no memory.
+        let unchecked = unsafe {
+            JitProgram::compile_unverified(&insns(&source), &helpers, JitConfig::default())
+        }
+        .unwrap();
+        assert_eq!(
+            unchecked.run_mem(&mut [0u8; 8]),
+            expected,
+            "by immediate, {imm}"
+        );
+    }
+}

@@ -1737,7 +1737,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
             (Source::Imm, Width::W32) => Some(insn.imm as u32 as i64),
             (Source::Reg, _) => None,
         };
+        let is_shift = matches!(op, AluOp::Lsh | AluOp::Rsh | AluOp::Arsh);
         let mut right = match imm {
+            // A constant shift amount is masked now, as the interpreter masks it at run time.
+            Some(imm) if is_shift => self.b.ins().iconst(ty, imm & (bits - 1)),
             Some(imm) => self.b.ins().iconst(ty, imm),
             None => self.var(insn.src),
         };
@@ -1766,14 +1769,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
             AluOp::Or => ins.bor(left, right),
             AluOp::And => ins.band(left, right),
             AluOp::Xor => ins.bxor(left, right),
-            AluOp::Lsh | AluOp::Rsh | AluOp::Arsh => {
-                let amount = ins.band_imm_s(right, bits - 1);
-                match op {
-                    AluOp::Lsh => self.b.ins().ishl(left, amount),
-                    AluOp::Rsh => self.b.ins().ushr(left, amount),
-                    _ => self.b.ins().sshr(left, amount),
-                }
-            }
+            // Cranelift's shifts take their amount modulo the width, as BPF's do: a register
+            // amount needs no mask of its own.
+            AluOp::Lsh => ins.ishl(left, right),
+            AluOp::Rsh => ins.ushr(left, right),
+            AluOp::Arsh => ins.sshr(left, right),
             AluOp::Div | AluOp::Mod | AluOp::SDiv | AluOp::SMod => {
                 self.divide(op, ty, left, right, imm)
             }
