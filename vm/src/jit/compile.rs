@@ -29,8 +29,9 @@ use cranelift_codegen::entity::EntityRef;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I16, I32, I64, I8};
 use cranelift_codegen::ir::{
-    AbiParam, AtomicRmwOp, Block, ExtFuncData, ExternalName, FuncRef, InstBuilder, MemFlagsData,
-    SigRef, Signature, Type, UserExternalName, UserFuncName, Value,
+    AbiParam, AtomicRmwOp, Block, ExtFuncData, ExternalName, FuncRef, InstBuilder,
+    InstructionData, MemFlagsData, Opcode, SigRef, Signature, Type, UserExternalName,
+    UserFuncName, Value, ValueDef,
 };
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
@@ -1416,8 +1417,13 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let (r1, r2, r3, r4) = (self.var(1), self.var(2), self.var(3), self.var(4));
 
         // The arguments the site was compiled for, and `r1` the run's context.
+        // (A register whose SSA value is that very constant holds it on every path here:
+        // its test would be `c == c`.)
         let mut holds = Vec::new();
         for (reg, constant) in [r2, r3, r4].into_iter().zip(inline.args) {
+            if self.constant_of(reg) == Some(constant as i64) {
+                continue;
+            }
             let constant = self.iconst(constant as i64);
             holds.push(self.b.ins().icmp(IntCC::Equal, reg, constant));
         }
@@ -1487,6 +1493,21 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.seal_block(call);
         self.b.switch_to_block(call);
         join
+    }
+
+    /// The constant `value` is, when an `iconst` defines it.
+    fn constant_of(&self, value: Value) -> Option<i64> {
+        let dfg = &self.b.func.dfg;
+        let ValueDef::Result(inst, 0) = dfg.value_def(dfg.resolve_aliases(value)) else {
+            return None;
+        };
+        match dfg.insts[inst] {
+            InstructionData::UnaryImm {
+                opcode: Opcode::Iconst,
+                imm,
+            } => Some(imm.bits()),
+            _ => None,
+        }
     }
 
     /// Whether the bytes at `start` are `pattern` (all of them readable), as an `i8` flag:
