@@ -288,9 +288,17 @@ impl AlignedBuf {
     /// holding whatever the last run left (a stack whose program is known to read below
     /// `top` only bytes it wrote first: see `jit::stack_to_zero`).
     pub(crate) fn zeroed_top(&mut self, len: usize, top: usize) -> &mut [u8] {
+        /// Zeroing this many bytes is a few vector stores when the length is a constant,
+        /// and a call of `memset` when it is not: a top this small is zeroed whole.
+        const SMALL: usize = 64;
         let slice = self.uninit(len);
-        let from = len.saturating_sub(top);
-        slice[from..].fill(0);
+        if top <= SMALL && len >= SMALL {
+            // More bytes than `top` may be zeroed: they are the stack's own.
+            slice[len - SMALL..].fill(0);
+        } else {
+            let from = len.saturating_sub(top);
+            slice[from..].fill(0);
+        }
         slice
     }
 
