@@ -29,9 +29,8 @@ use cranelift_codegen::entity::EntityRef;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I16, I32, I64, I8};
 use cranelift_codegen::ir::{
-    AbiParam, AtomicRmwOp, Block, ExtFuncData, ExternalName, FuncRef, InstBuilder,
-    InstructionData, MemFlagsData, Opcode, SigRef, Signature, Type, UserExternalName,
-    UserFuncName, Value, ValueDef,
+    AbiParam, AtomicRmwOp, Block, ExtFuncData, ExternalName, FuncRef, InstBuilder, InstructionData,
+    MemFlagsData, Opcode, SigRef, Signature, Type, UserExternalName, UserFuncName, Value, ValueDef,
 };
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
@@ -1343,7 +1342,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let helper = self.sites.helpers.get(id)?;
         let &leader = self.plan.leaders.range(..=pc).next_back()?;
         let known = block_constants(self.insns, leader, pc);
-        let site = Arc::new(RfSite::new(helper, &self.sites.frozen, known[3], known[4])?);
+        let site = Arc::new(RfSite::new(
+            helper,
+            &self.sites.frozen,
+            [known[2], known[3], known[4]],
+        )?);
         self.sites.sites.push(site.clone());
         let inline = site.inline_match(known[2]);
         self.sites.inline += usize::from(inline.is_some());

@@ -513,7 +513,8 @@ impl<'a> RunState<'a, '_> {
         else {
             return None;
         };
-        site.bound.call_element_test(context, data, args, mem)
+        site.call_field(context, data, &args, mem)
+            .or_else(|| site.bound.call_element_test(context, data, args, mem))
     }
 
     fn fail(&mut self, ctx: &mut RunContext, insn_idx: u64, kind: RunErrorKind) {

@@ -11,7 +11,10 @@
 //! when the call's actual `r3` and `r4` are the ones it was built for, and only through
 //! [`RfBound::call_element_test`], which requires `r1` to be the context and the field to
 //! be a string field with its bytes in the data area; anything else (and any failure) takes
-//! the generic path, which answers or fails exactly as the interpreter.
+//! the generic path, which answers or fails exactly as the interpreter. A site whose `r2`
+//! is a constant naming a `str` field also knows where the field's descriptor lies, and
+//! answers a call on it from the descriptor directly ([`RfSite::call_field`]), under the
+//! same conditions and stricter ones.
 //! A frozen map never changes, so its bytes at compile time are its bytes at every run.
 #![forbid(unsafe_code)]
 
@@ -35,6 +38,42 @@ pub(crate) struct RfSite {
     addr: u64,
     len: u64,
     pattern: FrozenSlice,
+    /// The `str` field the call names, when its `r2` is a constant naming one.
+    field: Option<SiteField>,
+}
+
+/// A `str` field a site's calls name (their `r2`), placed at compile time: a call naming
+/// it reads the field's descriptor at a known offset of the context, with no lookup of the
+/// field and no view of the whole event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct SiteField {
+    /// The field's id, the `r2` the site was built for.
+    id: u64,
+    /// The offset in the context of its descriptor: `u32` offset, `u32` length.
+    descriptor: usize,
+    /// The context's size (every offset read lies below it).
+    context_size: usize,
+}
+
+impl SiteField {
+    /// The field `field_id` of `layout`, if it is a `str` field whose descriptor, like the
+    /// context's `data` and `data_end`, lies inside the context.
+    fn new(layout: &crate::event::Layout, field_id: Option<u64>) -> Option<SiteField> {
+        let field = layout.fields.get(usize::try_from(field_id?).ok()?)?;
+        let context_size = layout.size as usize;
+        let inside = field.offset as usize + 8 <= context_size && DATA_END_AT + 8 <= context_size;
+        (field.kind == FieldKind::Str && inside).then_some(SiteField {
+            id: field_id?,
+            descriptor: field.offset as usize,
+            context_size,
+        })
+    }
+}
+
+/// The little-endian `N` bytes at `at`, if they lie inside `bytes`.
+#[inline]
+fn bytes_at<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
+    bytes.get(at..at.checked_add(N)?)?.try_into().ok()
 }
 
 impl RfSite {
@@ -46,8 +85,7 @@ impl RfSite {
     pub(crate) fn new(
         helper: &Helper,
         frozen: &[FrozenRegion],
-        r3: Option<u64>,
-        r4: Option<u64>,
+        [r2, r3, r4]: [Option<u64>; 3],
     ) -> Option<RfSite> {
         let bound = helper.direct_shared()?;
         if bound.helper().element_test.is_none() || bound.helper().mem_arg() != Some((2, 3)) {
@@ -59,6 +97,7 @@ impl RfSite {
             addr,
             len,
             pattern: FrozenSlice::find(frozen, addr, len)?,
+            field: SiteField::new(bound.layout(), r2),
         })
     }
 
@@ -91,6 +130,39 @@ impl RfSite {
     #[inline]
     pub(crate) fn pattern_for(&self, args: &[u64; 5]) -> Option<&[u8]> {
         (args[2] == self.addr && args[3] == self.len).then(|| self.pattern.as_bytes())
+    }
+
+    /// The answer of a call whose pattern is `pattern` ([`RfSite::pattern_for`]) on the
+    /// site's `str` field, in a run whose context is `context` and data area `data`: the
+    /// helper's test of the field's bytes. It answers as [`RfBound::call_element_test`]
+    /// would, and only when `r1` is the start of `context`, `r2` names the site's field and
+    /// the context's `data` and `data_end` are exactly `data`'s bounds; `None` otherwise
+    /// (the caller then asks `call_element_test`) and when the descriptor leaves the data
+    /// area (where the helper fails).
+    #[inline]
+    pub(crate) fn call_field(
+        &self,
+        context: &[u8],
+        data: &[u8],
+        args: &[u64; 5],
+        pattern: &[u8],
+    ) -> Option<u64> {
+        let field = self.field.as_ref()?;
+        if args[1] != field.id || args[0] != context.as_ptr() as u64 {
+            return None;
+        }
+        let fixed = context.get(..field.context_size)?;
+        let start = data.as_ptr() as u64;
+        let data_ptr = u64::from_le_bytes(bytes_at(fixed, DATA_AT)?);
+        let data_end = u64::from_le_bytes(bytes_at(fixed, DATA_END_AT)?);
+        if data_ptr != start || data_end != start.checked_add(data.len() as u64)? {
+            return None;
+        }
+        let offset = u32::from_le_bytes(bytes_at(fixed, field.descriptor)?) as usize;
+        let length = u32::from_le_bytes(bytes_at(fixed, field.descriptor + 4)?) as usize;
+        let bytes = data.get(offset..offset.checked_add(length)?)?;
+        let test = self.bound.helper().element_test?;
+        Some(u64::from(test(bytes, pattern)))
     }
 }
 
