@@ -227,6 +227,7 @@ pub(crate) enum PendingRegions<'a> {
 
 impl PendingRegions<'_> {
     /// The start and end of an event's data area (0 and 0 for other regions).
+    #[inline]
     fn event_data(&self) -> (u64, u64) {
         match self {
             PendingRegions::Context { data, .. } => {
@@ -238,6 +239,7 @@ impl PendingRegions<'_> {
     }
 
     /// Base, length and writability of the first region (0, 0, 0 without one).
+    #[inline]
     fn first(&self) -> (u64, u64, u64) {
         match self {
             PendingRegions::One(_, bytes) => (bytes.as_ptr() as u64, bytes.len() as u64, 1),
@@ -364,7 +366,7 @@ fn run_without_runtime(
     program: &JitProgram,
     args: [u64; 5],
     stack: &mut [u8],
-    regions: &PendingRegions<'_>,
+    region0: (u64, u64, u64),
 ) -> Result<u64, RunError> {
     let stack_bottom = stack.as_mut_ptr() as u64;
     let stack_top = stack_bottom + stack.len() as u64;
@@ -372,7 +374,7 @@ fn run_without_runtime(
     let mut ctx = RunContext::new(
         program,
         (stack_bottom, stack_top),
-        regions.first(),
+        region0,
         std::ptr::null_mut(),
     );
     // SAFETY: as in `run`: `ctx` is prepared for `program` and lives on this frame for the
@@ -387,6 +389,7 @@ fn run_without_runtime(
     ctx.result_without_runtime(program, r0)
 }
 
+#[inline]
 pub(crate) fn run<'a>(
     program: &'a JitProgram,
     args: [u64; 5],
@@ -395,13 +398,38 @@ pub(crate) fn run<'a>(
     buffers: &mut MemoryBuffers,
     state: Option<&'a mut HelperState>,
 ) -> Result<u64, RunError> {
+    // Read here, where the caller's kind of regions is known (this is inlined), rather than
+    // matched on at every run.
+    let entry = RegionsAtEntry {
+        first: regions.first(),
+        event_data: regions.event_data(),
+    };
+    run_with_entry(program, args, stack, (regions, entry), buffers, state)
+}
+
+/// What the run context shows of a run's regions: the first region (base, length,
+/// writable) and an event's data area (start, end).
+#[derive(Clone, Copy)]
+struct RegionsAtEntry {
+    first: (u64, u64, u64),
+    event_data: (u64, u64),
+}
+
+fn run_with_entry<'a>(
+    program: &'a JitProgram,
+    args: [u64; 5],
+    stack: &'a mut [u8],
+    (regions, entry): (PendingRegions<'a>, RegionsAtEntry),
+    buffers: &mut MemoryBuffers,
+    state: Option<&'a mut HelperState>,
+) -> Result<u64, RunError> {
     if !program.calls_runtime {
-        return run_without_runtime(program, args, stack, &regions);
+        return run_without_runtime(program, args, stack, entry.first);
     }
     let stack_bottom = stack.as_mut_ptr() as u64;
     let stack_top = stack_bottom + stack.len() as u64;
-    let region0 = regions.first();
-    let (event_data, event_data_end) = regions.event_data();
+    let region0 = entry.first;
+    let (event_data, event_data_end) = entry.event_data;
     let mut run = RunState {
         helpers: &program.helpers,
         pending: Some(Pending {
