@@ -1418,31 +1418,36 @@ fn a_run_never_observes_the_stack_of_the_previous_run() {
 fn literal_patterns_of_the_example_rules_compile_to_specialised_sites() {
     use ringfence_vm::event::SchemaSet;
     use ringfence_vm::rule::{load_rules, rule_helpers, RuleConfig};
-    // Rule, its calls of rf_str_* and rf_in_set with a literal pattern, and those of them
-    // compiled inline (equality, prefix or suffix on a `str` field; `args` is a list).
+    // Rule, its calls of rf_str_* and rf_in_set with a literal pattern, those of them
+    // compiled inline (equality, prefix or suffix on a `str` field; `args` is a list), and
+    // those that call their test directly (other tests on a `str` field).
     let expected = [
-        ("netcat_exec", 9, 4),
-        ("exe_first_byte", 0, 0),
-        ("ssh_nonstandard_port", 1, 1),
-        ("exec_from_dev_shm", 2, 2),
-        ("webshell_recon", 9, 0),
+        ("netcat_exec", 9, 4, 1),
+        ("exe_first_byte", 0, 0, 0),
+        ("ssh_nonstandard_port", 1, 1, 0),
+        ("exec_from_dev_shm", 2, 2, 0),
+        ("webshell_recon", 9, 0, 8),
     ];
     let schemas = SchemaSet::endpoint();
     let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
-    for (name, sites, inline) in expected {
+    for (name, sites, inline, direct) in expected {
         let bytes = std::fs::read(root.join(format!("examples/rules/{name}.o"))).unwrap();
         let object = load_rules(&bytes, &schemas, &RuleConfig::default()).unwrap();
         let rule = &object.rules[0];
         let (_, schema) = schemas.by_name(&rule.event).unwrap();
         let helpers = rule_helpers(&object.maps, std::sync::Arc::new(schema.layout().clone()));
         for (config, want) in [
-            (JitConfig::default(), (sites, inline)),
-            (checked_config(), (0, 0)),
+            (JitConfig::default(), (sites, inline, direct)),
+            (checked_config(), (0, 0, 0)),
         ] {
             let jit =
                 JitProgram::compile_with_maps(rule.verified(), &helpers, &object.maps, &config)
                     .unwrap();
-            let got = (jit.n_specialised_calls(), jit.n_inline_calls());
+            let got = (
+                jit.n_specialised_calls(),
+                jit.n_inline_calls(),
+                jit.n_direct_tests(),
+            );
             assert_eq!(got, want, "{name}, checked: {}", config.checked);
         }
     }

@@ -43,7 +43,7 @@ use ringfence_isa::{
 
 use super::code::{Code, FunctionCode, Reloc, RelocKind, RelocTarget};
 use super::runtime::{self, HelperTable};
-use super::sites::{block_constants, InlineMatch, RfSite};
+use super::sites::{block_constants, InlineMatch, InlineTest, RfSite};
 use super::switch::{switch_chain, SwitchChain, SEARCH_LEAF};
 use super::{JitConfig, JitError, JitProgram, MAX_CALL_DEPTH_LIMIT, STACK_PER_FRAME};
 use crate::error::{RunError, RunErrorKind};
@@ -169,6 +169,7 @@ impl JitCompiler {
             frozen: frozen_regions(maps),
             sites: Vec::new(),
             inline: 0,
+            direct_tests: 0,
         };
         let mut n_switches = 0;
         let mut functions = Vec::with_capacity(analysis.functions.len());
@@ -213,6 +214,7 @@ impl JitCompiler {
             maps: crate::maps::Maps::default(),
             calls_runtime,
             n_inline_calls: sites.inline,
+            n_direct_tests: sites.direct_tests,
             sites: sites.sites,
             n_switches,
         })
@@ -353,8 +355,9 @@ struct Sites {
     /// them for the helpers' direct calls.
     frozen: Vec<FrozenRegion>,
     sites: Vec<Arc<RfSite>>,
-    /// How many of them test inline.
+    /// How many of them compare inline, and how many call their test directly.
     inline: usize,
+    direct_tests: usize,
 }
 
 /// The signature of `runtime::check_access`: `(ctx, insn_idx, addr, size_kind, fp) -> fault`.
@@ -1349,7 +1352,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
         )?);
         self.sites.sites.push(site.clone());
         let inline = site.inline_match(known[2]);
-        self.sites.inline += usize::from(inline.is_some());
+        match inline.as_ref().map(|inline| &inline.test) {
+            Some(InlineTest::Compare { .. }) => self.sites.inline += 1,
+            Some(InlineTest::CallTest) => self.sites.direct_tests += 1,
+            None => {}
+        }
         Some(Site { site, inline })
     }
 
@@ -1357,10 +1364,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// call goes to `call_helper`, or to `call_rf_site` with the site compiled for it; a
     /// site's test compiled inline comes first and leaves the call to what it cannot answer.
     fn helper_call(&mut self, pc: usize, id: Value, site: Option<Site>) {
-        let join = site
-            .as_ref()
-            .and_then(|site| site.inline.as_ref())
-            .map(|inline| self.inline_match(inline));
+        let join = site.as_ref().and_then(|Site { site, inline }| {
+            inline
+                .as_ref()
+                .map(|inline| self.inline_match(inline, site))
+        });
         let insn_idx = self.iconst(pc as i64);
         let ctx = self.ctx;
         self.b
@@ -1413,10 +1421,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
     /// The test of `inline` in native code (see [`InlineMatch`] for when it answers): jumps
     /// to the returned block with `r0` when it answers, and leaves the builder in a block
     /// for the call otherwise.
-    fn inline_match(&mut self, inline: &InlineMatch) -> Block {
+    fn inline_match(&mut self, inline: &InlineMatch, site: &Arc<RfSite>) -> Block {
         let join = self.b.create_block();
         self.b.append_block_param(join, I64);
-        let call = self.b.create_block();
+        let call_block = self.b.create_block();
         let (r1, r2, r3, r4) = (self.var(1), self.var(2), self.var(3), self.var(4));
 
         // The arguments the site was compiled for, and `r1` the run's context.
@@ -1440,7 +1448,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 .icmp(IntCC::UnsignedGreaterThanOrEqual, len, size),
         );
         let all = self.all(&holds);
-        self.continue_if(all, call);
+        self.continue_if(all, call_block);
 
         // The context's data area is the run's, and the field's bytes lie inside it.
         let flags = mem_flags();
@@ -1464,12 +1472,54 @@ impl<'a, 'b> Emitter<'a, 'b> {
             self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, area),
         ];
         let all = self.all(&holds);
-        self.continue_if(all, call);
+        self.continue_if(all, call_block);
 
-        // The comparison: the length first, then the bytes (only when they exist).
-        let n = inline.pattern.len() as i64;
+        let start = self.b.ins().iadd(data, offset);
+        let r0 = match &inline.test {
+            InlineTest::Compare { kind, pattern } => {
+                self.compare_inline(*kind, pattern, (start, length), join)
+            }
+            InlineTest::CallTest => {
+                let site_sig = *self
+                    .site_sig
+                    .get_or_insert_with(|| self.b.import_signature(site_signature(self.call_conv)));
+                let callee = self.iconst(runtime::call_site_test as *const () as usize as i64);
+                // The program keeps the site (`JitProgram::sites`) as long as this code.
+                let site = self.iconst(Arc::as_ptr(site) as usize as i64);
+                let call = self
+                    .b
+                    .ins()
+                    .call_indirect(site_sig, callee, &[site, start, length]);
+                let answer = self.b.inst_results(call)[0];
+                let answered = self.b.ins().icmp_imm_s(
+                    IntCC::NotEqual,
+                    answer,
+                    runtime::SITE_TEST_DECLINED as i64,
+                );
+                self.continue_if(answered, call_block);
+                answer
+            }
+        };
+        self.b.ins().jump(join, &[r0.into()]);
+
+        self.b.seal_block(call_block);
+        self.b.switch_to_block(call_block);
+        join
+    }
+
+    /// The comparison of the `length` bytes at `start` with `pattern` as `kind` asks: the
+    /// length first (a mismatch jumps to `join` with 0), then the bytes (only when they
+    /// exist). Returns the answer, 0 or 1, in the block the bytes were compared in.
+    fn compare_inline(
+        &mut self,
+        kind: StrMatch,
+        pattern: &[u8],
+        (mut start, length): (Value, Value),
+        join: Block,
+    ) -> Value {
+        let n = pattern.len() as i64;
         let n_value = self.iconst(n);
-        let long_enough = match inline.kind {
+        let long_enough = match kind {
             StrMatch::Eq => self.b.ins().icmp(IntCC::Equal, length, n_value),
             StrMatch::Prefix | StrMatch::Suffix => {
                 self.b
@@ -1484,18 +1534,12 @@ impl<'a, 'b> Emitter<'a, 'b> {
             .brif(long_enough, compare, &[], join, &[zero.into()]);
         self.b.seal_block(compare);
         self.b.switch_to_block(compare);
-        let mut start = self.b.ins().iadd(data, offset);
-        if inline.kind == StrMatch::Suffix {
+        if kind == StrMatch::Suffix {
             let skip = self.b.ins().iadd_imm_s(length, -n);
             start = self.b.ins().iadd(start, skip);
         }
-        let equal = self.bytes_equal(start, &inline.pattern);
-        let r0 = self.b.ins().uextend(I64, equal);
-        self.b.ins().jump(join, &[r0.into()]);
-
-        self.b.seal_block(call);
-        self.b.switch_to_block(call);
-        join
+        let equal = self.bytes_equal(start, pattern);
+        self.b.ins().uextend(I64, equal)
     }
 
     /// The constant `value` is, when an `iconst` defines it.

@@ -246,6 +246,8 @@ pub struct JitProgram {
     sites: Vec<std::sync::Arc<sites::RfSite>>,
     /// How many of the sites test inline.
     n_inline_calls: usize,
+    /// How many of the sites call their test directly on the field's bytes.
+    n_direct_tests: usize,
     /// How many chains of `jeq` tests were compiled as one multi-way branch (`switch`).
     n_switches: usize,
 }
@@ -474,6 +476,14 @@ impl JitProgram {
     /// field against a pattern of at most 16 bytes).
     pub fn n_inline_calls(&self) -> usize {
         self.n_inline_calls
+    }
+
+    /// How many of the sites that do not compare inline check their arguments inline and
+    /// call the helper's test directly on the field's bytes (a test of a `str` field other
+    /// than equality, prefix or suffix, or with a pattern over 16 bytes; see the module
+    /// documentation).
+    pub fn n_direct_tests(&self) -> usize {
+        self.n_direct_tests
     }
 
     /// How many chains of `jeq` tests of one register against constants were compiled as a

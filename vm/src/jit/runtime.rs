@@ -695,6 +695,29 @@ pub(crate) extern "C" fn call_rf_site(ctx: *mut RunContext, fp: u64, site: *cons
     call_helper(ctx, fp)
 }
 
+/// What [`call_site_test`] returns when it does not answer: the code then takes the call.
+pub(crate) const SITE_TEST_DECLINED: u64 = 2;
+
+/// The element test of `site` on the `len` bytes at `start`, for code compiled inline for a
+/// site ([`InlineTest::CallTest`]): 0 or 1, or [`SITE_TEST_DECLINED`] if the test panicked
+/// (the generic call then runs it again and reports the panic as any helper's).
+///
+/// [`InlineTest::CallTest`]: super::sites::InlineTest::CallTest
+pub(crate) extern "C" fn call_site_test(site: *const RfSite, start: u64, len: u64) -> u64 {
+    // SAFETY: the compiled code passes the address of one of its program's sites
+    // (`JitProgram::sites`), which the program keeps for as long as its code runs.
+    let site = unsafe { &*site };
+    // SAFETY: the compiled code checked, just before the call, that `start..start + len`
+    // lies inside the run's event data area (`RunContext::event_data` to `event_data_end`,
+    // see `InlineMatch`), which `run` borrows, shared, from its caller for the whole run:
+    // the bytes are initialised, live and unchanged for the duration of this call.
+    let bytes = unsafe { std::slice::from_raw_parts(start as *const u8, len as usize) };
+    match catch_unwind(AssertUnwindSafe(|| site.test_bytes(bytes))) {
+        Ok(Some(answer)) => answer,
+        Ok(None) | Err(_) => SITE_TEST_DECLINED,
+    }
+}
+
 /// Checks an access of `size_kind & 0xff` bytes at `addr` of kind `size_kind >> 8`
 /// (`ACCESS_*`) for the instruction at `insn_idx`, from a frame whose `r10` is `fp`. Returns
 /// 0 if it may proceed; otherwise records the fault and returns 1.

@@ -15,6 +15,12 @@
 //! is a constant naming a `str` field also knows where the field's descriptor lies, and
 //! answers a call on it from the descriptor directly ([`RfSite::call_field`]), under the
 //! same conditions and stricter ones.
+//!
+//! A test of a `str` field can also be compiled inline ([`InlineMatch`]): the code checks
+//! the arguments, the context and the descriptor itself, then compares the bytes natively
+//! (an equality, prefix or suffix test against at most 16 bytes) or passes their address
+//! and length straight to the helper's element test (`runtime::call_site_test`: any other
+//! test, such as a glob), and takes the call for anything it did not check.
 //! A frozen map never changes, so its bytes at compile time are its bytes at every run.
 #![forbid(unsafe_code)]
 
@@ -101,29 +107,46 @@ impl RfSite {
         })
     }
 
-    /// The site's test compiled inline, if the helper is an equality, prefix or suffix
-    /// test ([`RfHelper::inline_match`]), `r2` is the constant `field_id` naming a `str`
-    /// field, and the pattern is at most 16 bytes.
+    /// The site's test compiled inline, if `r2` is the constant `field_id` naming a `str`
+    /// field: as native comparisons ([`InlineTest::Compare`]) if the helper is an equality,
+    /// prefix or suffix test ([`RfHelper::inline_match`]) and the pattern is at most 16
+    /// bytes, else as a direct call of the helper's element test on the field's bytes
+    /// ([`InlineTest::CallTest`]).
     ///
     /// [`RfHelper::inline_match`]: crate::rf_helpers::RfHelper::inline_match
     pub(crate) fn inline_match(&self, field_id: Option<u64>) -> Option<InlineMatch> {
-        let kind = self.bound.helper().inline_match?;
         let field_id = field_id?;
         let layout = self.bound.layout();
         let field = layout.fields.get(usize::try_from(field_id).ok()?)?;
         let pattern = self.pattern.as_bytes();
-        let fits = field.offset.checked_add(8)? <= layout.size
-            && (DATA_END_AT + 8) as u32 <= layout.size
-            && pattern.len() <= MAX_INLINE_PATTERN;
-        (field.kind == FieldKind::Str && fits).then(|| InlineMatch {
-            kind,
+        let fits =
+            field.offset.checked_add(8)? <= layout.size && (DATA_END_AT + 8) as u32 <= layout.size;
+        if field.kind != FieldKind::Str || !fits {
+            return None;
+        }
+        let test = match self.bound.helper().inline_match {
+            Some(kind) if pattern.len() <= MAX_INLINE_PATTERN => InlineTest::Compare {
+                kind,
+                pattern: pattern.to_vec(),
+            },
+            _ => InlineTest::CallTest,
+        };
+        Some(InlineMatch {
+            test,
             args: [field_id, self.addr, self.len],
             context_size: layout.size,
             descriptor: field.offset as i32,
             data_at: DATA_AT as i32,
             data_end_at: DATA_END_AT as i32,
-            pattern: pattern.to_vec(),
         })
+    }
+
+    /// The helper's element test of `bytes` against the site's pattern (see
+    /// [`InlineTest::CallTest`]).
+    #[inline]
+    pub(crate) fn test_bytes(&self, bytes: &[u8]) -> Option<u64> {
+        let test = self.bound.helper().element_test?;
+        Some(u64::from(test(bytes, self.pattern.as_bytes())))
     }
 
     /// The pattern's bytes, if `args` are the call's arguments the site was built for.
@@ -166,9 +189,9 @@ impl RfSite {
     }
 }
 
-/// A string test of a `str` field against a short constant pattern, which the compiler
-/// emits as native comparisons in place of the call (`Emitter::inline_match`), with the
-/// call as the path for whatever the inline code does not check for itself. It answers as
+/// A string test of a `str` field against a constant pattern, which the compiler emits in
+/// native code in place of the call (`Emitter::inline_match`), with the call as the path for
+/// whatever the inline code does not check for itself. It answers as
 /// [`RfBound::call_element_test`] (and so as the helper) only when all of these hold, which
 /// the code checks at run time before reading anything:
 /// - `r2`, `r3`, `r4` are `args` (the constants the site was compiled for);
@@ -179,14 +202,25 @@ impl RfSite {
 /// - the field's descriptor (offset, length) lies inside the data area.
 #[derive(Clone, Debug)]
 pub(crate) struct InlineMatch {
-    pub(crate) kind: StrMatch,
+    pub(crate) test: InlineTest,
     pub(crate) args: [u64; 3],
     pub(crate) context_size: u32,
     /// The offset in the context of the field's descriptor: `u32` offset, `u32` length.
     pub(crate) descriptor: i32,
     pub(crate) data_at: i32,
     pub(crate) data_end_at: i32,
-    pub(crate) pattern: Vec<u8>,
+}
+
+/// What the inline code does with the field's bytes once the checks of [`InlineMatch`]
+/// hold.
+#[derive(Clone, Debug)]
+pub(crate) enum InlineTest {
+    /// Compares them with the pattern (at most 16 bytes) in native code.
+    Compare { kind: StrMatch, pattern: Vec<u8> },
+    /// Passes their address and length to `runtime::call_site_test`, which applies the
+    /// site's element test ([`RfSite::test_bytes`]): no run state, no event view, no search
+    /// for the field.
+    CallTest,
 }
 
 /// The registers holding a known constant just before slot `pc`, from the slots
