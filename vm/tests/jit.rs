@@ -1419,14 +1419,15 @@ fn literal_patterns_of_the_example_rules_compile_to_specialised_sites() {
     use ringfence_vm::event::SchemaSet;
     use ringfence_vm::rule::{load_rules, rule_helpers, RuleConfig};
     // Rule, its calls of rf_str_* and rf_in_set with a literal pattern, those of them
-    // compiled inline (equality, prefix or suffix on a `str` field; `args` is a list), and
-    // those that call their test directly (other tests on a `str` field).
+    // compiled inline (equality, prefix or suffix on a `str` field, also a glob that is one:
+    // `*/whoami`; `args` is a list), and those that call their test directly (other tests
+    // on a `str` field: a set, the glob `*/php-fpm*`).
     let expected = [
         ("netcat_exec", 9, 4, 1),
         ("exe_first_byte", 0, 0, 0),
         ("ssh_nonstandard_port", 1, 1, 0),
         ("exec_from_dev_shm", 2, 2, 0),
-        ("webshell_recon", 9, 0, 8),
+        ("webshell_recon", 9, 7, 1),
     ];
     let schemas = SchemaSet::endpoint();
     let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));

@@ -541,7 +541,7 @@ impl<'a> RunState<'a, '_> {
         else {
             return None;
         };
-        site.call_field(context, data, &args, mem)
+        site.call_field(context, data, &args)
             .or_else(|| site.bound.call_element_test(context, data, args, mem))
     }
 
@@ -712,10 +712,7 @@ pub(crate) extern "C" fn call_site_test(site: *const RfSite, start: u64, len: u6
     // see `InlineMatch`), which `run` borrows, shared, from its caller for the whole run:
     // the bytes are initialised, live and unchanged for the duration of this call.
     let bytes = unsafe { std::slice::from_raw_parts(start as *const u8, len as usize) };
-    match catch_unwind(AssertUnwindSafe(|| site.test_bytes(bytes))) {
-        Ok(Some(answer)) => answer,
-        Ok(None) | Err(_) => SITE_TEST_DECLINED,
-    }
+    catch_unwind(AssertUnwindSafe(|| site.test_bytes(bytes))).unwrap_or(SITE_TEST_DECLINED)
 }
 
 /// Checks an access of `size_kind & 0xff` bytes at `addr` of kind `size_kind >> 8`

@@ -24,6 +24,7 @@
 //! A frozen map never changes, so its bytes at compile time are its bytes at every run.
 #![forbid(unsafe_code)]
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use ringfence_isa::{AluOp, CallKind, Imm64Kind, Insn, Semantics, Source, Width, N_REGS};
@@ -31,7 +32,7 @@ use ringfence_isa::{AluOp, CallKind, Imm64Kind, Insn, Semantics, Source, Width, 
 use crate::event::FieldKind;
 use crate::helpers::Helper;
 use crate::rf_helpers::direct::{FrozenRegion, FrozenSlice, RfBound, DATA_AT, DATA_END_AT};
-use crate::rf_helpers::StrMatch;
+use crate::rf_helpers::{ElementTest, StrMatch};
 
 /// The longest pattern compared inline (two 8-byte loads).
 const MAX_INLINE_PATTERN: usize = 16;
@@ -46,6 +47,15 @@ pub(crate) struct RfSite {
     pattern: FrozenSlice,
     /// The `str` field the call names, when its `r2` is a constant naming one.
     field: Option<SiteField>,
+    /// What the site applies to a field's bytes: the helper's plain equivalent for this
+    /// pattern when it has one ([`RfHelper::as_plain`]), on the part of the pattern it
+    /// takes, else the helper's own element test on the whole pattern.
+    ///
+    /// [`RfHelper::as_plain`]: crate::rf_helpers::RfHelper::as_plain
+    test: ElementTest,
+    test_bytes: Range<usize>,
+    /// The plain test, if it is one a compiler may emit inline.
+    inline_kind: Option<StrMatch>,
 }
 
 /// A `str` field a site's calls name (their `r2`), placed at compile time: a call naming
@@ -98,33 +108,39 @@ impl RfSite {
             return None;
         }
         let (addr, len) = (r3?, r4?);
+        let pattern = FrozenSlice::find(frozen, addr, len)?;
+        let helper = bound.helper();
+        let (test, test_bytes, inline_kind) = match helper.as_plain(pattern.as_bytes()) {
+            Some((plain, part)) => (plain.element_test(), part, plain.str_match()),
+            None => (helper.element_test?, 0..pattern.as_bytes().len(), None),
+        };
         Some(RfSite {
             bound: bound.clone(),
             addr,
             len,
-            pattern: FrozenSlice::find(frozen, addr, len)?,
             field: SiteField::new(bound.layout(), r2),
+            pattern,
+            test,
+            test_bytes,
+            inline_kind,
         })
     }
 
     /// The site's test compiled inline, if `r2` is the constant `field_id` naming a `str`
-    /// field: as native comparisons ([`InlineTest::Compare`]) if the helper is an equality,
-    /// prefix or suffix test ([`RfHelper::inline_match`]) and the pattern is at most 16
-    /// bytes, else as a direct call of the helper's element test on the field's bytes
-    /// ([`InlineTest::CallTest`]).
-    ///
-    /// [`RfHelper::inline_match`]: crate::rf_helpers::RfHelper::inline_match
+    /// field: as native comparisons ([`InlineTest::Compare`]) if the site's test is an
+    /// equality, prefix or suffix test of at most 16 bytes (a glob may be one), else as a
+    /// direct call of the site's test on the field's bytes ([`InlineTest::CallTest`]).
     pub(crate) fn inline_match(&self, field_id: Option<u64>) -> Option<InlineMatch> {
         let field_id = field_id?;
         let layout = self.bound.layout();
         let field = layout.fields.get(usize::try_from(field_id).ok()?)?;
-        let pattern = self.pattern.as_bytes();
+        let pattern = self.test_pattern();
         let fits =
             field.offset.checked_add(8)? <= layout.size && (DATA_END_AT + 8) as u32 <= layout.size;
         if field.kind != FieldKind::Str || !fits {
             return None;
         }
-        let test = match self.bound.helper().inline_match {
+        let test = match self.inline_kind {
             Some(kind) if pattern.len() <= MAX_INLINE_PATTERN => InlineTest::Compare {
                 kind,
                 pattern: pattern.to_vec(),
@@ -141,12 +157,16 @@ impl RfSite {
         })
     }
 
-    /// The helper's element test of `bytes` against the site's pattern (see
-    /// [`InlineTest::CallTest`]).
+    /// The bytes the site's test takes: the pattern, or the part of it its plain test takes.
+    fn test_pattern(&self) -> &[u8] {
+        &self.pattern.as_bytes()[self.test_bytes.clone()]
+    }
+
+    /// The site's test of `bytes`: the helper's answer, 0 or 1, for a `str` field of those
+    /// bytes (see [`InlineTest::CallTest`]).
     #[inline]
-    pub(crate) fn test_bytes(&self, bytes: &[u8]) -> Option<u64> {
-        let test = self.bound.helper().element_test?;
-        Some(u64::from(test(bytes, self.pattern.as_bytes())))
+    pub(crate) fn test_bytes(&self, bytes: &[u8]) -> u64 {
+        u64::from((self.test)(bytes, self.test_pattern()))
     }
 
     /// The pattern's bytes, if `args` are the call's arguments the site was built for.
@@ -155,21 +175,15 @@ impl RfSite {
         (args[2] == self.addr && args[3] == self.len).then(|| self.pattern.as_bytes())
     }
 
-    /// The answer of a call whose pattern is `pattern` ([`RfSite::pattern_for`]) on the
-    /// site's `str` field, in a run whose context is `context` and data area `data`: the
-    /// helper's test of the field's bytes. It answers as [`RfBound::call_element_test`]
-    /// would, and only when `r1` is the start of `context`, `r2` names the site's field and
-    /// the context's `data` and `data_end` are exactly `data`'s bounds; `None` otherwise
-    /// (the caller then asks `call_element_test`) and when the descriptor leaves the data
-    /// area (where the helper fails).
+    /// The answer of a call of the site ([`RfSite::pattern_for`] holds) on its `str` field,
+    /// in a run whose context is `context` and data area `data`: the site's test of the
+    /// field's bytes. It answers as [`RfBound::call_element_test`] would, and only when `r1`
+    /// is the start of `context`, `r2` names the site's field and the context's `data` and
+    /// `data_end` are exactly `data`'s bounds; `None` otherwise (the caller then asks
+    /// `call_element_test`) and when the descriptor leaves the data area (where the helper
+    /// fails).
     #[inline]
-    pub(crate) fn call_field(
-        &self,
-        context: &[u8],
-        data: &[u8],
-        args: &[u64; 5],
-        pattern: &[u8],
-    ) -> Option<u64> {
+    pub(crate) fn call_field(&self, context: &[u8], data: &[u8], args: &[u64; 5]) -> Option<u64> {
         let field = self.field.as_ref()?;
         if args[1] != field.id || args[0] != context.as_ptr() as u64 {
             return None;
@@ -184,8 +198,7 @@ impl RfSite {
         let offset = u32::from_le_bytes(bytes_at(fixed, field.descriptor)?) as usize;
         let length = u32::from_le_bytes(bytes_at(fixed, field.descriptor + 4)?) as usize;
         let bytes = data.get(offset..offset.checked_add(length)?)?;
-        let test = self.bound.helper().element_test?;
-        Some(u64::from(test(bytes, pattern)))
+        Some(self.test_bytes(bytes))
     }
 }
 

@@ -85,6 +85,73 @@ pub fn glob(text: &[u8], pattern: &[u8]) -> bool {
     glob_match(text, pattern, false)
 }
 
+/// The plain test a glob is, when it is one: a glob without `?` whose `*`s are all at its
+/// ends is an equality (no `*`), prefix (`X*`), suffix (`*X`) or substring (`*X*`) test of
+/// the bytes `X` between them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlainTest {
+    Eq,
+    Prefix,
+    Suffix,
+    Contains,
+}
+
+impl PlainTest {
+    /// The comparison a compiler may emit inline for it (all but the substring test).
+    pub fn str_match(self) -> Option<super::StrMatch> {
+        match self {
+            PlainTest::Eq => Some(super::StrMatch::Eq),
+            PlainTest::Prefix => Some(super::StrMatch::Prefix),
+            PlainTest::Suffix => Some(super::StrMatch::Suffix),
+            PlainTest::Contains => None,
+        }
+    }
+
+    /// The test itself: `test(text, X)` is `glob(text, pattern)`.
+    pub fn element_test(self) -> fn(&[u8], &[u8]) -> bool {
+        match self {
+            PlainTest::Eq => eq,
+            PlainTest::Prefix => prefix,
+            PlainTest::Suffix => suffix,
+            PlainTest::Contains => contains,
+        }
+    }
+}
+
+/// The plain test `pattern` is as a glob ([`glob`]), with where its bytes `X` lie in
+/// `pattern`; `None` for a glob with a `?` or a `*` between other bytes.
+pub fn glob_as_plain(pattern: &[u8]) -> Option<(PlainTest, std::ops::Range<usize>)> {
+    if pattern.contains(&b'?') {
+        return None;
+    }
+    let lead = pattern.iter().take_while(|&&byte| byte == b'*').count();
+    if lead == pattern.len() {
+        // "" matches only "", and a run of `*` everything (a prefix of nothing).
+        let test = if lead == 0 {
+            PlainTest::Eq
+        } else {
+            PlainTest::Prefix
+        };
+        return Some((test, 0..0));
+    }
+    let trail = pattern
+        .iter()
+        .rev()
+        .take_while(|&&byte| byte == b'*')
+        .count();
+    let bytes = lead..pattern.len() - trail;
+    if pattern[bytes.clone()].contains(&b'*') {
+        return None;
+    }
+    let test = match (lead > 0, trail > 0) {
+        (false, false) => PlainTest::Eq,
+        (false, true) => PlainTest::Prefix,
+        (true, false) => PlainTest::Suffix,
+        (true, true) => PlainTest::Contains,
+    };
+    Some((test, bytes))
+}
+
 /// [`eq`], ASCII case-insensitive.
 #[inline]
 pub fn eq_ci(text: &[u8], pattern: &[u8]) -> bool {
@@ -473,6 +540,38 @@ mod tests {
         hay.extend(long.iter().map(u8::to_ascii_uppercase));
         assert!(contains_ci(&hay, &long));
         assert!(!contains_ci(&hay[..50], &long));
+    }
+
+    /// A glob that is a plain test answers as that test on every small input, and the
+    /// globs that are not are exactly those with a `?` or an inner `*`.
+    #[test]
+    fn globs_that_are_plain_tests_answer_as_those_tests() {
+        let texts = all_strings(b"ab*", 4);
+        let mut plain = 0;
+        for pattern in all_strings(b"ab*?", 4) {
+            let Some((test, bytes)) = glob_as_plain(&pattern) else {
+                let inner_star = {
+                    let trimmed: &[u8] = &pattern;
+                    let start = trimmed.iter().position(|&b| b != b'*').unwrap_or(0);
+                    let end = trimmed
+                        .iter()
+                        .rposition(|&b| b != b'*')
+                        .map_or(0, |e| e + 1);
+                    trimmed[start..end.max(start)].contains(&b'*')
+                };
+                assert!(pattern.contains(&b'?') || inner_star, "{pattern:?}");
+                continue;
+            };
+            plain += 1;
+            for text in &texts {
+                assert_eq!(
+                    test.element_test()(text, &pattern[bytes.clone()]),
+                    glob(text, &pattern),
+                    "text {text:?}, glob {pattern:?} as {test:?}"
+                );
+            }
+        }
+        assert!(plain > 50, "{plain} plain globs");
     }
 
     #[test]

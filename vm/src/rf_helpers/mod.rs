@@ -28,6 +28,9 @@ pub mod direct;
 pub mod matching;
 
 pub use checked::register_checked;
+pub use matching::PlainTest;
+
+use std::ops::Range;
 
 use crate::event::{EventView, FieldKind};
 
@@ -66,10 +69,15 @@ pub struct RfHelper {
     /// argument (`rf_str_*`, `rf_in_set`): the test applied to each element of the field (the
     /// helper returns 1 if any holds, else 0), for engines that call it directly.
     pub element_test: Option<ElementTest>,
-    /// For the case-sensitive equality, prefix and suffix tests: which one, so that a
-    /// compiler may emit the comparison inline (its answer is `element_test`'s).
-    pub inline_match: Option<StrMatch>,
+    /// For the helpers whose test against a given pattern may be a plain equality, prefix,
+    /// suffix or substring test: that test and the part of the pattern it takes, so that a
+    /// compiler that knows the pattern may run the plain test instead, or emit it inline
+    /// (its answer is `element_test`'s on the whole pattern).
+    pub plain: Option<PlainOf>,
 }
+
+/// [`RfHelper::plain`]: the plain test a pattern makes of the helper's test, if any.
+pub type PlainOf = fn(&[u8]) -> Option<(PlainTest, Range<usize>)>;
 
 /// A string comparison simple enough to compile inline: the field's bytes equal the
 /// pattern, start with it, or end with it.
@@ -239,6 +247,12 @@ impl AlertSink {
 }
 
 impl RfHelper {
+    /// A plain test that answers as this helper's test against `pattern`, and the part of
+    /// `pattern` it takes ([`RfHelper::plain`]).
+    pub fn as_plain(&self, pattern: &[u8]) -> Option<(PlainTest, Range<usize>)> {
+        self.plain.and_then(|plain| plain(pattern))
+    }
+
     /// The C prototype, `long rf_str_eq(const void *ctx, __u32 field_id, ...)`.
     pub fn c_prototype(&self) -> String {
         format!("{} {}({})", self.ret, self.name, self.c_params())
@@ -337,7 +351,7 @@ macro_rules! str_helper {
     ($id:expr, $name:literal, $doc:literal, $test:path) => {
         str_helper!($id, $name, $doc, $test, None)
     };
-    ($id:expr, $name:literal, $doc:literal, $test:path, $inline:expr) => {
+    ($id:expr, $name:literal, $doc:literal, $test:path, $plain:expr) => {
         RfHelper {
             id: $id,
             name: $name,
@@ -346,18 +360,18 @@ macro_rules! str_helper {
             doc: $doc,
             native: |event, call, _alerts| str_test(event, call, $name, $test),
             element_test: Some($test),
-            inline_match: $inline,
+            plain: $plain,
         }
     };
 }
 
 /// The helper table. See the module documentation.
 pub static RF_HELPERS: &[RfHelper] = &[
-    str_helper!(1000, "rf_str_eq", "1 if the string field (any element of a str_list) equals the len bytes at s, else 0.", matching::eq, Some(StrMatch::Eq)),
-    str_helper!(1001, "rf_str_prefix", "1 if the string field (any element of a str_list) starts with the len bytes at s, else 0.", matching::prefix, Some(StrMatch::Prefix)),
-    str_helper!(1002, "rf_str_suffix", "1 if the string field (any element of a str_list) ends with the len bytes at s, else 0.", matching::suffix, Some(StrMatch::Suffix)),
-    str_helper!(1003, "rf_str_contains", "1 if the len bytes at s occur in the string field (any element of a str_list), else 0.", matching::contains),
-    str_helper!(1004, "rf_str_glob", "1 if the string field (any element of a str_list) matches the glob at s (`*` any run, `?` one byte, no escapes), else 0.", matching::glob),
+    str_helper!(1000, "rf_str_eq", "1 if the string field (any element of a str_list) equals the len bytes at s, else 0.", matching::eq, Some(|p| Some((PlainTest::Eq, 0..p.len())))),
+    str_helper!(1001, "rf_str_prefix", "1 if the string field (any element of a str_list) starts with the len bytes at s, else 0.", matching::prefix, Some(|p| Some((PlainTest::Prefix, 0..p.len())))),
+    str_helper!(1002, "rf_str_suffix", "1 if the string field (any element of a str_list) ends with the len bytes at s, else 0.", matching::suffix, Some(|p| Some((PlainTest::Suffix, 0..p.len())))),
+    str_helper!(1003, "rf_str_contains", "1 if the len bytes at s occur in the string field (any element of a str_list), else 0.", matching::contains, Some(|p| Some((PlainTest::Contains, 0..p.len())))),
+    str_helper!(1004, "rf_str_glob", "1 if the string field (any element of a str_list) matches the glob at s (`*` any run, `?` one byte, no escapes), else 0.", matching::glob, Some(matching::glob_as_plain)),
     str_helper!(1005, "rf_str_eq_ci", "rf_str_eq, ASCII case-insensitive.", matching::eq_ci),
     str_helper!(1006, "rf_str_prefix_ci", "rf_str_prefix, ASCII case-insensitive.", matching::prefix_ci),
     str_helper!(1007, "rf_str_suffix_ci", "rf_str_suffix, ASCII case-insensitive.", matching::suffix_ci),
@@ -371,7 +385,7 @@ pub static RF_HELPERS: &[RfHelper] = &[
         doc: "1 if the string field (any element of a str_list) equals one string of the NUL-separated set (set_len = sizeof, a final NUL ends the last string), else 0.",
         native: native_in_set,
         element_test: Some(matching::in_set),
-        inline_match: None,
+        plain: None,
     },
     RfHelper {
         id: 1011,
@@ -391,7 +405,7 @@ pub static RF_HELPERS: &[RfHelper] = &[
         doc: "1 if the address field is in the network net (net_len 4 or 16 bytes, network order) of prefix_len bits, else 0; -EINVAL for another net_len or too long a prefix.",
         native: native_cidr_match,
         element_test: None,
-        inline_match: None,
+        plain: None,
     },
     RfHelper {
         id: 1012,
@@ -410,7 +424,7 @@ pub static RF_HELPERS: &[RfHelper] = &[
         doc: "Records an alert with rule_id and up to 64 bytes of payload; 0, or -E2BIG for a longer payload, -ENOSPC when this evaluation's alerts are full.",
         native: native_alert,
         element_test: None,
-        inline_match: None,
+        plain: None,
     },
 ];
 

@@ -495,36 +495,46 @@ fn direct_calls_agree_with_the_checked_helpers() {
     );
 }
 
-/// `inline_match` names what `element_test` computes, since a compiler emits the former in
-/// place of the latter; and only the case-sensitive equality, prefix and suffix tests have
-/// one.
+/// A helper's plain test (`plain`) answers as its `element_test` on the whole pattern, since
+/// a compiler runs (or emits inline) the former in place of the latter; and only the
+/// case-sensitive equality, prefix, suffix, substring and glob tests have one.
 #[test]
-fn inline_match_is_the_element_test_it_replaces() {
-    let texts: [&[u8]; 7] = [b"", b"a", b"ab", b"abc", b"bc", b"xabc", b"ABC"];
-    let mut with_inline = Vec::new();
+fn the_plain_test_of_a_pattern_is_the_element_test_it_replaces() {
+    let texts: [&[u8]; 8] = [b"", b"a", b"ab", b"abc", b"bc", b"xabc", b"ABC", b"a*c"];
+    let patterns: [&[u8]; 12] = [
+        b"", b"a", b"ab", b"abc", b"bc", b"*", b"*c", b"a*", b"*b*", b"a*c", b"?", b"**ab**",
+    ];
+    let mut with_plain = Vec::new();
     for helper in RF_HELPERS {
-        let Some(kind) = helper.inline_match else {
+        if helper.plain.is_none() {
             continue;
-        };
-        with_inline.push(helper.name);
+        }
+        with_plain.push(helper.name);
         let test = helper
             .element_test
-            .expect("an inline match replaces an element test");
-        for text in texts {
-            for pattern in texts {
-                let expected = match kind {
-                    StrMatch::Eq => text == pattern,
-                    StrMatch::Prefix => text.starts_with(pattern),
-                    StrMatch::Suffix => text.ends_with(pattern),
-                };
+            .expect("a plain test replaces an element test");
+        for pattern in patterns {
+            let Some((plain, part)) = helper.as_plain(pattern) else {
+                continue;
+            };
+            for text in texts {
                 assert_eq!(
+                    plain.element_test()(text, &pattern[part.clone()]),
                     test(text, pattern),
-                    expected,
-                    "{} {text:?} {pattern:?}",
+                    "{} {text:?} {pattern:?} as {plain:?}",
                     helper.name
                 );
             }
         }
     }
-    assert_eq!(with_inline, ["rf_str_eq", "rf_str_prefix", "rf_str_suffix"]);
+    assert_eq!(
+        with_plain,
+        [
+            "rf_str_eq",
+            "rf_str_prefix",
+            "rf_str_suffix",
+            "rf_str_contains",
+            "rf_str_glob"
+        ]
+    );
 }
