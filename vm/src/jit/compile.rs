@@ -1345,11 +1345,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let helper = self.sites.helpers.get(id)?;
         let &leader = self.plan.leaders.range(..=pc).next_back()?;
         let known = block_constants(self.insns, leader, pc);
-        let site = Arc::new(RfSite::new(
-            helper,
-            &self.sites.frozen,
-            [known[2], known[3], known[4]],
-        )?);
+        let site = Arc::new(RfSite::new(helper, &self.sites.frozen, known[3], known[4])?);
         self.sites.sites.push(site.clone());
         let inline = site.inline_match(known[2]);
         match inline.as_ref().map(|inline| &inline.test) {

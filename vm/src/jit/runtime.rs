@@ -541,8 +541,7 @@ impl<'a> RunState<'a, '_> {
         else {
             return None;
         };
-        site.call_field(context, data, &args)
-            .or_else(|| site.bound.call_element_test(context, data, args, mem))
+        site.bound.call_element_test(context, data, args, mem)
     }
 
     fn fail(&mut self, ctx: &mut RunContext, insn_idx: u64, kind: RunErrorKind) {

@@ -11,17 +11,19 @@
 //! when the call's actual `r3` and `r4` are the ones it was built for, and only through
 //! [`RfBound::call_element_test`], which requires `r1` to be the context and the field to
 //! be a string field with its bytes in the data area; anything else (and any failure) takes
-//! the generic path, which answers or fails exactly as the interpreter. A site whose `r2`
-//! is a constant naming a `str` field also knows where the field's descriptor lies, and
-//! answers a call on it from the descriptor directly ([`RfSite::call_field`]), under the
-//! same conditions and stricter ones.
+//! the generic path, which answers or fails exactly as the interpreter.
 //!
 //! A test of a `str` field can also be compiled inline ([`InlineMatch`]): the code checks
 //! the arguments, the context and the descriptor itself, then compares the bytes natively
 //! (an equality, prefix or suffix test against at most 16 bytes) or passes their address
-//! and length straight to the helper's element test (`runtime::call_site_test`: any other
-//! test, such as a glob), and takes the call for anything it did not check.
+//! and length straight to the site's test (`runtime::call_site_test`: any other test), and
+//! takes the call for anything it did not check. A site's test is the helper's plain
+//! equivalent for its pattern where it has one ([`RfHelper::as_plain`]): a glob `*/nginx`
+//! is a suffix test, compared inline.
+//!
 //! A frozen map never changes, so its bytes at compile time are its bytes at every run.
+//!
+//! [`RfHelper::as_plain`]: crate::rf_helpers::RfHelper::as_plain
 #![forbid(unsafe_code)]
 
 use std::ops::Range;
@@ -45,8 +47,6 @@ pub(crate) struct RfSite {
     addr: u64,
     len: u64,
     pattern: FrozenSlice,
-    /// The `str` field the call names, when its `r2` is a constant naming one.
-    field: Option<SiteField>,
     /// What the site applies to a field's bytes: the helper's plain equivalent for this
     /// pattern when it has one ([`RfHelper::as_plain`]), on the part of the pattern it
     /// takes, else the helper's own element test on the whole pattern.
@@ -58,40 +58,6 @@ pub(crate) struct RfSite {
     inline_kind: Option<StrMatch>,
 }
 
-/// A `str` field a site's calls name (their `r2`), placed at compile time: a call naming
-/// it reads the field's descriptor at a known offset of the context, with no lookup of the
-/// field and no view of the whole event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct SiteField {
-    /// The field's id, the `r2` the site was built for.
-    id: u64,
-    /// The offset in the context of its descriptor: `u32` offset, `u32` length.
-    descriptor: usize,
-    /// The context's size (every offset read lies below it).
-    context_size: usize,
-}
-
-impl SiteField {
-    /// The field `field_id` of `layout`, if it is a `str` field whose descriptor, like the
-    /// context's `data` and `data_end`, lies inside the context.
-    fn new(layout: &crate::event::Layout, field_id: Option<u64>) -> Option<SiteField> {
-        let field = layout.fields.get(usize::try_from(field_id?).ok()?)?;
-        let context_size = layout.size as usize;
-        let inside = field.offset as usize + 8 <= context_size && DATA_END_AT + 8 <= context_size;
-        (field.kind == FieldKind::Str && inside).then_some(SiteField {
-            id: field_id?,
-            descriptor: field.offset as usize,
-            context_size,
-        })
-    }
-}
-
-/// The little-endian `N` bytes at `at`, if they lie inside `bytes`.
-#[inline]
-fn bytes_at<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
-    bytes.get(at..at.checked_add(N)?)?.try_into().ok()
-}
-
 impl RfSite {
     /// A site for a call of `helper` whose `r3` and `r4` are the constants `r3`, `r4`, if
     /// the helper is an rf_* string test ([`RfHelper::element_test`]) taking its pattern
@@ -101,7 +67,8 @@ impl RfSite {
     pub(crate) fn new(
         helper: &Helper,
         frozen: &[FrozenRegion],
-        [r2, r3, r4]: [Option<u64>; 3],
+        r3: Option<u64>,
+        r4: Option<u64>,
     ) -> Option<RfSite> {
         let bound = helper.direct_shared()?;
         if bound.helper().element_test.is_none() || bound.helper().mem_arg() != Some((2, 3)) {
@@ -118,7 +85,6 @@ impl RfSite {
             bound: bound.clone(),
             addr,
             len,
-            field: SiteField::new(bound.layout(), r2),
             pattern,
             test,
             test_bytes,
@@ -173,32 +139,6 @@ impl RfSite {
     #[inline]
     pub(crate) fn pattern_for(&self, args: &[u64; 5]) -> Option<&[u8]> {
         (args[2] == self.addr && args[3] == self.len).then(|| self.pattern.as_bytes())
-    }
-
-    /// The answer of a call of the site ([`RfSite::pattern_for`] holds) on its `str` field,
-    /// in a run whose context is `context` and data area `data`: the site's test of the
-    /// field's bytes. It answers as [`RfBound::call_element_test`] would, and only when `r1`
-    /// is the start of `context`, `r2` names the site's field and the context's `data` and
-    /// `data_end` are exactly `data`'s bounds; `None` otherwise (the caller then asks
-    /// `call_element_test`) and when the descriptor leaves the data area (where the helper
-    /// fails).
-    #[inline]
-    pub(crate) fn call_field(&self, context: &[u8], data: &[u8], args: &[u64; 5]) -> Option<u64> {
-        let field = self.field.as_ref()?;
-        if args[1] != field.id || args[0] != context.as_ptr() as u64 {
-            return None;
-        }
-        let fixed = context.get(..field.context_size)?;
-        let start = data.as_ptr() as u64;
-        let data_ptr = u64::from_le_bytes(bytes_at(fixed, DATA_AT)?);
-        let data_end = u64::from_le_bytes(bytes_at(fixed, DATA_END_AT)?);
-        if data_ptr != start || data_end != start.checked_add(data.len() as u64)? {
-            return None;
-        }
-        let offset = u32::from_le_bytes(bytes_at(fixed, field.descriptor)?) as usize;
-        let length = u32::from_le_bytes(bytes_at(fixed, field.descriptor + 4)?) as usize;
-        let bytes = data.get(offset..offset.checked_add(length)?)?;
-        Some(self.test_bytes(bytes))
     }
 }
 
