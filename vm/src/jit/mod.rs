@@ -48,7 +48,8 @@
 //! - `runtime.rs`: the run context the compiled code receives, and the `extern "C"`
 //!   trampolines through which it calls helpers (the same [`Helpers`] registry as the
 //!   interpreter) and, in checked mode, asks [`crate::Memory`] about an access its inline
-//!   checks did not cover.
+//!   checks did not cover; and `call_site_test`, through which code compiled inline for a
+//!   specialised call site applies the site's string test to bytes it checked itself.
 //! - `sites.rs`: helper call sites the compiler specialises (unchecked mode): an rf_* call
 //!   whose pattern is a constant in a read-only map gets its pattern's bytes at compile time
 //!   and goes to its own trampoline, which answers only when the call's arguments are the
