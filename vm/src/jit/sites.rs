@@ -53,7 +53,7 @@ pub(crate) struct RfSite {
     ///
     /// [`RfHelper::as_plain`]: crate::rf_helpers::RfHelper::as_plain
     test: ElementTest,
-    test_bytes: Range<usize>,
+    test_part: Range<usize>,
     /// The plain test, if it is one a compiler may emit inline.
     inline_kind: Option<StrMatch>,
 }
@@ -77,7 +77,7 @@ impl RfSite {
         let (addr, len) = (r3?, r4?);
         let pattern = FrozenSlice::find(frozen, addr, len)?;
         let helper = bound.helper();
-        let (test, test_bytes, inline_kind) = match helper.as_plain(pattern.as_bytes()) {
+        let (test, test_part, inline_kind) = match helper.as_plain(pattern.as_bytes()) {
             Some((plain, part)) => (plain.element_test(), part, plain.str_match()),
             None => (helper.element_test?, 0..pattern.as_bytes().len(), None),
         };
@@ -87,7 +87,7 @@ impl RfSite {
             len,
             pattern,
             test,
-            test_bytes,
+            test_part,
             inline_kind,
         })
     }
@@ -125,7 +125,7 @@ impl RfSite {
 
     /// The bytes the site's test takes: the pattern, or the part of it its plain test takes.
     fn test_pattern(&self) -> &[u8] {
-        &self.pattern.as_bytes()[self.test_bytes.clone()]
+        &self.pattern.as_bytes()[self.test_part.clone()]
     }
 
     /// The site's test of `bytes`: the helper's answer, 0 or 1, for a `str` field of those
