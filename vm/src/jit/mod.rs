@@ -41,7 +41,8 @@
 //!   are Cranelift `Variable`s, so SSA form comes from cranelift-frontend (Braun et al.,
 //!   "Simple and Efficient Construction of Static Single Assignment Form", CC 2013); one
 //!   Cranelift block per BPF basic block; each BPF function (the entry and every target of a
-//!   local call) is its own Cranelift function. No `unsafe`.
+//!   local call) is its own Cranelift function; `compile/alu.rs` translates ALU operations
+//!   and conditions, `compile/calls.rs` helper calls and specialised call sites. No `unsafe`.
 //! - `code.rs`: links the compiled functions into one buffer and maps it: written while
 //!   read+write, then switched to read+execute (memmap2's `make_exec`), never both at once.
 //!   Holds the one `unsafe` that turns the entry address into a function pointer and calls it.
