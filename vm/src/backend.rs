@@ -150,9 +150,9 @@ impl Scratch {
 /// event's bytes (shared: nobody can change them) and the scratch (exclusive: only runs
 /// through this value touch the copy). Invariant: when `ready` is `Some(id)`, the first
 /// `size` bytes of `scratch.context.buf` (`size` of the contract with that `id`, equal ids
-/// meaning equal checks, see [`ContextContract::intern`]) are what
+/// meaning equal checks, see `ContextContract::intern`) are what
 /// `ContextContract::prepare_uncached` produced from `fixed` and `data` and passed its
-/// checks. `ready` is set only by [`PreparedEvent::run_for`] right after a successful
+/// checks. `ready` is set only by `PreparedEvent::run_for` right after a successful
 /// preparation for a contract whose programs cannot write the context (a run of such a
 /// program leaves the copy as it is: the verifier refuses its stores to the context, and the
 /// helpers see the context read-only); it is cleared before anything else writes the

@@ -28,8 +28,8 @@
 //! stack of 512-byte frames (as many as the call graph can use: main plus the deepest chain
 //! of local calls, at most 8); `r10` is one past the current frame, and a local call moves
 //! it 512 bytes down after checking, once per call, that a frame is left. Loads, stores and
-//! atomics go straight to the address in the register plus the offset, through [`load`],
-//! [`store`] and the atomic functions: these hold all of this module's memory accesses.
+//! atomics go straight to the address in the register plus the offset, through `load`,
+//! `store` and the atomic functions: these hold all of this module's memory accesses.
 //!
 //! Addresses live in registers as integers, so accesses use exposed provenance
 //! ([`ptr::with_exposed_provenance`]). Which pointers are exposed follows the aliasing rules
