@@ -1,5 +1,5 @@
 //! The instruction set, defined once: every BPF instruction of RFC 9669 (cpu v1 to v4) is one
-//! row of [`isa_table!`], and decoding, encoding, the assembler, the disassembler and the
+//! row of `isa_table!`, and decoding, encoding, the assembler, the disassembler and the
 //! interpreters' dispatch are all driven from those rows.
 //!
 //! # Naming scheme of the table
