@@ -921,6 +921,17 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.ins().iconst(I64, value)
     }
 
+    /// A 64-bit field of the run context.
+    fn ctx_load(&mut self, offset: i32) -> Value {
+        self.b.ins().load(I64, ctx_flags(), self.ctx, offset)
+    }
+
+    /// Stores `value` into a field of the run context.
+    fn ctx_store(&mut self, value: Value, offset: i32) {
+        let ctx = self.ctx;
+        self.b.ins().store(ctx_flags(), value, ctx, offset);
+    }
+
     /// Ends the current block with a fault the interpreter would raise at `insn_idx`.
     fn fault(&mut self, insn_idx: usize, kind: RunErrorKind) {
         self.static_faults.push(RunError { insn_idx, kind });
@@ -933,20 +944,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let status = self.iconst(runtime::STATUS_FAULTED as i64);
         let code = self.iconst(code);
         let insn = self.iconst(insn_idx);
-        let ctx = self.ctx;
-        self.b
-            .ins()
-            .store(ctx_flags(), status, ctx, runtime::OFFSET_STATUS);
-        self.b
-            .ins()
-            .store(ctx_flags(), code, ctx, runtime::OFFSET_FAULT_CODE);
-        self.b
-            .ins()
-            .store(ctx_flags(), insn, ctx, runtime::OFFSET_FAULT_INSN);
+        self.ctx_store(status, runtime::OFFSET_STATUS);
+        self.ctx_store(code, runtime::OFFSET_FAULT_CODE);
+        self.ctx_store(insn, runtime::OFFSET_FAULT_INSN);
         if let Some(arg) = arg {
-            self.b
-                .ins()
-                .store(ctx_flags(), arg, ctx, runtime::OFFSET_FAULT_ARG);
+            self.ctx_store(arg, runtime::OFFSET_FAULT_ARG);
         }
         let zero = self.iconst(0);
         self.b.ins().return_(&[zero]);
@@ -1239,21 +1241,13 @@ impl<'a, 'b> Emitter<'a, 'b> {
     fn exit(&mut self) {
         let r0 = self.var(0);
         if self.function_idx != 0 || self.analysis.entry_is_called {
-            let ctx = self.ctx;
             for reg in 1..=5u8 {
                 let value = self.var(reg);
-                self.b.ins().store(
-                    ctx_flags(),
-                    value,
-                    ctx,
-                    runtime::OFFSET_SCRATCH + 8 * reg as i32,
-                );
+                self.ctx_store(value, runtime::OFFSET_SCRATCH + 8 * reg as i32);
             }
             if self.checked {
                 let left = self.b.use_var(self.budget);
-                self.b
-                    .ins()
-                    .store(ctx_flags(), left, ctx, runtime::OFFSET_BUDGET);
+                self.ctx_store(left, runtime::OFFSET_BUDGET);
             }
         }
         self.b.ins().return_(&[r0]);
@@ -1262,10 +1256,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
 
     /// After a call: returns at once if the callee or helper ended the run.
     fn check_status(&mut self) {
-        let status = self
-            .b
-            .ins()
-            .load(I64, ctx_flags(), self.ctx, runtime::OFFSET_STATUS);
+        let status = self.ctx_load(runtime::OFFSET_STATUS);
         let go_on = self.b.create_block();
         let return_early = self.return_early;
         self.b.ins().brif(status, return_early, &[], go_on, &[]);
@@ -1296,22 +1287,15 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.switch_to_block(go_on);
         self.open = true;
 
-        let ctx = self.ctx;
         for reg in [0u8, 6, 7, 8, 9] {
             let value = self.var(reg);
-            self.b.ins().store(
-                ctx_flags(),
-                value,
-                ctx,
-                runtime::OFFSET_SCRATCH + 8 * reg as i32,
-            );
+            self.ctx_store(value, runtime::OFFSET_SCRATCH + 8 * reg as i32);
         }
         if self.checked {
             let left = self.b.use_var(self.budget);
-            self.b
-                .ins()
-                .store(ctx_flags(), left, ctx, runtime::OFFSET_BUDGET);
+            self.ctx_store(left, runtime::OFFSET_BUDGET);
         }
+        let ctx = self.ctx;
         let callee_fp = self.b.ins().iadd_imm_s(self.fp, -(STACK_PER_FRAME as i64));
         let mut args = vec![ctx, callee_fp];
         for reg in 1..=5u8 {
@@ -1324,19 +1308,11 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.check_status();
         self.set(0, r0);
         for reg in 1..=5u8 {
-            let value = self.b.ins().load(
-                I64,
-                ctx_flags(),
-                ctx,
-                runtime::OFFSET_SCRATCH + 8 * reg as i32,
-            );
+            let value = self.ctx_load(runtime::OFFSET_SCRATCH + 8 * reg as i32);
             self.set(reg, value);
         }
         if self.checked {
-            let left = self
-                .b
-                .ins()
-                .load(I64, ctx_flags(), ctx, runtime::OFFSET_BUDGET);
+            let left = self.ctx_load(runtime::OFFSET_BUDGET);
             self.b.def_var(self.budget, left);
         }
     }
@@ -1372,10 +1348,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         // re-read at each access rather than kept in registers: values live across the whole
         // function and every slow-path call make register allocation superlinear.
         let frame_lo = self.b.ins().iadd_imm_s(self.fp, -(STACK_PER_FRAME as i64));
-        let stack_top = self
-            .b
-            .ins()
-            .load(I64, ctx_flags(), ctx, runtime::OFFSET_STACK_TOP);
+        let stack_top = self.ctx_load(runtime::OFFSET_STACK_TOP);
         let offset = self.b.ins().isub(addr, frame_lo);
         let span = self.b.ins().isub(stack_top, frame_lo);
         let limit = self.b.ins().iadd_imm_s(span, -size);
@@ -1384,14 +1357,8 @@ impl<'a, 'b> Emitter<'a, 'b> {
             .ins()
             .icmp(IntCC::UnsignedLessThanOrEqual, offset, limit);
         // The first region: `len >= size && addr - base <= len - size`, writable if needed.
-        let base = self
-            .b
-            .ins()
-            .load(I64, ctx_flags(), ctx, runtime::OFFSET_REGION0_BASE);
-        let len = self
-            .b
-            .ins()
-            .load(I64, ctx_flags(), ctx, runtime::OFFSET_REGION0_LEN);
+        let base = self.ctx_load(runtime::OFFSET_REGION0_BASE);
+        let len = self.ctx_load(runtime::OFFSET_REGION0_LEN);
         let offset = self.b.ins().isub(addr, base);
         let limit = self.b.ins().iadd_imm_s(len, -size);
         let fits = self

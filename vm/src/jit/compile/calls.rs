@@ -38,20 +38,11 @@ impl Emitter<'_, '_> {
         });
         let insn_idx = self.iconst(pc as i64);
         let ctx = self.ctx;
-        self.b
-            .ins()
-            .store(ctx_flags(), id, ctx, runtime::OFFSET_HELPER_ID);
-        self.b
-            .ins()
-            .store(ctx_flags(), insn_idx, ctx, runtime::OFFSET_HELPER_INSN);
+        self.ctx_store(id, runtime::OFFSET_HELPER_ID);
+        self.ctx_store(insn_idx, runtime::OFFSET_HELPER_INSN);
         for reg in 1..=5u8 {
             let value = self.var(reg);
-            self.b.ins().store(
-                ctx_flags(),
-                value,
-                ctx,
-                runtime::OFFSET_HELPER_ARGS + 8 * (reg as i32 - 1),
-            );
+            self.ctx_store(value, runtime::OFFSET_HELPER_ARGS + 8 * (reg as i32 - 1));
         }
         let call_conv = self.call_conv;
         let call = match site {
@@ -250,11 +241,6 @@ impl Emitter<'_, '_> {
             at += width;
         }
         self.all(&holds)
-    }
-
-    /// A field of the run context.
-    fn ctx_load(&mut self, offset: i32) -> Value {
-        self.b.ins().load(I64, ctx_flags(), self.ctx, offset)
     }
 
     /// Goes on in a new block when `condition` holds, else to `otherwise`.
