@@ -921,6 +921,16 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.ins().iconst(I64, value)
     }
 
+    /// Ends the block with a branch on `condition` to two new blocks, sealed (the branch is
+    /// their only predecessor): `(taken, not_taken)`.
+    fn branch(&mut self, condition: Value) -> (Block, Block) {
+        let (taken, not_taken) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(condition, taken, &[], not_taken, &[]);
+        self.b.seal_block(taken);
+        self.b.seal_block(not_taken);
+        (taken, not_taken)
+    }
+
     /// A 64-bit field of the run context.
     fn ctx_load(&mut self, offset: i32) -> Value {
         self.b.ins().load(I64, ctx_flags(), self.ctx, offset)
@@ -967,11 +977,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             .b
             .ins()
             .icmp_imm_s(IntCC::UnsignedLessThan, left, n as i64);
-        let fault_block = self.b.create_block();
-        let go_on = self.b.create_block();
-        self.b.ins().brif(short, fault_block, &[], go_on, &[]);
-        self.b.seal_block(fault_block);
-        self.b.seal_block(go_on);
+        let (fault_block, go_on) = self.branch(short);
         self.b.switch_to_block(fault_block);
         self.b.set_cold_block(fault_block);
         self.raise(runtime::FAULT_BUDGET as i64, leader as i64, Some(left));
@@ -1228,10 +1234,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             .b
             .ins()
             .icmp_imm_s(IntCC::UnsignedLessThan, value, cases[mid].0 as i64);
-        let (left, right) = (self.b.create_block(), self.b.create_block());
-        self.b.ins().brif(below, left, &[], right, &[]);
-        self.b.seal_block(left);
-        self.b.seal_block(right);
+        let (left, right) = self.branch(below);
         self.b.switch_to_block(left);
         self.search(value, &cases[..mid], otherwise);
         self.b.switch_to_block(right);
@@ -1271,11 +1274,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             self.b
                 .ins()
                 .icmp_imm_s(IntCC::UnsignedLessThan, room, 2 * STACK_PER_FRAME as i64);
-        let fault_block = self.b.create_block();
-        let go_on = self.b.create_block();
-        self.b.ins().brif(too_deep, fault_block, &[], go_on, &[]);
-        self.b.seal_block(fault_block);
-        self.b.seal_block(go_on);
+        let (fault_block, go_on) = self.branch(too_deep);
         self.b.switch_to_block(fault_block);
         self.b.set_cold_block(fault_block);
         self.fault(

@@ -146,13 +146,9 @@ impl Emitter<'_, '_> {
         } else {
             is_zero
         };
-        let plain = self.b.create_block();
-        let edge = self.b.create_block();
+        let (edge, plain) = self.branch(special);
         let join = self.b.create_block();
         let result = self.b.append_block_param(join, ty);
-        self.b.ins().brif(special, edge, &[], plain, &[]);
-        self.b.seal_block(plain);
-        self.b.seal_block(edge);
 
         self.b.switch_to_block(plain);
         if ty == I64 && !signed {
@@ -194,11 +190,7 @@ impl Emitter<'_, '_> {
     fn divide_narrow_if_small(&mut self, op: AluOp, left: Value, right: Value, join: Block) {
         let both = self.b.ins().bor(left, right);
         let high = self.b.ins().ushr_imm_u(both, 32);
-        let narrow = self.b.create_block();
-        let wide = self.b.create_block();
-        self.b.ins().brif(high, wide, &[], narrow, &[]);
-        self.b.seal_block(narrow);
-        self.b.seal_block(wide);
+        let (wide, narrow) = self.branch(high);
 
         self.b.switch_to_block(narrow);
         let (left32, right32) = (
