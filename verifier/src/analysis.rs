@@ -1310,6 +1310,54 @@ impl<'a> Analyzer<'a> {
         })
     }
 
+    /// A helper may write the context bytes `[lo, hi)` (every offset the pointer may have,
+    /// every size the helper may be given) only if each of them belongs to a writable
+    /// scalar field: anything else is a field the analysis trusts (`data`, `data_end`, a
+    /// string's bounded offset or length) or assumes unchanged.
+    fn check_context_output(
+        &self,
+        st: &State,
+        slot: usize,
+        reg: u8,
+        lo: i64,
+        hi: i64,
+    ) -> Result<(), VerifyError> {
+        let Context::Struct(layout) = &self.ptype.context else {
+            unreachable!("context pointers exist only for struct contexts")
+        };
+        let writable = |byte: u64| {
+            layout.fields.iter().any(|field| {
+                field.access == Access::ReadWrite
+                    && field.kind == FieldKind::Scalar
+                    && (field.offset as u64..field.offset as u64 + field.size as u64)
+                        .contains(&byte)
+            })
+        };
+        let Some(byte) = (lo.max(0) as u64..hi.max(0) as u64).find(|&byte| !writable(byte)) else {
+            return Ok(());
+        };
+        let owner = layout
+            .fields
+            .iter()
+            .find(|field| {
+                (field.offset as u64..field.offset as u64 + field.size as u64).contains(&byte)
+            })
+            .map_or("no field (padding)".to_string(), |field| {
+                format!("field {}, which is read-only", field.name)
+            });
+        Err(self
+            .error(
+                st,
+                K::Permission,
+                slot,
+                &[reg],
+                "a helper may write only the context's writable fields; pass a stack buffer",
+            )
+            .fact(format!(
+                "the helper may write bytes [{lo}, {hi}) of the context; byte {byte} is {owner}"
+            )))
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn store(
         &self,
@@ -1607,6 +1655,9 @@ impl<'a> Analyzer<'a> {
                     };
                     let write = kind == ArgKind::MemWrite;
                     let (lo, hi) = self.check_range(st, slot, r, &p, 0, len, write)?;
+                    if write && p.region == Region::Context {
+                        self.check_context_output(st, slot, r, lo, hi)?;
+                    }
                     if let Region::Stack(d) = p.region {
                         if write {
                             self.record_frame_write(

@@ -45,8 +45,10 @@
 //! insn.off + size)` against the region's size; atomics must also be naturally aligned (the
 //! offset's tristate number proves `off + insn.off` a multiple of the size, as Linux
 //! requires; every region starts 8-byte aligned); stack reads need initialised bytes; pointers
-//! may only be stored on the stack. Helper calls check each argument against the signature,
-//! make `r1`-`r5` unreadable and give `r0` the return kind. Local calls are inlined per
+//! may only be stored on the stack. Helper calls check each argument against the signature
+//! (memory a helper writes is checked as a store: inside the context, only writable scalar
+//! fields, never `data`, `data_end` or a bounded field the analysis trusts), make `r1`-`r5`
+//! unreadable and give `r0` the return kind. Local calls are inlined per
 //! call site with a fresh frame (`r6`-`r9` restored on return). Conditional jumps refine
 //! both outcomes with [`domain::refine`] and prune the impossible one; a null check of a
 //! nullable pointer clears every copy with the same id.
