@@ -492,6 +492,11 @@ impl ContextContract {
         self.size
     }
 
+    /// The offsets of the `data` and `data_end` fields, if the context has a data area.
+    pub(crate) fn data_fields(&self) -> Option<(usize, usize)> {
+        self.data
+    }
+
     /// The largest data area.
     pub fn max_data_len(&self) -> u64 {
         self.max_data_len

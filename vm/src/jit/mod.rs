@@ -292,8 +292,9 @@ impl JitCompiler {
             reason: mismatch.to_string(),
         })?;
         let insns = resolve_map_references(program.insns(), maps);
-        let mut jit = self.compile_insns(&insns, helpers, maps, *config)?;
         let contract = EntryContract::of(program.prog_type());
+        let event_contract = sites::EventContract::of(&contract);
+        let mut jit = self.compile_insns(&insns, helpers, maps, *config, event_contract)?;
         jit.entry = if config.checked {
             Entry::Checked(Some(contract))
         } else {
@@ -316,7 +317,7 @@ impl JitCompiler {
         helpers: &Helpers,
         config: JitConfig,
     ) -> Result<JitProgram, JitError> {
-        self.compile_insns(insns, helpers, &Maps::default(), config)
+        self.compile_insns(insns, helpers, &Maps::default(), config, None)
     }
 
     /// [`JitProgram::compile_checked`], reusing this compiler's scratch state.
@@ -330,7 +331,7 @@ impl JitCompiler {
             checked: true,
             ..config
         };
-        let mut jit = self.compile_insns(insns, helpers, &Maps::default(), config)?;
+        let mut jit = self.compile_insns(insns, helpers, &Maps::default(), config, None)?;
         jit.entry = Entry::Checked(None);
         Ok(jit)
     }

@@ -73,6 +73,12 @@ pub(crate) struct RunContext {
     /// (0 and 0 in other runs).
     pub event_data: u64,
     pub event_data_end: u64,
+    /// An event run: `r1` at entry, the context copy that the program's entry contract
+    /// prepared ([`NO_EVENT_CONTEXT`] in other runs). Its `data` and `data_end` fields are
+    /// `event_data` and `event_data_end`, and nothing can change them during the run (the
+    /// verifier lets no store, atomic or helper write them): the sites compiled inline
+    /// check that their `r1` is this context, then trust it (`sites::InlineMatch`).
+    pub event_context: u64,
     /// The run state (`*mut RunState<'_, '_>`), opaque to compiled code.
     state: *mut (),
     // The fields below are written by the compiled code before anything reads them, so a
@@ -100,6 +106,11 @@ pub(crate) const OFFSET_FAULT_INSN: i32 = offset_of!(RunContext, fault_insn) as 
 pub(crate) const OFFSET_FAULT_ARG: i32 = offset_of!(RunContext, fault_arg) as i32;
 pub(crate) const OFFSET_EVENT_DATA: i32 = offset_of!(RunContext, event_data) as i32;
 pub(crate) const OFFSET_EVENT_DATA_END: i32 = offset_of!(RunContext, event_data_end) as i32;
+pub(crate) const OFFSET_EVENT_CONTEXT: i32 = offset_of!(RunContext, event_context) as i32;
+
+/// [`RunContext::event_context`] outside event runs: never a context's address (contexts
+/// are 16-aligned).
+pub(crate) const NO_EVENT_CONTEXT: u64 = u64::MAX;
 pub(crate) const OFFSET_SCRATCH: i32 = offset_of!(RunContext, scratch) as i32;
 pub(crate) const OFFSET_HELPER_ARGS: i32 = offset_of!(RunContext, helper_args) as i32;
 pub(crate) const OFFSET_HELPER_ID: i32 = offset_of!(RunContext, helper_id) as i32;
@@ -128,6 +139,7 @@ impl RunContext {
             fault_arg: 0,
             event_data: 0,
             event_data_end: 0,
+            event_context: NO_EVENT_CONTEXT,
             state,
             scratch: MaybeUninit::uninit(),
             helper_args: MaybeUninit::uninit(),
@@ -226,6 +238,15 @@ pub(crate) enum PendingRegions<'a> {
 }
 
 impl PendingRegions<'_> {
+    /// The event's context ([`NO_EVENT_CONTEXT`] for other regions).
+    #[inline]
+    fn event_context(&self) -> u64 {
+        match self {
+            PendingRegions::Context { context, .. } => context.as_ptr() as u64,
+            _ => NO_EVENT_CONTEXT,
+        }
+    }
+
     /// The start and end of an event's data area (0 and 0 for other regions).
     #[inline]
     fn event_data(&self) -> (u64, u64) {
@@ -403,16 +424,18 @@ pub(crate) fn run<'a>(
     let entry = RegionsAtEntry {
         first: regions.first(),
         event_data: regions.event_data(),
+        event_context: regions.event_context(),
     };
     run_with_entry(program, args, stack, (regions, entry), buffers, state)
 }
 
 /// What the run context shows of a run's regions: the first region (base, length,
-/// writable) and an event's data area (start, end).
+/// writable), an event's data area (start, end) and its context.
 #[derive(Clone, Copy)]
 struct RegionsAtEntry {
     first: (u64, u64, u64),
     event_data: (u64, u64),
+    event_context: u64,
 }
 
 fn run_with_entry<'a>(
@@ -451,6 +474,7 @@ fn run_with_entry<'a>(
         (&mut run as *mut RunState<'_, '_>).cast(),
     );
     (ctx.event_data, ctx.event_data_end) = (event_data, event_data_end);
+    ctx.event_context = entry.event_context;
     // SAFETY: `ctx` is a context prepared for `program` and lives on this frame for the whole
     // call; `run`, which it points to, owns the borrows of the stack and of every region
     // and outlives the call, and `program` (borrowed for as long) keeps the maps alive, so

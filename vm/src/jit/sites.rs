@@ -31,6 +31,7 @@ use std::sync::Arc;
 
 use ringfence_isa::{AluOp, CallKind, Imm64Kind, Insn, Semantics, Source, Width, N_REGS};
 
+use crate::backend::EntryContract;
 use crate::event::FieldKind;
 use crate::helpers::Helper;
 use crate::rf_helpers::direct::{FrozenRegion, FrozenSlice, RfBound, DATA_AT, DATA_END_AT};
@@ -96,13 +97,17 @@ impl RfSite {
     /// field: as native comparisons ([`InlineTest::Compare`]) if the site's test is an
     /// equality, prefix or suffix test of at most 16 bytes (a glob may be one), else as a
     /// direct call of the site's test on the field's bytes ([`InlineTest::CallTest`]).
-    pub(crate) fn inline_match(&self, field_id: Option<u64>) -> Option<InlineMatch> {
-        let field_id = field_id?;
+    pub(crate) fn inline_match(
+        &self,
+        field_id: Option<u64>,
+        contract: Option<EventContract>,
+    ) -> Option<InlineMatch> {
+        let (field_id, contract) = (field_id?, contract?);
         let layout = self.bound.layout();
         let field = layout.fields.get(usize::try_from(field_id).ok()?)?;
         let pattern = self.test_pattern();
-        let fits =
-            field.offset.checked_add(8)? <= layout.size && (DATA_END_AT + 8) as u32 <= layout.size;
+        // The descriptor lies inside every context the program runs on.
+        let fits = field.offset.checked_add(8)? <= layout.size.min(contract.size);
         if field.kind != FieldKind::Str || !fits {
             return None;
         }
@@ -116,10 +121,7 @@ impl RfSite {
         Some(InlineMatch {
             test,
             args: [field_id, self.addr, self.len],
-            context_size: layout.size,
             descriptor: field.offset as i32,
-            data_at: DATA_AT as i32,
-            data_end_at: DATA_END_AT as i32,
         })
     }
 
@@ -144,24 +146,47 @@ impl RfSite {
 
 /// A string test of a `str` field against a constant pattern, which the compiler emits in
 /// native code in place of the call (`Emitter::inline_match`), with the call as the path for
-/// whatever the inline code does not check for itself. It answers as
+/// whatever the inline code does not check for itself. Compiled only into a program
+/// verified against an event type ([`EventContract`]). It answers as
 /// [`RfBound::call_element_test`] (and so as the helper) only when all of these hold, which
 /// the code checks at run time before reading anything:
 /// - `r2`, `r3`, `r4` are `args` (the constants the site was compiled for);
-/// - `r1` is the run's context (the run context's first region) of at least
-///   `context_size` bytes;
-/// - the run is an event run, and the context's `data` and `data_end` are its data area
-///   (`RunContext::event_data`);
+/// - `r1` is the event run's context (`RunContext::event_context`): a copy of at least
+///   the site's event layout, whose `data` and `data_end` fields are the run's data area
+///   (`RunContext::event_data`), as the helper would read them;
 /// - the field's descriptor (offset, length) lies inside the data area.
 #[derive(Clone, Debug)]
 pub(crate) struct InlineMatch {
     pub(crate) test: InlineTest,
     pub(crate) args: [u64; 3],
-    pub(crate) context_size: u32,
     /// The offset in the context of the field's descriptor: `u32` offset, `u32` length.
     pub(crate) descriptor: i32,
-    pub(crate) data_at: i32,
-    pub(crate) data_end_at: i32,
+}
+
+/// What every run of a program verified against an event type gets from its entry contract
+/// (`backend::ContextContract`), which the sites compiled inline rely on: `r1` is the run's
+/// context copy, of `size` bytes, whose `data` and `data_end` fields (at the offsets the rf_*
+/// helpers read them, `DATA_AT` and `DATA_END_AT`) bound a data area of at most `u32::MAX`
+/// bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct EventContract {
+    pub(crate) size: u32,
+}
+
+impl EventContract {
+    /// The guarantees of `contract`, if it is an event type's with the rf_* helpers' layout
+    /// of the data fields.
+    pub(crate) fn of(contract: &EntryContract) -> Option<EventContract> {
+        let EntryContract::Context(contract) = contract else {
+            return None;
+        };
+        let layout_fits = contract.data_fields() == Some((DATA_AT, DATA_END_AT))
+            && contract.max_data_len() <= u64::from(u32::MAX);
+        Some(EventContract {
+            size: u32::try_from(contract.size()).ok()?,
+        })
+        .filter(|_| layout_fits)
+    }
 }
 
 /// What the inline code does with the field's bytes once the checks of [`InlineMatch`]

@@ -18,7 +18,7 @@ impl Emitter<'_, '_> {
         let known = block_constants(self.insns, leader, pc);
         let site = Arc::new(RfSite::new(helper, &self.sites.frozen, known[3], known[4])?);
         self.sites.sites.push(site.clone());
-        let inline = site.inline_match(known[2]);
+        let inline = site.inline_match(known[2], self.sites.event_contract);
         match inline.as_ref().map(|inline| &inline.test) {
             Some(InlineTest::Compare { .. }) => self.sites.inline += 1,
             Some(InlineTest::CallTest) => self.sites.direct_tests += 1,
@@ -96,41 +96,22 @@ impl Emitter<'_, '_> {
             let constant = self.iconst(constant as i64);
             holds.push(self.b.ins().icmp(IntCC::Equal, reg, constant));
         }
-        let base = self.ctx_load(runtime::OFFSET_REGION0_BASE);
-        let len = self.ctx_load(runtime::OFFSET_REGION0_LEN);
-        holds.push(self.b.ins().icmp(IntCC::Equal, r1, base));
-        let size = self.iconst(i64::from(inline.context_size));
-        holds.push(
-            self.b
-                .ins()
-                .icmp(IntCC::UnsignedGreaterThanOrEqual, len, size),
-        );
+        // `r1` is the event run's context, whose data fields are the run's data area.
+        let event_context = self.ctx_load(runtime::OFFSET_EVENT_CONTEXT);
+        holds.push(self.b.ins().icmp(IntCC::Equal, r1, event_context));
         let all = self.all(&holds);
         self.continue_if(all, call_block);
 
-        // The context's data area is the run's, and the field's bytes lie inside it.
+        // The field's bytes lie inside the data area.
         let flags = mem_flags();
-        let data = self.b.ins().load(I64, flags, r1, inline.data_at);
-        let data_end = self.b.ins().load(I64, flags, r1, inline.data_end_at);
-        let run_data = self.ctx_load(runtime::OFFSET_EVENT_DATA);
-        let run_data_end = self.ctx_load(runtime::OFFSET_EVENT_DATA_END);
+        let data = self.ctx_load(runtime::OFFSET_EVENT_DATA);
+        let data_end = self.ctx_load(runtime::OFFSET_EVENT_DATA_END);
         let offset = self.b.ins().uload32(flags, r1, inline.descriptor);
         let length = self.b.ins().uload32(flags, r1, inline.descriptor + 4);
         let area = self.b.ins().isub(data_end, data);
         let end = self.b.ins().iadd(offset, length);
-        let u32_max = self.iconst(u32::MAX as i64);
-        let holds = [
-            // An event run (other runs leave the run context's data area at 0).
-            self.b.ins().icmp_imm_s(IntCC::NotEqual, run_data, 0),
-            self.b.ins().icmp(IntCC::Equal, data, run_data),
-            self.b.ins().icmp(IntCC::Equal, data_end, run_data_end),
-            self.b
-                .ins()
-                .icmp(IntCC::UnsignedLessThanOrEqual, area, u32_max),
-            self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, area),
-        ];
-        let all = self.all(&holds);
-        self.continue_if(all, call_block);
+        let inside = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, area);
+        self.continue_if(inside, call_block);
 
         let start = self.b.ins().iadd(data, offset);
         let r0 = match &inline.test {
