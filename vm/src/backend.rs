@@ -22,8 +22,8 @@
 //! (with [`RunErrorKind::BadInput`]) a fixed part of another size, a data area longer than the
 //! maximum or a bounded field above its bound. Nothing ran when it refuses. The next rule
 //! of the same event type on the same, unchanged event reuses the checked copy (compared
-//! byte for byte with the event, see `ContextBuf`), unless the program type lets programs
-//! write the context.
+//! byte for byte with the event, but for the `data` and `data_end` it wrote itself, see
+//! `ContextBuf`), unless the program type lets programs write the context.
 //!
 //! An engine's inner loop does better: [`Scratch::prepare`] lends one event to all the rules
 //! of its type as a [`PreparedEvent`], which borrows the event (so its bytes cannot change)
@@ -256,14 +256,15 @@ impl<'e> PreparedEvent<'_, 'e> {
 ///
 /// Invariant: when `key` is `Some((contract, data address, data length))`, the first `size`
 /// bytes of `buf` (`size` of that contract) are exactly what
-/// [`ContextContract::prepare_context`] produced from `source` and that data area, and
-/// passed its checks. Only `prepare_context` writes `buf`, and it clears `key` first; a
-/// contract whose context programs may write never sets it (its copy may change during a
-/// run), so a copy that a run could have modified is never reused.
+/// [`ContextContract::prepare_context`] produced from some fixed part and that data area,
+/// and passed its checks; that fixed part is then `buf` itself, but for the `data` and
+/// `data_end` fields, which the data area determines. Only `prepare_context` writes `buf`,
+/// and it clears `key` first; a contract whose context programs may write never sets it
+/// (its copy may change during a run), so a copy that a run could have modified is never
+/// reused.
 #[derive(Debug, Default)]
 pub(crate) struct ContextBuf {
     buf: AlignedBuf,
-    source: Vec<u8>,
     key: Option<(u64, u64, usize)>,
 }
 
@@ -520,19 +521,46 @@ impl ContextContract {
         scratch: &'s mut ContextBuf,
     ) -> Result<&'s mut [u8], RunError> {
         let key = (self.id, data.as_ptr() as u64, data.len());
-        if scratch.key == Some(key) && scratch.source == fixed {
-            // `source` has this contract's size (it passed the size check), so `uninit`
-            // returns the same bytes as when they were prepared, unchanged since.
-            return Ok(scratch.buf.uninit(self.size));
+        if scratch.key == Some(key) {
+            // `uninit` returns the same bytes as when they were prepared, unchanged since.
+            let prepared = scratch.buf.uninit(self.size);
+            if self.prepared_from(prepared, fixed) {
+                return Ok(scratch.buf.uninit(self.size));
+            }
         }
         scratch.key = None;
         let context = self.prepare_uncached(fixed, data, &mut scratch.buf)?;
         if !self.writable {
-            scratch.source.clear();
-            scratch.source.extend_from_slice(fixed);
             scratch.key = Some(key);
         }
         Ok(context)
+    }
+
+    /// Whether preparing `fixed` gives `prepared` (a copy this contract prepared, with the
+    /// same data area): the same bytes but for `data` and `data_end`, which the preparation
+    /// writes itself.
+    fn prepared_from(&self, prepared: &[u8], fixed: &[u8]) -> bool {
+        if fixed.len() != prepared.len() {
+            return false;
+        }
+        // The bytes the preparation wrote itself: each field that it could write (`put_u64`
+        // writes nothing past the end, so such a field's bytes are the caller's, compared).
+        let written = |at: usize| at + 8 <= fixed.len();
+        let (data_at, data_end_at) = match self.data {
+            Some((data_at, data_end_at)) if written(data_at) && written(data_end_at) => {
+                (data_at, data_end_at)
+            }
+            _ => return prepared == fixed,
+        };
+        let (first, second) = (data_at.min(data_end_at), data_at.max(data_end_at));
+        let spans = [
+            0..first,
+            (first + 8).min(second)..second,
+            second + 8..fixed.len(),
+        ];
+        spans
+            .into_iter()
+            .all(|span| prepared.get(span.clone()) == fixed.get(span))
     }
 
     /// [`ContextContract::prepare_context`] without the reuse.
@@ -695,5 +723,36 @@ mod tests {
                 "{name}: {error}"
             );
         }
+    }
+
+    /// A prepared copy is reused for a fixed part that differs from it only in `data` and
+    /// `data_end` (which the preparation overwrites), never for one that differs anywhere
+    /// else, however close to those fields.
+    #[test]
+    fn a_prepared_copy_is_reused_only_for_the_bytes_it_was_prepared_from() {
+        let layout = ContextLayout::new(40)
+            .field("pid", 0, 4, Access::Read)
+            .data_area(8, 16, 64)
+            .field("uid", 24, 4, Access::Read);
+        let prog_type = ProgramType::with_context("t", layout, ReturnRange::ANY);
+        let EntryContract::Context(contract) = EntryContract::of(&prog_type) else {
+            unreachable!("a struct context")
+        };
+        let data = [7u8; 10];
+        let fixed: Vec<u8> = (1..=40).collect();
+        let mut scratch = ContextBuf::default();
+        let prepared = contract
+            .prepare_context(&fixed, &data, &mut scratch)
+            .unwrap()
+            .to_vec();
+        assert_ne!(prepared, fixed, "data and data_end written");
+        for at in 0..fixed.len() {
+            let mut changed = fixed.clone();
+            changed[at] ^= 0x80;
+            let reused = contract.prepared_from(&prepared, &changed);
+            assert_eq!(reused, (8..24).contains(&at), "byte {at}");
+        }
+        assert!(contract.prepared_from(&prepared, &fixed));
+        assert!(!contract.prepared_from(&prepared, &fixed[..39]));
     }
 }
