@@ -27,7 +27,8 @@ use crate::domain::{refine, AluOp, Cond, ExtendFrom, Scalar, SwapBits, SwapKind,
 use crate::error::{PathStep, VerifyError, VerifyErrorKind as K};
 use crate::program_type::{Access, ArgKind, Context, FieldKind, ProgramType, RetKind};
 use crate::state::{
-    new_base_id, ByteKind, Frame, Pointer, Region, Slot, State, Value, ANON_ID, N_SLOTS, STACK_SIZE,
+    new_base_id, ByteKind, Frame, Pointer, Region, Slot, State, Value, ANON_ID, ANON_OBJ, N_SLOTS,
+    STACK_SIZE,
 };
 
 /// A location an invariant constrains: a register, or an 8-byte slot of the current frame.
@@ -936,7 +937,7 @@ impl<'a> Analyzer<'a> {
             }
             (Value::Ptr(p), Value::Ptr(q))
                 if op == IAlu::Sub
-                    && p.region == q.region
+                    && p.same_object(&q)
                     && p.null_id.is_none()
                     && q.null_id.is_none() =>
             {
@@ -945,10 +946,11 @@ impl<'a> Analyzer<'a> {
             (Value::PacketEnd, Value::Ptr(q))
                 if op == IAlu::Sub && q.region == Region::Packet && q.null_id.is_none() =>
             {
-                Ok(Value::Scalar(
-                    self.packet_len_range(st)
-                        .alu(AluOp::Sub, Width::W64, &q.off),
-                ))
+                Ok(Value::Scalar(self.packet_len_range(st).alu(
+                    AluOp::Sub,
+                    Width::W64,
+                    &q.off,
+                )))
             }
             (Value::Ptr(p), Value::PacketEnd)
                 if op == IAlu::Sub && p.region == Region::Packet && p.null_id.is_none() =>
@@ -961,7 +963,8 @@ impl<'a> Analyzer<'a> {
             }
             _ => Err(arith_err(
                 st,
-                "pointers only take + and - of bounded numbers, or - of a pointer into the same region",
+                "pointers only take + and - of bounded numbers, or - of a pointer into the same \
+                 object (one map value: two lookups may return two values)",
             )),
         }
     }
@@ -1308,6 +1311,42 @@ impl<'a> Analyzer<'a> {
             )
             .fact(format!("bytes [{lo}, {hi}) of the context"))
         })
+    }
+
+    /// A helper may read the context bytes `[lo, hi)` only if none of them holds an address
+    /// (`data`, `data_end`): the host must not learn where the data area is.
+    fn check_context_input(
+        &self,
+        st: &State,
+        slot: usize,
+        reg: u8,
+        lo: i64,
+        hi: i64,
+    ) -> Result<(), VerifyError> {
+        let Context::Struct(layout) = &self.ptype.context else {
+            unreachable!("context pointers exist only for struct contexts")
+        };
+        let (lo, hi) = (lo.max(0) as u64, hi.max(0) as u64);
+        let address = layout.fields.iter().find(|field| {
+            matches!(field.kind, FieldKind::Data | FieldKind::DataEnd)
+                && (field.offset as u64) < hi
+                && lo < field.offset as u64 + field.size as u64
+        });
+        match address {
+            None => Ok(()),
+            Some(field) => Err(self
+                .error(
+                    st,
+                    K::PointerLeak,
+                    slot,
+                    &[reg],
+                    "pass the helper the context's numbers, not its data pointers",
+                )
+                .fact(format!(
+                    "the helper may read bytes [{lo}, {hi}) of the context, which hold field {}",
+                    field.name
+                ))),
+        }
     }
 
     /// A helper may write the context bytes `[lo, hi)` (every offset the pointer may have,
@@ -1694,8 +1733,24 @@ impl<'a> Analyzer<'a> {
                                             "byte r10{b:+} of frame {d} is uninitialised"
                                         )));
                                 }
+                                if k == ByteKind::Poison {
+                                    return Err(self
+                                        .error(
+                                            st,
+                                            K::PointerLeak,
+                                            slot,
+                                            &[r],
+                                            "pass the helper numbers, not a spilled pointer",
+                                        )
+                                        .fact(format!(
+                                            "byte r10{b:+} of frame {d} is part of a spilled \
+                                             pointer"
+                                        )));
+                                }
                             }
                         }
+                    } else if !write && p.region == Region::Context {
+                        self.check_context_input(st, slot, r, lo, hi)?;
                     }
                 }
             }
@@ -1706,10 +1761,14 @@ impl<'a> Analyzer<'a> {
         st.regs[0] = match sig.ret {
             RetKind::Scalar => Value::Scalar(Scalar::unknown()),
             RetKind::NullableMapValue => {
+                // The lookup runs again: the null checks and the object of its earlier
+                // results no longer follow its new one.
                 let id = slot as u32;
+                let obj = id + 1;
                 st.map_values(|v| match v {
-                    Value::Ptr(p) if p.null_id == Some(id) => Value::Ptr(Pointer {
-                        null_id: Some(ANON_ID),
+                    Value::Ptr(p) if p.null_id == Some(id) || p.obj == obj => Value::Ptr(Pointer {
+                        null_id: p.null_id.map(|n| if n == id { ANON_ID } else { n }),
+                        obj: if p.obj == obj { ANON_OBJ } else { p.obj },
                         ..*p
                     }),
                     v => *v,
@@ -1717,6 +1776,7 @@ impl<'a> Analyzer<'a> {
                 match map {
                     Some(m) => Value::Ptr(Pointer {
                         null_id: Some(id),
+                        obj,
                         ..Pointer::new(Region::MapValue(m), Scalar::constant(0))
                     }),
                     None => Value::Scalar(Scalar::unknown()),
@@ -1812,6 +1872,11 @@ impl<'a> Analyzer<'a> {
             (Value::Ptr(p), Value::Ptr(q)) if p.region == q.region => {
                 if width == IWidth::W32 || p.null_id.is_some() || q.null_id.is_some() {
                     return Err(cmp_err("compare non-null pointers with 64-bit jumps"));
+                }
+                if !p.same_object(&q) {
+                    // Two objects of one region (two values of a map): their order is not
+                    // their offsets'. Both outcomes stay possible, and nothing is learnt.
+                    return Ok(Some(out));
                 }
                 let Some((a2, b2)) = refine(c, w, taken, &p.off, &q.off) else {
                     return Ok(None);

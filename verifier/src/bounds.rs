@@ -670,7 +670,7 @@ fn try_proof(
         (Value::Scalar(x), Value::Scalar(k)) => {
             (view(&x, interp), view(&k, interp), domain_of(interp), false)
         }
-        (Value::Ptr(p), Value::Ptr(q)) if p.region == q.region && p.null_id.is_none() => {
+        (Value::Ptr(p), Value::Ptr(q)) if p.same_object(&q) && p.null_id.is_none() => {
             if width == IWidth::W32 || signed {
                 return Err("pointers compare with unsigned 64-bit jumps".into());
             }

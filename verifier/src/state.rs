@@ -50,10 +50,23 @@ pub(crate) struct Pointer {
     /// the same id share one unknown base (id 0: `data` itself; [`ANON_ID`]: no relation).
     pub pkt_id: u32,
     pub pkt_c: i64,
+    /// Which object of the region: a map's values are many objects, which two pointers
+    /// into one map need not share. [`ONE_OBJ`] for the regions that are one object and for
+    /// the value `map_value(m, off)` names; a lookup's value is the lookup's slot plus one
+    /// (until the lookup runs again, which makes older pointers [`ANON_OBJ`]); [`ANON_OBJ`]
+    /// when unknown. Pointers into one region are subtracted and compared only when their
+    /// object is the same known one.
+    pub obj: u32,
 }
 
+/// [`Pointer::obj`] of a region that is one object.
+pub(crate) const ONE_OBJ: u32 = 0;
+/// [`Pointer::obj`] when the object is unknown.
+pub(crate) const ANON_OBJ: u32 = u32::MAX;
+
 impl Pointer {
-    /// A non-null pointer into `region` at `off`.
+    /// A non-null pointer into `region` at `off`, into its one object (or the value a
+    /// `map_value` reference names).
     pub fn new(region: Region, off: Scalar) -> Pointer {
         Pointer {
             region,
@@ -61,7 +74,14 @@ impl Pointer {
             null_id: None,
             pkt_id: 0,
             pkt_c: 0,
+            obj: ONE_OBJ,
         }
+    }
+
+    /// Whether `self` and `other` point into the same object: their difference and their
+    /// order are their offsets' (else they may be anywhere relative to each other).
+    pub fn same_object(&self, other: &Pointer) -> bool {
+        self.region == other.region && self.obj == other.obj && self.obj != ANON_OBJ
     }
 }
 
@@ -135,6 +155,7 @@ impl Value {
                     null_id: join_ids(a.null_id, b.null_id),
                     pkt_id: if same { a.pkt_id } else { ANON_ID },
                     pkt_c: if same { a.pkt_c } else { 0 },
+                    obj: if a.obj == b.obj { a.obj } else { ANON_OBJ },
                 })
             }
             (Ptr(p), Scalar(s)) | (Scalar(s), Ptr(p))
@@ -168,7 +189,9 @@ impl Value {
     pub fn narrow(&self, newer: &Value) -> Value {
         match (self, newer) {
             (Value::Scalar(a), Value::Scalar(b)) => Value::Scalar(a.narrow(b)),
-            (Value::Ptr(a), Value::Ptr(b)) if a.region == b.region && a.null_id == b.null_id => {
+            (Value::Ptr(a), Value::Ptr(b))
+                if a.region == b.region && a.null_id == b.null_id && a.obj == b.obj =>
+            {
                 Value::Ptr(Pointer {
                     off: a.off.narrow(&b.off),
                     ..*b
@@ -191,6 +214,7 @@ impl Value {
             (Scalar(a), Scalar(b)) => a.le(b),
             (Ptr(a), Ptr(b)) => {
                 a.region == b.region
+                    && (a.obj == b.obj || b.obj == ANON_OBJ)
                     && a.off.le(&b.off)
                     && (b.pkt_id == ANON_ID || (a.pkt_id, a.pkt_c) == (b.pkt_id, b.pkt_c))
                     && match (a.null_id, b.null_id) {
