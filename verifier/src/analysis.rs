@@ -387,6 +387,17 @@ impl<'a> Analyzer<'a> {
                     e.path = path_to(&first_pred, node);
                     e
                 });
+                // States that are not a post-fixpoint prove nothing: never accept on them.
+                let error = error.or_else(|| {
+                    (!stable).then(|| {
+                        VerifyError::at(
+                            self.insns,
+                            K::TooComplex,
+                            0,
+                            "the analysis did not settle; simplify the loops",
+                        )
+                    })
+                });
                 return Run {
                     states,
                     error,
@@ -1609,6 +1620,14 @@ impl<'a> Analyzer<'a> {
                 ),
             ));
         };
+        if let Some((arg, why)) = sig.malformed() {
+            return Err(self
+                .error(st, K::HelperArgument { arg }, slot, &[], why)
+                .fact(format!(
+                    "helper {} has the signature {:?}",
+                    sig.name, sig.args
+                )));
+        }
         let mut map: Option<u32> = None;
         for (i, &kind) in sig.args.iter().enumerate() {
             let r = (i + 1) as u8;

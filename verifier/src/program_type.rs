@@ -126,6 +126,21 @@ impl HelperSig {
             ret,
         }
     }
+
+    /// The first argument (1 for `r1`) that makes the signature unusable, and why: more
+    /// than five arguments, or memory (read, written) not followed by its size.
+    pub fn malformed(&self) -> Option<(u8, &'static str)> {
+        if self.args.len() > 5 {
+            return Some((6, "a helper takes at most five arguments (r1-r5)"));
+        }
+        self.args.iter().enumerate().find_map(|(i, kind)| {
+            let sized = matches!(kind, ArgKind::MemRead | ArgKind::MemWrite);
+            (sized && self.args.get(i + 1) != Some(&ArgKind::Size)).then_some((
+                i as u8 + 1,
+                "memory passed to a helper must be followed by its size in the signature",
+            ))
+        })
+    }
 }
 
 /// The kind of one helper argument.

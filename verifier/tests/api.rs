@@ -127,3 +127,31 @@ fn a_misaligned_atomic_names_the_address_and_the_fix() {
         );
     }
 }
+
+/// A helper signature that gives memory without its size (or more than five arguments)
+/// cannot be checked: every call of that helper is refused, naming the argument.
+#[test]
+fn a_helper_signature_without_a_size_for_its_memory_is_refused() {
+    use ArgKind::*;
+    let program = assemble("t.s", "r1 = r10\nr1 += -8\nr2 = 8\n*(u64 *)(r10 - 8) = r2\nr3 = 1\nr4 = 1\nr5 = r1\ncall 9\nr0 = 0\nexit\n").unwrap();
+    let verdict = |args: &[ArgKind]| {
+        let prog_type =
+            ProgramType::mem(0).with_helper(9, HelperSig::new("h", args, RetKind::Scalar));
+        verify(&program.insns, &prog_type, &VerifierConfig::default()).map(|_| ())
+    };
+    assert!(verdict(&[MemRead, Size]).is_ok());
+    for (args, arg) in [
+        (&[MemRead, Scalar][..], 1),
+        (&[Scalar, Scalar, Scalar, Scalar, MemRead], 5),
+        (&[MemWrite], 1),
+        (&[Scalar, Scalar, Scalar, Scalar, Scalar, Scalar], 6),
+    ] {
+        let error = verdict(args).unwrap_err();
+        assert_eq!(
+            error.kind,
+            VerifyErrorKind::HelperArgument { arg },
+            "{args:?}"
+        );
+        assert!(error.to_string().contains("signature"), "{error}");
+    }
+}
