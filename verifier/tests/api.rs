@@ -137,7 +137,9 @@ fn a_helper_signature_without_a_size_for_its_memory_is_refused() {
     let verdict = |args: &[ArgKind]| {
         let prog_type =
             ProgramType::mem(0).with_helper(9, HelperSig::new("h", args, RetKind::Scalar));
-        verify(&program.insns, &prog_type, &VerifierConfig::default()).map(|_| ())
+        verify(&program.insns, &prog_type, &VerifierConfig::default())
+            .map(|_| ())
+            .map_err(Box::new)
     };
     assert!(verdict(&[MemRead, Size]).is_ok());
     for (args, arg) in [
