@@ -3,18 +3,21 @@
 //! read-only scalar, a bounded string length, a writable field and a data area, that
 //! load and store context fields, walk the data area behind bounds checks, add the bounded
 //! length to `data`, and hand pointers to the context, the stack and the data area to
-//! helpers that read or write their memory. Every accepted program runs in a small
-//! interpreter on random contexts and data areas and must never fault: an access outside
-//! the context, the data area or the stack, a write to a read-only context byte or to the
-//! data area, a read of an uninitialised register or stack byte, a helper given a context
-//! pointer that is not the context. Helpers write random bytes, so a program that lets one
-//! overwrite `data` or `data_end` faults on its next access through them.
+//! helpers that read or write their memory, look values up in a map (of four 16-byte values,
+//! laid out one after the other as the VM does), subtract and compare pointers to them.
+//! Every accepted program runs in a small interpreter on random contexts and data areas and
+//! must never fault: an access outside the context, the data area, the stack or one map
+//! value, a write to a read-only context byte or to the data area, a read of an
+//! uninitialised register or stack byte, a helper given a context pointer that is not the
+//! context. Helpers write random bytes, so a program that lets one overwrite `data` or
+//! `data_end` faults on its next access through them; two values of the map are 16 bytes
+//! apart, so a program that takes their difference for 0 faults when it uses it.
 //!
 //! Like `soundness.rs`, the interpreter is independent of the verifier and of `ringfence-vm`.
 
-use ringfence_isa::{assemble, AluOp, Cond, Insn, Semantics, Source, Width};
+use ringfence_isa::{assemble, AluOp, Cond, Imm64Kind, Insn, Semantics, Source, Width};
 use ringfence_verifier::{
-    verify, Access, ArgKind, ContextLayout, HelperSig, ProgramType, RetKind, ReturnRange,
+    verify, Access, ArgKind, ContextLayout, HelperSig, MapDef, ProgramType, RetKind, ReturnRange,
     VerifierConfig,
 };
 
@@ -48,6 +51,7 @@ const CTX_SIZE: u64 = 32;
 const MAX_DATA: u64 = 64;
 const WRITABLE: std::ops::Range<u64> = 8..16;
 
+const HELPER_LOOKUP: i32 = 1;
 const HELPER_TRACE: i32 = 6;
 const HELPER_FILL: i32 = 100;
 const HELPER_CTX: i32 = 8;
@@ -59,6 +63,14 @@ fn program_type() -> ProgramType {
         .field("verdict", 8, 8, Access::ReadWrite)
         .data_area(16, 24, MAX_DATA as u32);
     ProgramType::with_context("event", layout, ReturnRange::ANY)
+        .with_helper(
+            HELPER_LOOKUP,
+            HelperSig::new(
+                "map_lookup_elem",
+                &[ArgKind::Map, ArgKind::MapKey],
+                RetKind::NullableMapValue,
+            ),
+        )
         .with_helper(
             HELPER_TRACE,
             HelperSig::new("trace", &[ArgKind::MemRead, ArgKind::Size], RetKind::Scalar),
@@ -77,8 +89,26 @@ fn program_type() -> ProgramType {
         )
 }
 
+/// Map 0: 4-byte keys, 16-byte values, four of them (keys 0 to 3; others are absent).
+const VALUE_SIZE: u64 = 16;
+const N_VALUES: u64 = 4;
+
+fn verifier_config() -> VerifierConfig {
+    VerifierConfig {
+        maps: vec![MapDef {
+            key_size: 4,
+            value_size: VALUE_SIZE as u32,
+            read_only: false,
+        }],
+        ..VerifierConfig::default()
+    }
+}
+
 // ---- The interpreter ----------------------------------------------------------------------
 
+/// The map's values, one after the other; a map reference (`map_fd`) is `MAP_REF`.
+const VALUES: u64 = 0x4000_0000;
+const MAP_REF: u64 = 0x5000_0000;
 const CTX: u64 = 0x1000_0000;
 const DATA: u64 = 0x3000_0000;
 const STACK: u64 = 0x2000_0000;
@@ -104,6 +134,7 @@ struct Machine {
     data: Vec<u8>,
     stack: [u8; STACK_SIZE],
     init: [bool; STACK_SIZE],
+    values: [u8; (VALUE_SIZE * N_VALUES) as usize],
 }
 
 /// Where an access lands: the region and the offset in it.
@@ -111,6 +142,7 @@ enum Place {
     Ctx(usize),
     Data(usize),
     Stack(usize),
+    Value(usize),
 }
 
 impl Machine {
@@ -131,6 +163,7 @@ impl Machine {
             data,
             stack: [0; STACK_SIZE],
             init: [false; STACK_SIZE],
+            values: std::array::from_fn(|_| rng.next() as u8),
         }
     }
 
@@ -147,6 +180,11 @@ impl Machine {
             Ok(Place::Data((addr - DATA) as usize))
         } else if inside(STACK, STACK_SIZE as u64) {
             Ok(Place::Stack((addr - STACK) as usize))
+        } else if inside(VALUES, VALUE_SIZE * N_VALUES)
+            && (addr - VALUES) / VALUE_SIZE == (addr + n - 1 - VALUES) / VALUE_SIZE
+        {
+            // Inside one value: the verifier's proof is per value, not for the whole map.
+            Ok(Place::Value((addr - VALUES) as usize))
         } else {
             Err(Fault::OutOfBounds(pc, addr, n))
         }
@@ -157,6 +195,7 @@ impl Machine {
         Ok(match self.place(addr, n, pc)? {
             Place::Ctx(o) => self.ctx[o..o + n_usize].to_vec(),
             Place::Data(o) => self.data[o..o + n_usize].to_vec(),
+            Place::Value(o) => self.values[o..o + n_usize].to_vec(),
             Place::Stack(o) => {
                 if self.init[o..o + n_usize].iter().any(|i| !i) {
                     return Err(Fault::UninitStack(pc));
@@ -176,6 +215,7 @@ impl Machine {
                 self.ctx[o..o + n].copy_from_slice(bytes);
             }
             Place::Data(_) => return Err(Fault::ReadOnly(pc, addr)),
+            Place::Value(o) => self.values[o..o + n].copy_from_slice(bytes),
             Place::Stack(o) => {
                 self.stack[o..o + n].copy_from_slice(bytes);
                 self.init[o..o + n].iter_mut().for_each(|i| *i = true);
@@ -236,6 +276,15 @@ fn run(insns: &[Insn], machine: &mut Machine, limit: u64, rng: &mut Rng) -> Resu
                 let n = size.bytes();
                 machine.write(addr, &v.to_le_bytes()[..n as usize], pc)?;
             }
+            Semantics::LoadImm64 { kind } => {
+                let value = match kind {
+                    Imm64Kind::Value => insn.imm as u64,
+                    Imm64Kind::MapFd => MAP_REF,
+                    // The value of key 0, at the offset in the high half.
+                    Imm64Kind::MapValue => VALUES + ((insn.imm as u64) >> 32),
+                };
+                regs[insn.dst as usize] = Some(value);
+            }
             Semantics::Goto { .. } => {
                 next = insn.jump_target(pc).ok_or(Fault::Invalid(pc))? as usize
             }
@@ -255,7 +304,18 @@ fn run(insns: &[Insn], machine: &mut Machine, limit: u64, rng: &mut Rng) -> Resu
             }
             Semantics::Call { .. } => {
                 let (r1, r2) = (get(&regs, 1)?, get(&regs, 2));
+                let mut r0 = rng.next();
                 match i32::try_from(insn.imm).unwrap_or(-1) {
+                    HELPER_LOOKUP if r1 != MAP_REF => return Err(Fault::Invalid(pc)),
+                    HELPER_LOOKUP => {
+                        let key = machine.read(r2?, 4, pc)?;
+                        let key = u32::from_le_bytes(key.try_into().unwrap()) as u64;
+                        r0 = if key < N_VALUES {
+                            VALUES + key * VALUE_SIZE
+                        } else {
+                            0
+                        };
+                    }
                     HELPER_TRACE => {
                         machine.read(r1, r2?, pc)?;
                     }
@@ -270,7 +330,7 @@ fn run(insns: &[Insn], machine: &mut Machine, limit: u64, rng: &mut Rng) -> Resu
                 for r in regs.iter_mut().take(6).skip(1) {
                     *r = None;
                 }
-                regs[0] = Some(rng.next());
+                regs[0] = Some(r0);
             }
             Semantics::Exit => {
                 get(&regs, 0)?;
@@ -332,12 +392,38 @@ fn holds(cond: Cond, width: Width, a: u64, b: u64) -> bool {
 /// A random event program biased toward the edges of the context, the data area and the
 /// helpers' memory arguments. `r6` holds the context throughout (helpers clobber `r1`-`r5`).
 fn generate(rng: &mut Rng, id: usize) -> String {
-    let mut out = String::from("r6 = r1\nr0 = 0\nr7 = 0\nr8 = 0\n");
+    let mut out = String::from("r6 = r1\nr0 = 0\nr7 = 0\nr8 = 0\nr9 = 0\n");
+    if rng.chance(40) {
+        // Two map values to subtract and compare.
+        out += &lookup(rng, "r8", &format!("P{id}_8"));
+        out += &lookup(rng, "r9", &format!("P{id}_9"));
+    }
     let sizes = ["u8", "u16", "u32", "u64"];
     let n = 1 + rng.below(5);
     for k in 0..n {
         let label = format!("L{id}_{k}");
-        match rng.below(9) {
+        match rng.below(12) {
+            9 | 10 => {
+                // A lookup (of a key that may be absent) kept in r8 or r9, or the value
+                // `map_value` names, then read.
+                let keep = rng.pick(&["r8", "r9"]);
+                out += &lookup(rng, keep, &label);
+                let sz = rng.pick(&sizes);
+                out += &format!("r0 = *({sz} *)({keep} + {})\n", rng.below(17));
+            }
+            11 => {
+                // Two value pointers: their difference added to the context pointer, or
+                // their order guarding a read past the context's end (fine only where the
+                // verifier proves the read never runs).
+                if rng.chance(50) {
+                    out += "r5 = r8\nr5 -= r9\nr4 = r6\nr4 += r5\n";
+                    out += &format!("r0 = *(u8 *)(r4 + {})\n", rng.below(32));
+                } else {
+                    let cond = rng.pick(&["==", "!=", "<", ">=", "<="]);
+                    out += &format!("if r8 {cond} r9 goto {label}\n");
+                    out += &format!("r0 = *(u8 *)(r6 + {})\n{label}:\n", 32 + rng.below(8));
+                }
+            }
             0 => {
                 // A context field, at an offset near the fields' edges, maybe a store.
                 let off = *rng.pick(&[0u64, 4, 8, 12, 16, 20, 24, 28, 31]);
@@ -418,6 +504,21 @@ fn generate(rng: &mut Rng, id: usize) -> String {
     out
 }
 
+/// Code that sets `keep` to a value of the map: most often a lookup's (the program ends
+/// if the key is absent), else the one `map_value` names.
+fn lookup(rng: &mut Rng, keep: &str, label: &str) -> String {
+    if rng.chance(20) {
+        return format!("{keep} = map_value(0, {}) ll\n", rng.below(17));
+    }
+    let key = rng.pick(&["0", "1", "3", "4", "r7"]);
+    let mut out = format!("r2 = {key}\n*(u32 *)(r10 - 4) = r2\n");
+    out += "r1 = map_fd(0) ll\nr2 = r10\nr2 += -4\ncall 1\n";
+    if rng.chance(90) {
+        out += &format!("if r0 != 0 goto {label}_found\nr0 = 0\nexit\n{label}_found:\n");
+    }
+    out + &format!("{keep} = r0\n")
+}
+
 #[test]
 fn accepted_event_programs_never_fault() {
     // Longer runs: RINGFENCE_SOUNDNESS_PROGRAMS=100000 RINGFENCE_SOUNDNESS_SEED=7.
@@ -429,7 +530,7 @@ fn accepted_event_programs_never_fault() {
     };
     let mut rng = Rng(0x5eed_c0de_e7e7_0001 ^ env("RINGFENCE_SOUNDNESS_SEED", 0));
     let ptype = program_type();
-    let config = VerifierConfig::default();
+    let config = verifier_config();
     let (mut accepted, mut runs) = (0, 0);
     let total = env("RINGFENCE_SOUNDNESS_PROGRAMS", 3000) as usize;
     for id in 0..total {
@@ -471,5 +572,5 @@ fn the_interpreter_faults_on_a_helper_overwriting_data() {
     let mut machine = Machine::new(&mut rng);
     let fault = run(&prog.insns, &mut machine, 100, &mut rng).unwrap_err();
     assert!(matches!(fault, Fault::ReadOnly(3, _)), "{fault:?}");
-    assert!(verify(&prog.insns, &program_type(), &VerifierConfig::default()).is_err());
+    assert!(verify(&prog.insns, &program_type(), &verifier_config()).is_err());
 }
