@@ -15,7 +15,10 @@
 //!   al., "Sound, Precise, and Fast Abstract Interpretation with Tristate Numbers", CGO 2022);
 //!   a pointer to one region (a stack frame, the context, the `mem` buffer, the data area,
 //!   a map value) with a scalar offset and, when it may be null, the id of the helper call
-//!   that produced it; `data_end`; a map reference.
+//!   that produced it; for map values, which value (the lookup that returned it, until that
+//!   lookup runs again; the one `map_value` names; unknown): two pointers into one map are
+//!   subtracted and ordered by their offsets only when they point into the same value;
+//!   `data_end`; a map reference.
 //! - Per stack byte of every live frame (512 bytes each): uninitialised, part of a spilled
 //!   pointer (unreadable as a number), any number, zero; an aligned 8-byte store of a
 //!   register keeps the whole value (a *spill*), and an aligned 8-byte load gives it back.
@@ -47,8 +50,9 @@
 //! requires; every region starts 8-byte aligned); stack reads need initialised bytes; pointers
 //! may only be stored on the stack. Helper calls check each argument against the signature
 //! (memory a helper writes is checked as a store: inside the context, only writable scalar
-//! fields, never `data`, `data_end` or a bounded field the analysis trusts), make `r1`-`r5`
-//! unreadable and give `r0` the return kind. Local calls are inlined per
+//! fields, never `data`, `data_end` or a bounded field the analysis trusts; memory it reads
+//! as a load, and it may read no address: neither a spilled pointer's bytes nor `data` and
+//! `data_end`), make `r1`-`r5` unreadable and give `r0` the return kind. Local calls are inlined per
 //! call site with a fresh frame (`r6`-`r9` restored on return). Conditional jumps refine
 //! both outcomes with [`domain::refine`] and prune the impossible one; a null check of a
 //! nullable pointer clears every copy with the same id.
