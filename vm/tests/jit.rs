@@ -958,6 +958,22 @@ fn local_calls_get_frames_and_recursion_stops_at_the_depth_limit() {
         mov %r7, 0
         exit";
     assert_eq!(both(leaky, &helpers, 1000, &mut []), Ok(5 + 7 + 100 + 7));
+    // The entry function called locally: a run still starts it with r0 and r6-r9 at 0
+    // (its code takes them from the run context, as a callee does), whatever the host
+    // stack held before the run.
+    let entry_called = "entry:
+        mov %r0, %r6
+        or %r0, %r7
+        or %r0, %r8
+        or %r0, %r9
+        jne %r2, 77, out
+        call local entry
+        out:
+        exit";
+    for _ in 0..4 {
+        assert_eq!(both(entry_called, &helpers, 1000, &mut [0; 8]), Ok(0));
+        std::hint::black_box([0xa5u8; 4096]);
+    }
 }
 
 #[test]

@@ -221,6 +221,7 @@ impl JitCompiler {
             entry: super::Entry::Unverified,
             maps: crate::maps::Maps::default(),
             calls_runtime,
+            entry_is_called: analysis.entry_is_called,
             n_inline_calls: sites.inline,
             n_direct_tests: sites.direct_tests,
             sites: sites.sites,

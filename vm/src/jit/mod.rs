@@ -244,6 +244,10 @@ pub struct JitProgram {
     /// Whether the code can call back into the runtime (a helper call, or checked mode's
     /// access checks); a run of code that cannot needs no helper state (`runtime::run`).
     calls_runtime: bool,
+    /// Whether a local call targets the entry function (only code compiled from
+    /// instructions: the verifier refuses recursion), whose code then takes `r0` and
+    /// `r6`-`r9` from the run context's `scratch` on entry, which each run zeroes.
+    entry_is_called: bool,
     /// The specialised helper call sites (`sites`), whose addresses the code holds.
     sites: Vec<std::sync::Arc<sites::RfSite>>,
     /// How many of the sites test inline.

@@ -141,7 +141,13 @@ impl RunContext {
             event_data_end: 0,
             event_context: NO_EVENT_CONTEXT,
             state,
-            scratch: MaybeUninit::uninit(),
+            // The entry reads its registers from here when it is also a local call's target
+            // (`JitProgram::entry_is_called`): a run starts them at 0.
+            scratch: if program.entry_is_called {
+                MaybeUninit::new([0; 11])
+            } else {
+                MaybeUninit::uninit()
+            },
             helper_args: MaybeUninit::uninit(),
             helper_id: MaybeUninit::uninit(),
             helper_insn: MaybeUninit::uninit(),
