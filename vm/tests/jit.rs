@@ -1470,6 +1470,72 @@ fn literal_patterns_of_the_example_rules_compile_to_specialised_sites() {
     }
 }
 
+/// A site answers only for a helper whose verified signature returns a number: when the
+/// program type calls helper 1000 (registered as `rf_str_eq`) a lookup, its result must go
+/// through the check of returned map values, which refuses the 1 the test returns, instead
+/// of a site handing it to the program as a pointer (which the program then dereferences).
+#[test]
+fn sites_answer_only_for_helpers_whose_signature_returns_a_number() {
+    use ringfence_verifier::{ArgKind, HelperSig, MapDef, RetKind};
+    use ringfence_vm::event::{FieldKind, Schema};
+    use ringfence_vm::maps::{Map, Maps};
+    use ringfence_vm::rule::{event_program_type, rule_helpers};
+    let schema = Schema::builder("t", 1)
+        .field("s", FieldKind::Str, "")
+        .max_data_len(64)
+        .build()
+        .unwrap();
+    let mut rodata = [0u8; 8];
+    rodata[..3].copy_from_slice(b"abc");
+    let maps = Maps::new([Map::global_data(".rodata", true, &rodata).unwrap()]);
+    let lookup = HelperSig::new(
+        "looks_up",
+        &[
+            ArgKind::Anything,
+            ArgKind::Map,
+            ArgKind::Anything,
+            ArgKind::Anything,
+        ],
+        RetKind::NullableMapValue,
+    );
+    let prog_type = event_program_type(&schema).with_helper(1000, lookup);
+    let config = VerifierConfig {
+        maps: maps
+            .iter()
+            .map(|m| MapDef {
+                key_size: m.def().key_size,
+                value_size: m.def().value_size,
+                read_only: !m.def().writable_by_programs(),
+            })
+            .collect(),
+        ..VerifierConfig::default()
+    };
+    let source = "
+        r2 = map_fd(0) ll
+        r3 = map_value(0, 0) ll
+        r4 = 3
+        call 1000
+        if r0 == 0 goto out
+        r0 = *(u8 *)(r0 + 0)
+        r0 &= 1
+        exit
+    out:
+        r0 = 0
+        exit";
+    let verified = verify(&insns(source), &prog_type, &config).expect("verifies");
+    let helpers = rule_helpers(&maps, std::sync::Arc::new(schema.layout().clone()));
+    // data, data_end, then `s`: offset 0, length 3.
+    let mut fixed = vec![0u8; 24];
+    fixed[20..24].copy_from_slice(&3u32.to_le_bytes());
+    let jit =
+        JitProgram::compile_with_maps(&verified, &helpers, &maps, &JitConfig::default()).unwrap();
+    assert_eq!(jit.n_specialised_calls(), 0);
+    let error = jit
+        .run_context(&fixed, b"abc", &mut ringfence_vm::Scratch::new(), None)
+        .unwrap_err();
+    assert_eq!(error.kind.name(), "HelperFailed", "{error}");
+}
+
 /// A chain of `jeq` tests of one register against constants compiles to one multi-way
 /// branch (`n_switches`) that goes where the chain goes for every value: each case, the
 /// values around them, values equal in the low 32 bits only, and the default; with

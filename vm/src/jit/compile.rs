@@ -49,7 +49,7 @@ use ringfence_isa::{
 
 use super::code::{Code, FunctionCode, Reloc, RelocKind, RelocTarget};
 use super::runtime::{self, HelperTable};
-use super::sites::{block_constants, EventContract, InlineMatch, InlineTest, RfSite};
+use super::sites::{block_constants, InlineMatch, InlineTest, RfSite, SiteFacts};
 use super::switch::{switch_chain, SwitchChain, SEARCH_LEAF};
 use super::{JitConfig, JitError, JitProgram, MAX_CALL_DEPTH_LIMIT, STACK_PER_FRAME};
 use crate::error::{RunError, RunErrorKind};
@@ -158,7 +158,7 @@ impl JitCompiler {
         helpers: &Helpers,
         maps: &crate::maps::Maps,
         config: JitConfig,
-        event_contract: Option<EventContract>,
+        facts: Option<SiteFacts>,
     ) -> Result<JitProgram, JitError> {
         if !(1..=MAX_CALL_DEPTH_LIMIT).contains(&config.max_call_depth) {
             return Err(JitError::BadConfig {
@@ -177,7 +177,7 @@ impl JitCompiler {
             sites: Vec::new(),
             inline: 0,
             direct_tests: 0,
-            event_contract,
+            facts,
         };
         let mut n_switches = 0;
         let mut functions = Vec::with_capacity(analysis.functions.len());
@@ -367,9 +367,8 @@ struct Sites {
     /// How many of them compare inline, and how many call their test directly.
     inline: usize,
     direct_tests: usize,
-    /// What every run's context is, when the program was verified against an event type:
-    /// the condition for compiling a site's test inline.
-    event_contract: Option<EventContract>,
+    /// What the program's verification tells the sites (`None`: compiled from instructions).
+    facts: Option<SiteFacts>,
 }
 
 /// The signature of `runtime::check_access`: `(ctx, insn_idx, addr, size_kind, fp) -> fault`.

@@ -297,8 +297,8 @@ impl JitCompiler {
         })?;
         let insns = resolve_map_references(program.insns(), maps);
         let contract = EntryContract::of(program.prog_type());
-        let event_contract = sites::EventContract::of(&contract);
-        let mut jit = self.compile_insns(&insns, helpers, maps, *config, event_contract)?;
+        let facts = sites::SiteFacts::of(program.prog_type());
+        let mut jit = self.compile_insns(&insns, helpers, maps, *config, Some(facts))?;
         jit.entry = if config.checked {
             Entry::Checked(Some(contract))
         } else {

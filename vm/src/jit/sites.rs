@@ -31,6 +31,8 @@ use std::sync::Arc;
 
 use ringfence_isa::{AluOp, CallKind, Imm64Kind, Insn, Semantics, Source, Width, N_REGS};
 
+use ringfence_verifier::{ProgramType, RetKind};
+
 use crate::backend::EntryContract;
 use crate::event::FieldKind;
 use crate::helpers::Helper;
@@ -161,6 +163,35 @@ pub(crate) struct InlineMatch {
     pub(crate) args: [u64; 3],
     /// The offset in the context of the field's descriptor: `u32` offset, `u32` length.
     pub(crate) descriptor: i32,
+}
+
+/// What the compiler takes from a program's verification for its call sites (absent for
+/// code compiled from instructions, whose caller vouches for it).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SiteFacts {
+    /// What every run's context is, for a program verified against an event type: the
+    /// condition for compiling a site's test inline.
+    pub(crate) event_contract: Option<EventContract>,
+    /// The helpers whose verified signature returns a number, the only ones a site may
+    /// answer for: a site's answer skips the check of a returned pointer
+    /// (`MapValueReturns`), which a helper registered under a number the program type
+    /// calls a lookup would need.
+    pub(crate) scalar_helpers: Vec<i32>,
+}
+
+impl SiteFacts {
+    /// The facts of a program verified against `prog_type`.
+    pub(crate) fn of(prog_type: &ProgramType) -> SiteFacts {
+        SiteFacts {
+            event_contract: EventContract::of(&EntryContract::of(prog_type)),
+            scalar_helpers: prog_type
+                .helpers
+                .iter()
+                .filter(|(_, sig)| sig.ret == RetKind::Scalar)
+                .map(|(&id, _)| id)
+                .collect(),
+        }
+    }
 }
 
 /// What every run of a program verified against an event type gets from its entry contract

@@ -13,12 +13,22 @@ impl Emitter<'_, '_> {
         if self.checked {
             return None;
         }
+        if let Some(facts) = &self.sites.facts {
+            if !facts.scalar_helpers.contains(&i32::try_from(id).ok()?) {
+                return None;
+            }
+        }
         let helper = self.sites.helpers.get(id)?;
         let &leader = self.plan.leaders.range(..=pc).next_back()?;
         let known = block_constants(self.insns, leader, pc);
         let site = Arc::new(RfSite::new(helper, &self.sites.frozen, known[3], known[4])?);
         self.sites.sites.push(site.clone());
-        let inline = site.inline_match(known[2], self.sites.event_contract);
+        let contract = self
+            .sites
+            .facts
+            .as_ref()
+            .and_then(|facts| facts.event_contract);
+        let inline = site.inline_match(known[2], contract);
         match inline.as_ref().map(|inline| &inline.test) {
             Some(InlineTest::Compare { .. }) => self.sites.inline += 1,
             Some(InlineTest::CallTest) => self.sites.direct_tests += 1,
