@@ -37,6 +37,8 @@ pub struct PathStep {
 pub enum VerifyErrorKind {
     /// The program has no instructions.
     EmptyProgram,
+    /// The program type cannot be checked against: its context layout is malformed.
+    BadProgramType { reason: String },
     /// An instruction that no engine may run (a register number out of range, an lddw tail
     /// on its own, a missing lddw tail).
     InvalidInstruction,
@@ -107,6 +109,7 @@ impl VerifyErrorKind {
         use VerifyErrorKind::*;
         match self {
             EmptyProgram => "EmptyProgram",
+            BadProgramType { .. } => "BadProgramType",
             InvalidInstruction => "InvalidInstruction",
             JumpOutOfRange { .. } => "JumpOutOfRange",
             JumpIntoLddw { .. } => "JumpIntoLddw",
@@ -163,6 +166,7 @@ impl VerifyErrorKind {
                 "cannot prove that the loop with header {header} (back edge from {latch}) terminates"
             ),
             TooManyInsns { worst_case } => format!("worst case of {worst_case} instructions executed exceeds the limit"),
+            BadProgramType { reason } => format!("the program type is malformed: {reason}"),
             TooComplex => "the program exceeds the analysis limits".into(),
             UninitRegister { reg } => format!("r{reg} is read before it is written"),
             UninitStack => "stack bytes are read before they are written".into(),

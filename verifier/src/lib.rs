@@ -106,6 +106,16 @@ pub fn verify(
     prog_type: &ProgramType,
     config: &VerifierConfig,
 ) -> Result<VerifiedProgram, VerifyError> {
+    if let Context::Struct(layout) = &prog_type.context {
+        if let Some(reason) = layout.problem() {
+            return Err(VerifyError::at(
+                insns,
+                VerifyErrorKind::BadProgramType { reason },
+                0,
+                "fix the program type's context layout",
+            ));
+        }
+    }
     let cfg = cfg::build(insns)?;
     let an = Analyzer::new(insns, &cfg, prog_type, config)?;
     let mut inv = Invariants::new();

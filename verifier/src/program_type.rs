@@ -271,6 +271,50 @@ impl ContextLayout {
         self
     }
 
+    /// What makes the layout unusable, if anything: a field empty or past the end, two
+    /// fields that overlap (an access would fall in both), `data` without `data_end` or either
+    /// twice or not 8 bytes (the host sets one pair; the analysis would trust the others), a
+    /// bounded field of another size than 1, 2, 4 or 8 bytes.
+    pub fn problem(&self) -> Option<String> {
+        let end = |f: &Field| f.offset as u64 + f.size as u64;
+        for (i, f) in self.fields.iter().enumerate() {
+            if f.size == 0 || end(f) > self.size as u64 {
+                return Some(format!(
+                    "field {} (bytes {} to {}) is empty or past the context's {} bytes",
+                    f.name,
+                    f.offset,
+                    end(f),
+                    self.size
+                ));
+            }
+            if let Some(g) = self.fields[..i]
+                .iter()
+                .find(|g| (g.offset as u64) < end(f) && (f.offset as u64) < end(g))
+            {
+                return Some(format!("fields {} and {} overlap", g.name, f.name));
+            }
+            if matches!(f.kind, FieldKind::Data | FieldKind::DataEnd) && f.size != 8 {
+                return Some(format!(
+                    "field {} is a data pointer of {} bytes, not 8",
+                    f.name, f.size
+                ));
+            }
+            if matches!(f.kind, FieldKind::Bounded { .. }) && ![1, 2, 4, 8].contains(&f.size) {
+                return Some(format!(
+                    "bounded field {} is {} bytes, not 1, 2, 4 or 8",
+                    f.name, f.size
+                ));
+            }
+        }
+        let count = |kind: FieldKind| self.fields.iter().filter(|f| f.kind == kind).count();
+        match (count(FieldKind::Data), count(FieldKind::DataEnd)) {
+            (0, 0) | (1, 1) => None,
+            (data, data_end) => Some(format!(
+                "{data} data and {data_end} data_end fields (a layout has one of each, or none)"
+            )),
+        }
+    }
+
     /// The field containing bytes `lo..hi`, if one does.
     pub fn field_at(&self, lo: u64, hi: u64) -> Option<&Field> {
         self.fields

@@ -157,3 +157,62 @@ fn a_helper_signature_without_a_size_for_its_memory_is_refused() {
         assert!(error.to_string().contains("signature"), "{error}");
     }
 }
+
+/// A context layout the host could not honour is refused before any analysis, naming the
+/// fields: a second `data`/`data_end` pair (the host sets one; the analysis would trust a
+/// pointer the caller wrote into the other), fields that overlap the data pointers (a
+/// writable one would let the program write a pointer's bytes, a bounded one would be checked
+/// on bytes the host then overwrites), a field past the end.
+#[test]
+fn malformed_context_layouts_are_refused_before_any_analysis() {
+    use ringfence_verifier::{Access, ContextLayout, ReturnRange};
+    let program = assemble("t.s", "r0 = 0\nexit\n").unwrap();
+    let verdict = |layout: ContextLayout| {
+        let prog_type = ProgramType::with_context("t", layout, ReturnRange::ANY);
+        verify(&program.insns, &prog_type, &VerifierConfig::default())
+            .map(|_| ())
+            .map_err(|e| (e.kind.clone(), e.to_string()))
+    };
+    assert!(verdict(
+        ContextLayout::new(32)
+            .data_area(0, 8, 64)
+            .field("pid", 16, 4, Access::Read)
+    )
+    .is_ok());
+    let malformed = [
+        (
+            ContextLayout::new(32)
+                .data_area(0, 8, 64)
+                .data_area(16, 24, 64),
+            "2 data and 2 data_end",
+        ),
+        (
+            ContextLayout::new(32)
+                .data_area(0, 8, 64)
+                .field("v", 4, 8, Access::ReadWrite),
+            "fields data and v overlap",
+        ),
+        (
+            ContextLayout::new(32)
+                .data_area(0, 8, 64)
+                .bounded_field("len", 8, 4, 64),
+            "fields data_end and len overlap",
+        ),
+        (
+            ContextLayout::new(16).field("pid", 12, 8, Access::Read),
+            "past the context's 16 bytes",
+        ),
+        (
+            ContextLayout::new(16).bounded_field("len", 0, 3, 9),
+            "not 1, 2, 4 or 8",
+        ),
+    ];
+    for (layout, why) in malformed {
+        let (kind, message) = verdict(layout).unwrap_err();
+        assert!(
+            matches!(kind, VerifyErrorKind::BadProgramType { .. }),
+            "{why}: {kind:?}"
+        );
+        assert!(message.contains(why), "{why}: {message}");
+    }
+}
