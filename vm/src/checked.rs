@@ -514,9 +514,10 @@ pub fn resolve_map_reference(kind: Imm64Kind, imm: i64, maps: &Maps) -> Result<u
 
 /// Why no engine can execute the instruction at `slot` of `insns` at all, with `lddw` map
 /// references resolved against `maps`; `None` when it can run. The one definition of a bad
-/// instruction: the checked interpreter and the fast interpreter fault with this reason when
-/// the slot is reached, the JIT's checked mode compiles the same fault and its unchecked mode
-/// refuses the program. The verifier rejects all of these except map references.
+/// instruction: the checked interpreter, the fast interpreter and the JIT fault with this
+/// reason when the slot is reached. The verifier rejects all of these where they are
+/// reachable; it accepts them in code it proves dead (a write to r10 after a branch that is
+/// never taken), so no engine refuses a program for them.
 pub(crate) fn bad_instruction(insns: &[Insn], slot: usize, maps: &Maps) -> Option<&'static str> {
     let insn = insns[slot];
     if insn.is_lddw_tail() {

@@ -169,14 +169,6 @@ pub enum JitError {
     /// The program has no instructions.
     #[error("the program is empty")]
     EmptyProgram,
-    /// An instruction that cannot run at all is reachable (unchecked mode; checked mode
-    /// compiles it to a fault, as the interpreter raises one, and both modes do so for a map
-    /// reference that does not resolve, which the verifier accepts in dead code).
-    #[error("instruction {insn_idx}: cannot compile this instruction: {reason}")]
-    BadInstruction {
-        insn_idx: usize,
-        reason: &'static str,
-    },
     /// A jump or local call leaves the program (unchecked mode).
     #[error("instruction {insn_idx}: jump to instruction {target} is outside the program ({n_insns} instructions)")]
     JumpOutOfProgram {
