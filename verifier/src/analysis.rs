@@ -1705,7 +1705,23 @@ impl<'a> Analyzer<'a> {
                                 _ => return Err(bad("pass the size in the next register")),
                             };
                             if size.umax() > 1 << 20 {
-                                return Err(bad("bound the size before the call"));
+                                // The size is at fault, not the memory: name its register.
+                                return Err(self
+                                    .error(
+                                        st,
+                                        K::HelperArgument { arg: size_reg },
+                                        slot,
+                                        &[size_reg],
+                                        "bound the size before the call (compare it with a \
+                                         constant, or mask it)",
+                                    )
+                                    .fact(format!(
+                                        "r{size_reg}, the size of the memory in r{r} that helper \
+                                         {} reads or writes, may be as large as {} (at most \
+                                         1 MiB is checked)",
+                                        sig.name,
+                                        size.umax()
+                                    )));
                             }
                             len_min = Some(size.umin());
                             size.umax()

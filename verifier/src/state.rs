@@ -158,9 +158,9 @@ impl Value {
                     obj: if a.obj == b.obj { a.obj } else { ANON_OBJ },
                 })
             }
-            (Ptr(p), Scalar(s)) | (Scalar(s), Ptr(p))
-                if p.null_id.is_some() && s.as_constant() == Some(0) =>
-            {
+            // A pointer on one path and 0 on the other (a function returning a value or
+            // NULL): a nullable pointer that only a check of this very register clears.
+            (Ptr(p), Scalar(s)) | (Scalar(s), Ptr(p)) if s.as_constant() == Some(0) => {
                 Ptr(Pointer {
                     null_id: Some(ANON_ID),
                     ..*p
