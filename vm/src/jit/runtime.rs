@@ -125,7 +125,7 @@ impl RunContext {
         (region0_base, region0_len, region0_writable): (u64, u64, u64),
         state: *mut (),
     ) -> RunContext {
-        RunContext {
+        let mut ctx = RunContext {
             stack_bottom,
             stack_top,
             region0_base,
@@ -141,17 +141,17 @@ impl RunContext {
             event_data_end: 0,
             event_context: NO_EVENT_CONTEXT,
             state,
-            // The entry reads its registers from here when it is also a local call's target
-            // (`JitProgram::entry_is_called`): a run starts them at 0.
-            scratch: if program.entry_is_called {
-                MaybeUninit::new([0; 11])
-            } else {
-                MaybeUninit::uninit()
-            },
+            scratch: MaybeUninit::uninit(),
             helper_args: MaybeUninit::uninit(),
             helper_id: MaybeUninit::uninit(),
             helper_insn: MaybeUninit::uninit(),
+        };
+        if program.entry_is_called {
+            // The entry reads its registers from here when it is also a local call's
+            // target (`JitProgram::entry_is_called`): a run starts them at 0.
+            ctx.scratch.write([0; 11]);
         }
+        ctx
     }
 
     /// The result of a run of code that calls no trampoline, which returned `r0`.
