@@ -60,7 +60,12 @@
 //! # Not checked
 //!
 //! - Relations between scalar registers other than copies (`r1 < r2` refines each alone;
-//!   `r2 = r1 + 1` forgets that `r2` follows `r1`).
+//!   `r2 = r1 + 1` forgets that `r2` follows `r1`): a loop rotated by clang, whose next
+//!   offset is computed before the exit test, with a second exit in its body, is refused.
+//! - Which map value a pointer is into once paths with different lookups join (clang's
+//!   lookup-or-insert): pointers derived from the joined one are then not ordered by their
+//!   offsets, so a walk from it to its end is refused. (Linux orders no two map-value
+//!   pointers at all.)
 //! - Loops whose induction variable moves by a register amount, or is compared through a
 //!   value derived by anything but adding constants: rejected as unbounded.
 //! - Values inside the buffer, the context's scalar fields, map values (all unknown).
