@@ -1295,6 +1295,15 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// The context's layout, for a pointer into the context (which exists only for struct
+    /// contexts).
+    fn context_layout(&self) -> &'a crate::program_type::ContextLayout {
+        let Context::Struct(layout) = &self.ptype.context else {
+            unreachable!("context pointers exist only for struct contexts")
+        };
+        layout
+    }
+
     fn context_field(
         &self,
         st: &State,
@@ -1304,9 +1313,7 @@ impl<'a> Analyzer<'a> {
         lo: i64,
         hi: i64,
     ) -> Result<&'a crate::program_type::Field, VerifyError> {
-        let Context::Struct(layout) = &self.ptype.context else {
-            unreachable!("context pointers exist only for struct contexts")
-        };
+        let layout = self.context_layout();
         let field = if p.off.as_constant().is_some() {
             layout.field_at(lo as u64, hi as u64)
         } else {
@@ -1334,9 +1341,7 @@ impl<'a> Analyzer<'a> {
         lo: i64,
         hi: i64,
     ) -> Result<(), VerifyError> {
-        let Context::Struct(layout) = &self.ptype.context else {
-            unreachable!("context pointers exist only for struct contexts")
-        };
+        let layout = self.context_layout();
         let (lo, hi) = (lo.max(0) as u64, hi.max(0) as u64);
         let address = layout.fields.iter().find(|field| {
             matches!(field.kind, FieldKind::Data | FieldKind::DataEnd)
@@ -1372,9 +1377,7 @@ impl<'a> Analyzer<'a> {
         lo: i64,
         hi: i64,
     ) -> Result<(), VerifyError> {
-        let Context::Struct(layout) = &self.ptype.context else {
-            unreachable!("context pointers exist only for struct contexts")
-        };
+        let layout = self.context_layout();
         let writable = |byte: u64| {
             layout.fields.iter().any(|field| {
                 field.access == Access::ReadWrite

@@ -7,29 +7,11 @@
 //! The interpreter here is deliberately independent of the verifier (and of `ringfence-vm`,
 //! which depends on this crate): it follows RFC 9669 directly.
 
-use ringfence_isa::{assemble, AluOp, ByteOrder, Cond, Insn, Semantics, Size, Source, Width};
+mod support;
+
+use ringfence_isa::{assemble, AluOp, ByteOrder, Insn, Semantics, Size, Source, Width};
 use ringfence_verifier::{verify, ArgKind, HelperSig, ProgramType, RetKind, VerifierConfig};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len() as u64) as usize]
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
+use support::{alu, holds, Rng};
 
 const BUF: u64 = 0x1000_0000;
 const STACK: u64 = 0x2000_0000;
@@ -210,75 +192,6 @@ fn write(
         return Ok(());
     }
     Err(Fault::OutOfBounds(pc, addr))
-}
-
-fn alu(op: AluOp, width: Width, dst: u64, src: u64) -> u64 {
-    match width {
-        Width::W64 => match op {
-            AluOp::Add => dst.wrapping_add(src),
-            AluOp::Sub => dst.wrapping_sub(src),
-            AluOp::Mul => dst.wrapping_mul(src),
-            AluOp::Div => dst.checked_div(src).unwrap_or(0),
-            AluOp::SDiv if src == 0 => 0,
-            AluOp::SDiv => (dst as i64).wrapping_div(src as i64) as u64,
-            AluOp::Mod => dst.checked_rem(src).unwrap_or(dst),
-            AluOp::SMod if src == 0 => dst,
-            AluOp::SMod => (dst as i64).wrapping_rem(src as i64) as u64,
-            AluOp::Or => dst | src,
-            AluOp::And => dst & src,
-            AluOp::Xor => dst ^ src,
-            AluOp::Lsh => dst << (src & 63),
-            AluOp::Rsh => dst >> (src & 63),
-            AluOp::Arsh => ((dst as i64) >> (src & 63)) as u64,
-            AluOp::Mov => src,
-        },
-        Width::W32 => {
-            let (d, s) = (dst as u32, src as u32);
-            (match op {
-                AluOp::Add => d.wrapping_add(s),
-                AluOp::Sub => d.wrapping_sub(s),
-                AluOp::Mul => d.wrapping_mul(s),
-                AluOp::Div => d.checked_div(s).unwrap_or(0),
-                AluOp::SDiv if s == 0 => 0,
-                AluOp::SDiv => (d as i32).wrapping_div(s as i32) as u32,
-                AluOp::Mod => d.checked_rem(s).unwrap_or(d),
-                AluOp::SMod if s == 0 => d,
-                AluOp::SMod => (d as i32).wrapping_rem(s as i32) as u32,
-                AluOp::Or => d | s,
-                AluOp::And => d & s,
-                AluOp::Xor => d ^ s,
-                AluOp::Lsh => d << (s & 31),
-                AluOp::Rsh => d >> (s & 31),
-                AluOp::Arsh => ((d as i32) >> (s & 31)) as u32,
-                AluOp::Mov => s,
-            }) as u64
-        }
-    }
-}
-
-fn holds(cond: Cond, width: Width, a: u64, b: u64) -> bool {
-    let (a, b, sa, sb) = match width {
-        Width::W64 => (a, b, a as i64, b as i64),
-        Width::W32 => (
-            a as u32 as u64,
-            b as u32 as u64,
-            a as i32 as i64,
-            b as i32 as i64,
-        ),
-    };
-    match cond {
-        Cond::Eq => a == b,
-        Cond::Ne => a != b,
-        Cond::Gt => a > b,
-        Cond::Ge => a >= b,
-        Cond::Lt => a < b,
-        Cond::Le => a <= b,
-        Cond::SGt => sa > sb,
-        Cond::SGe => sa >= sb,
-        Cond::SLt => sa < sb,
-        Cond::SLe => sa <= sb,
-        Cond::Set => a & b != 0,
-    }
 }
 
 /// A random program biased toward the verifier's edges, and its buffer length.

@@ -15,32 +15,14 @@
 //!
 //! Like `soundness.rs`, the interpreter is independent of the verifier and of `ringfence-vm`.
 
-use ringfence_isa::{assemble, AluOp, Cond, Imm64Kind, Insn, Semantics, Source, Width};
+mod support;
+
+use ringfence_isa::{assemble, AluOp, Imm64Kind, Insn, Semantics, Source};
 use ringfence_verifier::{
     verify, Access, ArgKind, ContextLayout, HelperSig, MapDef, ProgramType, RetKind, ReturnRange,
     VerifierConfig,
 };
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len() as u64) as usize]
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
+use support::{alu, holds, Rng};
 
 // ---- The program type ---------------------------------------------------------------------
 
@@ -339,51 +321,6 @@ fn run(insns: &[Insn], machine: &mut Machine, limit: u64, rng: &mut Rng) -> Resu
             _ => return Err(Fault::Invalid(pc)),
         }
         pc = next;
-    }
-}
-
-fn alu(op: AluOp, width: Width, dst: u64, src: u64) -> u64 {
-    let wide = match op {
-        AluOp::Add => dst.wrapping_add(src),
-        AluOp::Sub => dst.wrapping_sub(src),
-        AluOp::Mul => dst.wrapping_mul(src),
-        AluOp::And => dst & src,
-        AluOp::Or => dst | src,
-        AluOp::Rsh if width == Width::W32 => (dst as u32 >> (src & 31)) as u64,
-        AluOp::Rsh => dst >> (src & 63),
-        AluOp::Lsh => dst << (src & 63),
-        AluOp::Mov => src,
-        // The generator emits no other operation.
-        _ => panic!("unexpected {op:?}"),
-    };
-    match width {
-        Width::W64 => wide,
-        Width::W32 => wide as u32 as u64,
-    }
-}
-
-fn holds(cond: Cond, width: Width, a: u64, b: u64) -> bool {
-    let (a, b, sa, sb) = match width {
-        Width::W64 => (a, b, a as i64, b as i64),
-        Width::W32 => (
-            a as u32 as u64,
-            b as u32 as u64,
-            a as i32 as i64,
-            b as i32 as i64,
-        ),
-    };
-    match cond {
-        Cond::Eq => a == b,
-        Cond::Ne => a != b,
-        Cond::Gt => a > b,
-        Cond::Ge => a >= b,
-        Cond::Lt => a < b,
-        Cond::Le => a <= b,
-        Cond::SGt => sa > sb,
-        Cond::SGe => sa >= sb,
-        Cond::SLt => sa < sb,
-        Cond::SLe => sa <= sb,
-        Cond::Set => a & b != 0,
     }
 }
 
