@@ -1344,9 +1344,7 @@ impl<'a> Analyzer<'a> {
         let layout = self.context_layout();
         let (lo, hi) = (lo.max(0) as u64, hi.max(0) as u64);
         let address = layout.fields.iter().find(|field| {
-            matches!(field.kind, FieldKind::Data | FieldKind::DataEnd)
-                && (field.offset as u64) < hi
-                && lo < field.offset as u64 + field.size as u64
+            matches!(field.kind, FieldKind::Data | FieldKind::DataEnd) && field.overlaps(&(lo..hi))
         });
         match address {
             None => Ok(()),
@@ -1382,8 +1380,7 @@ impl<'a> Analyzer<'a> {
             layout.fields.iter().any(|field| {
                 field.access == Access::ReadWrite
                     && field.kind == FieldKind::Scalar
-                    && (field.offset as u64..field.offset as u64 + field.size as u64)
-                        .contains(&byte)
+                    && field.bytes().contains(&byte)
             })
         };
         let Some(byte) = (lo.max(0) as u64..hi.max(0) as u64).find(|&byte| !writable(byte)) else {
@@ -1392,9 +1389,7 @@ impl<'a> Analyzer<'a> {
         let owner = layout
             .fields
             .iter()
-            .find(|field| {
-                (field.offset as u64..field.offset as u64 + field.size as u64).contains(&byte)
-            })
+            .find(|field| field.bytes().contains(&byte))
             .map_or("no field (padding)".to_string(), |field| {
                 format!("field {}, which is read-only", field.name)
             });

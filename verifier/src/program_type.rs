@@ -61,6 +61,19 @@ pub struct Field {
     pub kind: FieldKind,
 }
 
+impl Field {
+    /// The bytes of the context it covers.
+    pub fn bytes(&self) -> std::ops::Range<u64> {
+        self.offset as u64..self.offset as u64 + self.size as u64
+    }
+
+    /// Whether it covers some of `bytes`.
+    pub fn overlaps(&self, bytes: &std::ops::Range<u64>) -> bool {
+        let own = self.bytes();
+        own.start < bytes.end && bytes.start < own.end
+    }
+}
+
 /// The permission on a context field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Access {
@@ -276,21 +289,15 @@ impl ContextLayout {
     /// twice or not 8 bytes (the host sets one pair; the analysis would trust the others), a
     /// bounded field of another size than 1, 2, 4 or 8 bytes.
     pub fn problem(&self) -> Option<String> {
-        let end = |f: &Field| f.offset as u64 + f.size as u64;
         for (i, f) in self.fields.iter().enumerate() {
-            if f.size == 0 || end(f) > self.size as u64 {
+            let bytes = f.bytes();
+            if bytes.is_empty() || bytes.end > self.size as u64 {
                 return Some(format!(
                     "field {} (bytes {} to {}) is empty or past the context's {} bytes",
-                    f.name,
-                    f.offset,
-                    end(f),
-                    self.size
+                    f.name, bytes.start, bytes.end, self.size
                 ));
             }
-            if let Some(g) = self.fields[..i]
-                .iter()
-                .find(|g| (g.offset as u64) < end(f) && (f.offset as u64) < end(g))
-            {
+            if let Some(g) = self.fields[..i].iter().find(|g| f.overlaps(&g.bytes())) {
                 return Some(format!("fields {} and {} overlap", g.name, f.name));
             }
             if matches!(f.kind, FieldKind::Data | FieldKind::DataEnd) && f.size != 8 {
@@ -319,6 +326,6 @@ impl ContextLayout {
     pub fn field_at(&self, lo: u64, hi: u64) -> Option<&Field> {
         self.fields
             .iter()
-            .find(|f| lo >= f.offset as u64 && hi <= f.offset as u64 + f.size as u64)
+            .find(|f| lo >= f.bytes().start && hi <= f.bytes().end)
     }
 }
