@@ -289,7 +289,7 @@ impl JitCompiler {
         })?;
         let insns = resolve_map_references(program.insns(), maps);
         let contract = EntryContract::of(program.prog_type());
-        let facts = sites::SiteFacts::of(program.prog_type());
+        let facts = sites::SiteFacts::of(program.prog_type(), &contract);
         let mut jit = self.compile_insns(&insns, helpers, maps, *config, Some(facts))?;
         jit.entry = if config.checked {
             Entry::Checked(Some(contract))

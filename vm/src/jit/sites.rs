@@ -180,10 +180,11 @@ pub(crate) struct SiteFacts {
 }
 
 impl SiteFacts {
-    /// The facts of a program verified against `prog_type`.
-    pub(crate) fn of(prog_type: &ProgramType) -> SiteFacts {
+    /// The facts of a program verified against `prog_type`, whose entry contract is
+    /// `contract`.
+    pub(crate) fn of(prog_type: &ProgramType, contract: &EntryContract) -> SiteFacts {
         SiteFacts {
-            event_contract: EventContract::of(&EntryContract::of(prog_type)),
+            event_contract: EventContract::of(contract),
             scalar_helpers: prog_type
                 .helpers
                 .iter()
@@ -211,12 +212,13 @@ impl EventContract {
         let EntryContract::Context(contract) = contract else {
             return None;
         };
-        let layout_fits = contract.data_fields() == Some((DATA_AT, DATA_END_AT))
-            && contract.max_data_len() <= u64::from(u32::MAX);
-        Some(EventContract {
-            size: u32::try_from(contract.size()).ok()?,
-        })
-        .filter(|_| layout_fits)
+        if contract.data_fields() != Some((DATA_AT, DATA_END_AT))
+            || contract.max_data_len() > u64::from(u32::MAX)
+        {
+            return None;
+        }
+        let size = u32::try_from(contract.size()).ok()?;
+        Some(EventContract { size })
     }
 }
 
