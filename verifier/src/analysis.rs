@@ -1041,6 +1041,15 @@ impl<'a> Analyzer<'a> {
                     // A new base: values that had this id before (an earlier iteration)
                     // lose it, and so does its range.
                     let id = new_base_id(slot);
+                    // It starts with what `p`'s base has proven: the new base is at most
+                    // `most` bytes past `p`'s, so `range - most` of it is readable too.
+                    let most = if sub { -s.smin() } else { s.smax() };
+                    let inherited = st
+                        .pkt_ranges
+                        .get(&p.pkt_id)
+                        .filter(|_| p.pkt_id != ANON_ID)
+                        .map(|&range| range - p.pkt_c - most)
+                        .filter(|&range| range > 0);
                     st.map_values(|v| match v {
                         Value::Ptr(q) if q.region == Region::Packet && q.pkt_id == id => {
                             Value::Ptr(Pointer {
@@ -1051,6 +1060,9 @@ impl<'a> Analyzer<'a> {
                         v => *v,
                     });
                     st.pkt_ranges.remove(&id);
+                    if let Some(range) = inherited {
+                        st.pkt_ranges.insert(id, range);
+                    }
                     out.pkt_id = id;
                     out.pkt_c = 0;
                 }

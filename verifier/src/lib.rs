@@ -24,7 +24,11 @@
 //!   register keeps the whole value (a *spill*), and an aligned 8-byte load gives it back.
 //! - Relations where safety needs them: data-area pointers carry a base id and a constant
 //!   (`base + c`), and the state records, per base, how far past it `data_end` is proven to
-//!   be (`if p + k > data_end` proves `k` bytes from `p`'s base); nullable pointers carry
+//!   be (`if p + k > data_end` proves `k` bytes from `p`'s base). Adding a number that is
+//!   not a constant makes a new base, which starts with what the old one had proven less
+//!   the number's largest value (`p + i` for `i` in `[0, 63]` after 64 bytes were proven
+//!   from `p` has 1 byte, so `p[i]` may be read without a check per index, which Linux
+//!   asks for); nullable pointers carry
 //!   the id of the call that made them, so one null check clears every copy; scalars
 //!   copied by `mov` or spilled and filled share a copy id, so a branch that refines one
 //!   refines all (the kernel's scalar ids).

@@ -2,7 +2,8 @@
 //! `soundness.rs` (which covers `mem` programs): random programs over a context with a
 //! read-only scalar, a bounded string length, a writable field and a data area, that
 //! load and store context fields, walk the data area behind bounds checks, add the bounded
-//! length to `data`, and hand pointers to the context, the stack and the data area to
+//! length to `data` (and then, from the checked pointer, a second bounded step that is not
+//! a constant, forward or back), and hand pointers to the context, the stack and the data area to
 //! helpers that read or write their memory, look values up in a map (of four 16-byte values,
 //! laid out one after the other as the VM does), subtract and compare pointers to them.
 //! Every accepted program runs in a small interpreter on random contexts and data areas and
@@ -129,7 +130,12 @@ enum Place {
 
 impl Machine {
     fn new(rng: &mut Rng) -> Machine {
-        let len = rng.below(MAX_DATA + 1);
+        // Short data areas half the time: an access a few bytes too far faults only there.
+        let len = if rng.chance(50) {
+            rng.below(12)
+        } else {
+            rng.below(MAX_DATA + 1)
+        };
         let data: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
         let mut ctx = [0u8; CTX_SIZE as usize];
         ctx[0..4].copy_from_slice(&(rng.next() as u32).to_le_bytes());
@@ -339,7 +345,7 @@ fn generate(rng: &mut Rng, id: usize) -> String {
     let n = 1 + rng.below(5);
     for k in 0..n {
         let label = format!("L{id}_{k}");
-        match rng.below(12) {
+        match rng.below(14) {
             9 | 10 => {
                 // A lookup (of a key that may be absent) kept in r8 or r9, or the value
                 // `map_value` names, then read.
@@ -382,17 +388,32 @@ fn generate(rng: &mut Rng, id: usize) -> String {
                 out += &format!("r4 = r2\nr4 += {k}\nif r4 {cond} r3 goto {label}\n");
                 out += &format!("r0 = *({sz} *)(r2 + {j})\n{label}:\n");
             }
-            3 => {
-                // data + the bounded length (or another value), checked, then read.
+            3 | 12 | 13 => {
+                // data + the bounded length (or another value), checked, then read; or,
+                // half the time, a second bounded variable step from the checked pointer
+                // first (a new base, which inherits the checked bytes less the step's most).
                 let src = rng.pick(&["*(u32 *)(r6 + 4)", "*(u32 *)(r6 + 0)", "r7"]);
-                let extra = rng.below(3);
+                let step = rng.chance(50);
+                let extra = rng.below(if step { 12 } else { 3 });
                 out += &format!("r5 = {src}\n");
                 if rng.chance(30) {
                     out += &format!("r5 &= {}\n", rng.pick(&[7u64, 63, 127, 255]));
                 }
                 out += "r2 = *(u64 *)(r6 + 16)\nr3 = *(u64 *)(r6 + 24)\nr2 += r5\n";
                 out += &format!("r4 = r2\nr4 += {extra}\nif r4 > r3 goto {label}\n");
-                out += &format!("r0 = *(u8 *)(r2 + {})\n{label}:\n", rng.below(2));
+                if step {
+                    let by = rng.pick(&["*(u32 *)(r6 + 0)", "r7"]);
+                    let mask = rng.pick(&[1u64, 3, 7]);
+                    let shift = rng.pick(&[0i64, 1, -4]);
+                    out += &format!("r5 = {by}\nr5 &= {mask}\nr5 += {shift}\n");
+                    let &(op, start) = rng.pick(&[("+=", 0), ("-=", 4), ("-=", 8)]);
+                    out += &format!("r2 += {start}\nr2 {op} r5\n");
+                    let sz = rng.pick(&sizes);
+                    let (sign, j) = *rng.pick(&[('-', 1), ('+', 0), ('+', 1), ('+', 3)]);
+                    out += &format!("r0 = *({sz} *)(r2 {sign} {j})\n{label}:\n");
+                } else {
+                    out += &format!("r0 = *(u8 *)(r2 + {})\n{label}:\n", rng.below(2));
+                }
             }
             4 | 5 => {
                 // A helper that writes (fill) or reads (trace) memory, given the context,
@@ -469,7 +490,7 @@ fn accepted_event_programs_never_fault() {
     let ptype = program_type();
     let config = verifier_config();
     let (mut accepted, mut runs) = (0, 0);
-    let total = env("RINGFENCE_SOUNDNESS_PROGRAMS", 3000) as usize;
+    let total = env("RINGFENCE_SOUNDNESS_PROGRAMS", 10000) as usize;
     for id in 0..total {
         let text = generate(&mut rng, id);
         let prog = assemble("gen.s", &text).unwrap_or_else(|e| panic!("{}\n{text}", e.render()));

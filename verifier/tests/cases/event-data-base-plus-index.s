@@ -1,0 +1,23 @@
+# verdict: accept
+# type: event
+# A string at a variable offset, 64 bytes of it proven readable, read by index in a loop:
+# `base + i` for i in [0, 63] is a new base that keeps 64 - 63 bytes of its base's proof.
+    r3 = *(u32 *)(r1 + 0)
+    r3 &= 0xff
+    r2 = *(u64 *)(r1 + 16)
+    r2 += r3
+    r0 = 0
+    r3 = r2
+    r3 += 64
+    r4 = *(u64 *)(r1 + 24)
+    if r3 > r4 goto out
+    r5 = 0
+head:
+    r6 = r2
+    r6 += r5
+    r6 = *(u8 *)(r6 + 0)
+    r5 += 1
+    if r5 < 64 goto head
+out:
+    r0 = 0
+    exit
