@@ -13,7 +13,7 @@ flags=(-target bpf -O2 -g -fdebug-compilation-dir=. -I/usr/include/x86_64-linux-
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 status=0
-for src in vm/tests/data/elf/*.c vm/tests/data/engine/*/*.c examples/rules/*.c examples/rules/refused/*.c examples/rules/cf291/*.c examples/loop/*.c; do
+for src in vm/tests/data/elf/*.c tests/data/clang/*.c vm/tests/data/engine/*/*.c examples/rules/*.c examples/rules/refused/*.c examples/rules/cf291/*.c examples/loop/*.c; do
     dir=$(dirname "$src"); name=$(basename "$src" .c)
     out="$scratch/$name.o"
     "$CLANG" "${flags[@]}" -c "$src" -o "$out"

@@ -3,7 +3,7 @@
 //! order, sharing the rule's maps, so stateful rules are tested as they run). Every negative
 //! case differs from a positive one in exactly one field (or none, for stateful rules): no
 //! rule is tested only with wildcards. And the two refused rules are refused, naming the
-//! C line or the field.
+//! C line or the field. Loop shapes clang emits (tests/data/clang/loops.c) are accepted.
 
 use std::path::{Path, PathBuf};
 
@@ -205,4 +205,56 @@ fn a_helper_given_the_id_of_a_field_of_the_wrong_kind_is_refused_at_load() {
         error.to_string().contains("pass one of the constants"),
         "{error}"
     );
+}
+
+/// Loop shapes clang-19 emits for ordinary C (tests/data/clang/loops.c), each refused by an
+/// earlier verifier: they load, verify and give the verdict their C says.
+#[test]
+fn clang_loop_shapes_verify_and_run() {
+    let schemas = SchemaSet::endpoint();
+    let encoder = Encoder::new(&schemas);
+    let bytes = std::fs::read(root().join("tests/data/clang/loops.o")).unwrap();
+    let object = load_rules(&bytes, &schemas, &RuleConfig::default())
+        .unwrap_or_else(|e| panic!("tests/data/clang/loops.o: {e}"));
+    let event = |pid: u32, ppid: u32, exe: &str, args: &[&str]| {
+        serde_json::json!({
+            "type": "process_exec", "pid": pid, "ppid": ppid, "uid": 0, "gid": 0,
+            "exe": exe, "args": args, "cwd": "/", "parent_exe": "/usr/bin/bash",
+            "tty": "", "container_id": "", "stdin_type": 3, "stdout_type": 3
+        })
+    };
+    let deep = "/opt/a/b/c/d/e/f/tool";
+    let cases = [
+        // The array holds zeros: a parent pid of 0 is found in the first slot.
+        ("scan_recent", event(7, 0, "/bin/ls", &["ls"]), 1),
+        ("scan_recent", event(7, 5, "/bin/ls", &["ls"]), 0),
+        ("scan_recent", event(32, 0, "/bin/ls", &["ls"]), 0),
+        (
+            "slashes_in_window",
+            event(7, 5, deep, &["tool", &"x".repeat(80)]),
+            1,
+        ),
+        (
+            "slashes_in_window",
+            event(7, 5, "/opt/tool", &["tool", &"x".repeat(80)]),
+            0,
+        ),
+        ("spaced_args", event(7, 5, "/bin/sh", &["sh -c a b c d"]), 1),
+        ("spaced_args", event(7, 5, "/bin/sh", &["sh -c a"]), 0),
+    ];
+    let mut buf = EventBuf::new();
+    let mut state = RunState::default();
+    let mut failures = Vec::new();
+    for (name, event, expect) in cases {
+        let rule = object.rules.iter().find(|r| r.name == name).unwrap();
+        encoder.encode_into(&event, &mut buf).unwrap();
+        state.clear();
+        match rule.evaluate(&mut buf, &object.maps, &mut state) {
+            Ok(verdict) if verdict == expect => {}
+            other => failures.push(format!(
+                "{name} on {event}: expected {expect}, got {other:?}"
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

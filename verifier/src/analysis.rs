@@ -439,12 +439,16 @@ impl<'a> Analyzer<'a> {
                 Ok(edges) => edges,
                 Err(e) => {
                     out.errors.push((node, e));
-                    // The block's edges are unknown: count its back edges as taken.
+                    // The block's edges are unknown, and so is whether the rest of every
+                    // loop around it runs: count those loops' back edges as taken, so that
+                    // their bounds (and the invariants a next run may use, confirmed there)
+                    // are still derived.
                     let (inst, b) = self.nodes[node];
-                    for &s in &self.cfg.blocks[b].succs {
-                        let to = self.node(inst, s);
-                        if self.is_back_edge(node, to) {
-                            out.live_back_edges.insert((node, to));
+                    let func = &self.cfg.funcs[self.instances[inst].func];
+                    for lp in func.loops.iter().filter(|lp| lp.body.contains(&b)) {
+                        let header = self.node(inst, lp.header);
+                        for &latch in &lp.latches {
+                            out.live_back_edges.insert((self.node(inst, latch), header));
                         }
                     }
                     continue;

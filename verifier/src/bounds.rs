@@ -5,8 +5,8 @@
 //! every back edge is its value at the header plus a step of constant sign. A small *delta
 //! analysis* over the loop body finds them: it tracks, per location, `header_value(v) +
 //! [dmin, dmax]` through `mov`, `add`/`sub` of immediates, spills and fills (a 32-bit
-//! operation marks the relation as holding for the low 32 bits only), and forgets anything
-//! else. An *exit branch* is a conditional jump in a block that dominates every latch, with
+//! operation marks the relation as holding for the low 32 bits only, and so does clang's
+//! zero-extension by shifts, `r <<= 32; r >>= 32`), and forgets anything else. An *exit branch* is a conditional jump in a block that dominates every latch, with
 //! one target outside the loop, comparing `v + delta` with an immediate or with a register
 //! whose value at the branch is its value at the header (its range is then the header's, from
 //! the main analysis). From the range of `v` on entry to the loop (the join of the header's
@@ -17,6 +17,11 @@
 //!
 //! The bound is fed back as an invariant at the header (`v` in `[x0_min, x0_max + N*step]`
 //! for an increasing variable), which keeps clang's `i != n` loops bounded after widening.
+//! The loop's other induction variables get one too, from the same `N` and their own step
+//! (a pointer stepped beside the counter the exit tests), when their relation is on 64 bits
+//! and the range cannot wrap. A run that failed inside a loop body still counts the loop's
+//! back edges as taken, so that its invariants are derived for the next run (which must
+//! confirm them: see `verify`).
 //!
 //! Worst case, per function instance: a block outside loops counts once, a loop counts
 //! `(N + 1)` times its own blocks plus its inner loops' worst cases, a local call counts the
@@ -59,6 +64,14 @@ enum Expr {
         hi: i64,
         w32: bool,
     },
+    /// The low 32 bits of `header_value(base) + [lo, hi]`, shifted into the high half:
+    /// half of clang's zero-extension `r <<= 32; r >>= 32`, whose second shift gives back
+    /// the relation on the low 32 bits.
+    High32 {
+        base: usize,
+        lo: i64,
+        hi: i64,
+    },
 }
 
 type DState = Vec<Expr>;
@@ -98,7 +111,7 @@ fn shift(e: Expr, by: i64, w32: bool) -> Expr {
             },
             _ => Expr::Unknown,
         },
-        Expr::Unknown => Expr::Unknown,
+        Expr::Unknown | Expr::High32 { .. } => Expr::Unknown,
     }
 }
 
@@ -122,6 +135,22 @@ fn join_expr(a: Expr, b: Expr) -> Expr {
             lo: l1.min(l2),
             hi: h1.max(h2),
             w32: w1 || w2,
+        },
+        (
+            Expr::High32 {
+                base: b1,
+                lo: l1,
+                hi: h1,
+            },
+            Expr::High32 {
+                base: b2,
+                lo: l2,
+                hi: h2,
+            },
+        ) if b1 == b2 => Expr::High32 {
+            base: b1,
+            lo: l1.min(l2),
+            hi: h1.max(h2),
         },
         _ => Expr::Unknown,
     }
@@ -233,12 +262,27 @@ fn step(insn: &Insn, slot: usize, st: &mut DState, writes: &BTreeMap<usize, Vec<
                         hi,
                         w32: w || w32,
                     },
+                    // A 32-bit move of a high half keeps only zeros.
+                    Expr::High32 { .. } if w32 => Expr::Unknown,
                     e => e,
                 },
                 (IAlu::Add, Source::Imm) => shift(st[dst], insn.imm, w32),
                 (IAlu::Sub, Source::Imm) => match insn.imm.checked_neg() {
                     Some(n) => shift(st[dst], n, w32),
                     None => Expr::Unknown,
+                },
+                (IAlu::Lsh, Source::Imm) if insn.imm == 32 && !w32 => match st[dst] {
+                    Expr::Rel { base, lo, hi, .. } => Expr::High32 { base, lo, hi },
+                    _ => Expr::Unknown,
+                },
+                (IAlu::Rsh, Source::Imm) if insn.imm == 32 && !w32 => match st[dst] {
+                    Expr::High32 { base, lo, hi } => Expr::Rel {
+                        base,
+                        lo,
+                        hi,
+                        w32: true,
+                    },
+                    _ => Expr::Unknown,
                 },
                 _ => Expr::Unknown,
             };
@@ -400,6 +444,8 @@ struct Proof {
     n: i128,
     loc: Loc,
     invariant: Option<Scalar>,
+    /// Invariants of the loop's other induction variables, from the same bound.
+    others: Vec<(Loc, Scalar)>,
 }
 
 /// Bounds every loop, computes the worst case, and derives header invariants.
@@ -434,9 +480,11 @@ pub(crate) fn analyze(an: &Analyzer<'_>, run: &Run) -> Bounds {
             match prove(an, run, inst, func, lp, &latches, &writes) {
                 Ok(p) => {
                     trips[li] = p.n as u128;
+                    let list = invariants.entry(h).or_default();
                     if let Some(inv) = p.invariant {
-                        invariants.entry(h).or_default().push((p.loc, inv));
+                        list.push((p.loc, inv));
                     }
+                    list.extend(p.others);
                 }
                 Err(reasons) => {
                     if error.is_none() {
@@ -623,7 +671,49 @@ fn prove(
     if best.is_none() && reasons.is_empty() {
         reasons.push("no conditional jump leaves the loop".into());
     }
-    best.ok_or(reasons)
+    let mut best = best.ok_or(reasons)?;
+    best.others = steps
+        .iter()
+        .filter(|&(&v, _)| loc_of(v) != best.loc)
+        .filter_map(|(&v, &step)| {
+            let x0 = loc_value(entry, loc_of(v))?;
+            Some((loc_of(v), follower_invariant(x0, step, best.n)?))
+        })
+        .collect();
+    Ok(best)
+}
+
+/// The range at the header of an induction variable that is not the one the exit test
+/// compares (clang keeps a pointer and a counter side by side): its entry value `x0` moved
+/// by at most `n` back edges, each adding a step in `[lo, hi]` (all of one sign). `None` for
+/// a relation that holds on the low 32 bits only, or when the range could wrap.
+fn follower_invariant(x0: Value, (lo, hi, w32): (i64, i64, bool), n: i128) -> Option<Scalar> {
+    if w32 {
+        return None;
+    }
+    // The furthest the variable can move, down (negative) or up.
+    let (down, up) = if lo > 0 {
+        (0, n * hi as i128)
+    } else {
+        (n * lo as i128, 0)
+    };
+    match x0 {
+        Value::Ptr(p) if p.null_id.is_none() => {
+            let (min, max) = (p.off.smin() as i128 + down, p.off.smax() as i128 + up);
+            let limit = 1i128 << 62;
+            (min > -limit && max < limit).then(|| Scalar::signed_range(min as i64, max as i64))
+        }
+        Value::Scalar(x) => {
+            let (min, max) = (x.umin() as i128 + down, x.umax() as i128 + up);
+            if min >= 0 && max <= u64::MAX as i128 {
+                return Some(Scalar::range(min as u64, max as u64));
+            }
+            let (min, max) = (x.smin() as i128 + down, x.smax() as i128 + up);
+            (min >= i64::MIN as i128 && max <= i64::MAX as i128)
+                .then(|| Scalar::signed_range(min as i64, max as i64))
+        }
+        _ => None,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -721,7 +811,12 @@ fn try_proof(
             }
         }
     };
-    Ok(Proof { n, loc, invariant })
+    Ok(Proof {
+        n,
+        loc,
+        invariant,
+        others: Vec::new(),
+    })
 }
 
 #[cfg(test)]

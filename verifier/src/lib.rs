@@ -64,8 +64,9 @@
 //! # Not checked
 //!
 //! - Relations between scalar registers other than copies (`r1 < r2` refines each alone;
-//!   `r2 = r1 + 1` forgets that `r2` follows `r1`): a loop rotated by clang, whose next
-//!   offset is computed before the exit test, with a second exit in its body, is refused.
+//!   `r2 = r1 + 1` forgets that `r2` follows `r1`), except between a loop's induction
+//!   variables and their values at its header (`bounds.rs`), which is what clang's rotated
+//!   loops need.
 //! - Which map value a pointer is into once paths with different lookups join (clang's
 //!   lookup-or-insert): pointers derived from the joined one are then not ordered by their
 //!   offsets, so a walk from it to its end is refused. (Linux orders no two map-value

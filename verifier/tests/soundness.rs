@@ -1,5 +1,6 @@
 //! A seeded, bounded soundness harness: random `mem` programs, biased toward the edges the
-//! verifier must get right (bounds, off-by-one loops, signed and 32-bit tests, stack
+//! verifier must get right (bounds, off-by-one loops, clang's rotated loops with a pointer
+//! beside the counter and zero-extended tests, signed and 32-bit tests, stack
 //! initialisation), are verified; every accepted one is run in a small checked interpreter
 //! on random buffers and must never fault (out-of-bounds access, uninitialised register or
 //! stack byte) nor execute more instructions than the verifier's stated worst case.
@@ -217,7 +218,7 @@ fn generate(rng: &mut Rng, id: usize) -> (String, u64) {
         let x = 2 + rng.below(4);
         let y = 2 + rng.below(4);
         let label = format!("L{id}_{k}");
-        match rng.below(11) {
+        match rng.below(13) {
             8 => {
                 // Copies, then a check on one copy and a use of another, maybe after one
                 // of them changed.
@@ -292,6 +293,39 @@ fn generate(rng: &mut Rng, id: usize) -> (String, u64) {
                     out += &format!("*({sz} *)(r10 - {off}) = r{x}\n");
                 } else {
                     out += &format!("r{x} = *({sz} *)(r10 - {off})\n");
+                }
+            }
+            11 | 12 => {
+                // clang's loops: a pointer stepped beside the counter the exit tests (the
+                // pointer's range follows from the counter's bound); the next count
+                // computed before the test of the old one (rotated), or the test on the
+                // counter's low 32 bits zero-extended by shifts (`r <<= 32; r >>= 32`).
+                let start = rng.below(3);
+                let step = *rng.pick(&[1u64, 1, 2]);
+                let pstep = *rng.pick(&[1u64, 2, 4, 8]);
+                let limit = rng.below(mem_len / pstep + 3);
+                let cond = rng.pick(&["<", "<=", "!="]);
+                let sz = rng.pick(&sizes);
+                if rng.chance(20) {
+                    // Past 2^32: only the low 32 bits count in a zero-extended test.
+                    out += &format!("r7 = {} ll\n", (1u64 << 32) + start);
+                } else {
+                    out += &format!("r7 = {start}\n");
+                }
+                out += &format!("r8 = r1\n{label}:\n");
+                out += &format!("r9 = *({sz} *)(r8 + 0)\nr0 += r9\nr8 += {pstep}\n");
+                let tested = if rng.chance(50) {
+                    out += &format!("r6 = r7\nr7 += {step}\n");
+                    6
+                } else {
+                    out += &format!("r7 += {step}\n");
+                    7
+                };
+                if rng.chance(50) {
+                    out += &format!("r5 = r{tested}\nr5 <<= 32\nr5 >>= 32\n");
+                    out += &format!("if r5 {cond} {limit} goto {label}\n");
+                } else {
+                    out += &format!("if r{tested} {cond} {limit} goto {label}\n");
                 }
             }
             5 | 6 => {
