@@ -6,10 +6,11 @@
 //! analysis* over the loop body finds them: it tracks, per location, `header_value(v) +
 //! [dmin, dmax]` through `mov`, `add`/`sub` of immediates, spills and fills (a 32-bit
 //! operation marks the relation as holding for the low 32 bits only, and so does clang's
-//! zero-extension by shifts, `r <<= 32; r >>= 32`), and forgets anything else. An *exit branch* is a conditional jump in a block that dominates every latch, with
-//! one target outside the loop, comparing `v + delta` with an immediate or with a register
-//! whose value at the branch is its value at the header (its range is then the header's, from
-//! the main analysis). From the range of `v` on entry to the loop (the join of the header's
+//! zero-extension by shifts, `r <<= 32; r >>= 32`), and forgets anything else. An *exit
+//! branch* is a conditional jump in a block that dominates every latch, with one target
+//! outside the loop, comparing `v + delta` with an immediate or with a register whose value
+//! at the branch is its value at the header (its range is then the header's, from the main
+//! analysis). From the range of `v` on entry to the loop (the join of the header's
 //! non-back-edge predecessors) and the limit's range, the number `N` of back edges any run
 //! can take follows by integer arithmetic, guarding against wrap-around in the comparison's
 //! interpretation (unsigned or signed, 64 or 32 bits). `!=` is accepted only with steps of
