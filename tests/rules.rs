@@ -241,6 +241,16 @@ fn clang_loop_shapes_verify_and_run() {
         ),
         ("spaced_args", event(7, 5, "/bin/sh", &["sh -c a b c d"]), 1),
         ("spaced_args", event(7, 5, "/bin/sh", &["sh -c a"]), 0),
+        (
+            "dash_e_arg",
+            event(7, 5, "/bin/perl", &["perl", "-e", "print 1", "/tmp"]),
+            1,
+        ),
+        (
+            "dash_e_arg",
+            event(7, 5, "/bin/perl", &["perl", "-x", "print-e", "/tmp"]),
+            0,
+        ),
     ];
     let mut buf = EventBuf::new();
     let mut state = RunState::default();

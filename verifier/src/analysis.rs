@@ -253,6 +253,7 @@ impl<'a> Analyzer<'a> {
             frames: vec![Frame::new()],
             sids: [0; 11],
             pkt_ranges: BTreeMap::new(),
+            sums: BTreeMap::new(),
         }
     }
 
@@ -945,10 +946,11 @@ impl<'a> Analyzer<'a> {
             (_, Value::Mixed) => Err(self.mixed(st, insn.src, slot)),
             _ if width == IWidth::W32 => Err(arith_err(st, "no 32-bit arithmetic on pointers")),
             (Value::Ptr(p), Value::Scalar(b)) if matches!(op, IAlu::Add | IAlu::Sub) => {
-                self.ptr_add(st, slot, &regs, p, b, op == IAlu::Sub)
+                let number = (source == Source::Reg).then_some(insn.src);
+                self.ptr_add(st, slot, &regs, p, (b, number), op == IAlu::Sub)
             }
             (Value::Scalar(a), Value::Ptr(p)) if op == IAlu::Add => {
-                self.ptr_add(st, slot, &regs, p, a, false)
+                self.ptr_add(st, slot, &regs, p, (a, Some(insn.dst)), false)
             }
             (Value::Ptr(p), Value::Ptr(q))
                 if op == IAlu::Sub
@@ -993,13 +995,15 @@ impl<'a> Analyzer<'a> {
         Scalar::range(known.min(max), max)
     }
 
+    /// `p + s` (or `p - s`), where `s` is the number in register `number` (`None`: an
+    /// immediate).
     fn ptr_add(
         &self,
         st: &mut State,
         slot: usize,
         regs: &[u8],
         p: Pointer,
-        s: Scalar,
+        (s, number): (Scalar, Option<u8>),
         sub: bool,
     ) -> Result<Value, VerifyError> {
         if p.null_id.is_some() {
@@ -1042,6 +1046,23 @@ impl<'a> Analyzer<'a> {
                 }
                 Some(_) => {}
                 None => {
+                    // The same sum as one made before (same base, same constant, a copy of
+                    // the same number): the same base, with what was proven for it.
+                    let key = match number {
+                        Some(r) if !sub && p.pkt_id != ANON_ID => {
+                            let r = r as usize;
+                            if st.sids[r] == 0 {
+                                st.sids[r] = st.fresh_sid(slot);
+                            }
+                            Some((p.pkt_id, p.pkt_c, st.sids[r]))
+                        }
+                        _ => None,
+                    };
+                    if let Some(&base) = key.as_ref().and_then(|k| st.sums.get(k)) {
+                        out.pkt_id = base;
+                        out.pkt_c = 0;
+                        return Ok(Value::Ptr(out));
+                    }
                     // A new base: values that had this id before (an earlier iteration)
                     // lose it, and so does its range.
                     let id = new_base_id(slot);
@@ -1064,8 +1085,13 @@ impl<'a> Analyzer<'a> {
                         v => *v,
                     });
                     st.pkt_ranges.remove(&id);
+                    st.sums.retain(|k, new| k.0 != id && *new != id);
                     if let Some(range) = inherited {
                         st.pkt_ranges.insert(id, range);
+                    }
+                    // Remembered, unless the sum's own base is the one renewed here.
+                    if let Some(k) = key.filter(|k| k.0 != id) {
+                        st.sums.insert(k, id);
                     }
                     out.pkt_id = id;
                     out.pkt_c = 0;

@@ -28,10 +28,12 @@
 //!   not a constant makes a new base, which starts with what the old one had proven less
 //!   the number's largest value (`p + i` for `i` in `[0, 63]` after 64 bytes were proven
 //!   from `p` has 1 byte, so `p[i]` may be read without a check per index, which Linux
-//!   asks for); nullable pointers carry
-//!   the id of the call that made them, so one null check clears every copy; scalars
-//!   copied by `mov` or spilled and filled share a copy id, so a branch that refines one
-//!   refines all (the kernel's scalar ids).
+//!   asks for). The state remembers which base each such sum made, keyed by the old base,
+//!   its constant and the number's copy id, so that computing the same sum again (clang
+//!   checks `p + i` and then recomputes it for the read) gives the same base and its proof.
+//!   Nullable pointers carry the id of the call that made them, so one null check clears
+//!   every copy; scalars copied by `mov` or spilled and filled share a copy id, so a branch
+//!   that refines one refines all (the kernel's scalar ids).
 //!
 //! Join: pointwise; scalars by [`domain::Scalar::join`], pointers of one region by joining
 //! offsets, anything else to the mixed value; stack bytes to the worse state; a data-area

@@ -10,7 +10,9 @@
 //! `Zero < Misc < Poison < Uninit` (`Poison`: bytes of a spilled pointer, not readable as a
 //! number). The join is pointwise; the proven data-area ranges (per pointer base, see
 //! [`Pointer::pkt_id`]) join by `min`, and a join at a node gives data-area pointers whose
-//! base differs between the paths a fresh base ([`join_id`]) with nothing proven.
+//! base differs between the paths a fresh base ([`join_id`]) with nothing proven; the
+//! remembered sums ([`State::sums`]) join by intersection, less those of bases the join
+//! renames.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -135,6 +137,11 @@ pub(crate) struct State {
     /// Proven readable lengths of the data area: for each base id, `base + n <= data_end`
     /// (id 0 is `data` itself).
     pub pkt_ranges: BTreeMap<u32, i64>,
+    /// Data-area bases made by adding a number to a pointer: `(id, c, sid) -> new` says that
+    /// `base(id) + c + v` is `base(new)`, where `v` is the number the locations with copy
+    /// id `sid` hold. Computing the same sum again (clang rematerialises `p + i` after
+    /// checking it) gives the same base, with what was proven for it.
+    pub sums: BTreeMap<(u32, i64, u32), u32>,
 }
 
 impl Value {
@@ -415,6 +422,17 @@ impl State {
                 .filter(|(id, _)| !is_join_id_of(**id, node))
                 .filter_map(|(id, r)| other.pkt_ranges.get(id).map(|r2| (*id, (*r).min(*r2))))
                 .collect(),
+            // Sums known on both sides, except those of bases this join renames.
+            sums: self
+                .sums
+                .iter()
+                .filter(|(k, new)| {
+                    other.sums.get(k) == Some(new)
+                        && !is_join_id_of(k.0, node)
+                        && !is_join_id_of(**new, node)
+                })
+                .map(|(k, new)| (*k, *new))
+                .collect(),
         };
         let fresh = |a: &Value, b: &Value, out: &mut Value, loc: usize| {
             if let Value::Ptr(p) = out {
@@ -489,6 +507,10 @@ impl State {
             .pkt_ranges
             .iter()
             .all(|(id, r)| self.pkt_ranges.get(id).is_some_and(|r2| r2 >= r))
+            && other
+                .sums
+                .iter()
+                .all(|(k, new)| self.sums.get(k) == Some(new))
             && (0..11).all(|i| other.sids[i] == 0 || self.sids[i] == other.sids[i])
             && self.regs.iter().zip(&other.regs).all(|(a, b)| a.le(b))
             && self.frames.iter().zip(&other.frames).all(|(a, b)| a.le(b))
@@ -516,9 +538,10 @@ impl State {
         self.sids[r] = 0;
     }
 
-    /// A fresh copy id made at `slot`: no location keeps an older use of it.
-    fn fresh_sid(&mut self, slot: usize) -> u32 {
+    /// A fresh copy id made at `slot`: no location (and no sum) keeps an older use of it.
+    pub fn fresh_sid(&mut self, slot: usize) -> u32 {
         let id = (slot as u32 & 0x7fff_ffff) + 1;
+        self.sums.retain(|k, _| k.2 != id);
         for s in self.sids.iter_mut().filter(|s| **s == id) {
             *s = 0;
         }

@@ -345,7 +345,7 @@ fn generate(rng: &mut Rng, id: usize) -> String {
     let n = 1 + rng.below(5);
     for k in 0..n {
         let label = format!("L{id}_{k}");
-        match rng.below(14) {
+        match rng.below(18) {
             9 | 10 => {
                 // A lookup (of a key that may be absent) kept in r8 or r9, or the value
                 // `map_value` names, then read.
@@ -414,6 +414,35 @@ fn generate(rng: &mut Rng, id: usize) -> String {
                 } else {
                     out += &format!("r0 = *(u8 *)(r2 + {})\n{label}:\n", rng.below(2));
                 }
+            }
+            14..=17 => {
+                // clang's rematerialised sum: `p + i` checked, then computed again and read,
+                // with (sometimes) the number, the pointer or the constant changed between.
+                let src = rng.pick(&["*(u32 *)(r6 + 4)", "*(u32 *)(r6 + 0)", "r7"]);
+                let mask = rng.pick(&[7u64, 15, 63]);
+                let k = 1 + rng.below(8);
+                out += &format!("r5 = {src}\nr5 &= {mask}\n");
+                out += "r2 = *(u64 *)(r6 + 16)\nr3 = *(u64 *)(r6 + 24)\n";
+                if rng.chance(30) {
+                    out += &format!("r2 += {}\n", rng.below(3));
+                }
+                out += "r4 = r2\nr4 += r5\n";
+                out += &format!("r1 = r4\nr1 += {k}\nif r1 > r3 goto {label}\n");
+                match rng.below(8) {
+                    0 => out += "r5 += 1\n",
+                    1 => out += "r5 = *(u32 *)(r6 + 4)\nr5 &= 63\n",
+                    2 => out += "r2 += 1\n",
+                    3 => out += "r8 = r5\nr5 = r8\n",
+                    4 => out += "*(u64 *)(r10 - 8) = r5\nr5 += 2\nr5 = *(u64 *)(r10 - 8)\n",
+                    _ => {}
+                }
+                match rng.below(10) {
+                    0 | 1 => out += "r4 = r5\nr4 += r2\n",
+                    2 => out += "r4 = r2\nr4 -= r5\n",
+                    _ => out += "r4 = r2\nr4 += r5\n",
+                }
+                let sz = rng.pick(&sizes);
+                out += &format!("r0 = *({sz} *)(r4 + {})\n{label}:\n", rng.below(4));
             }
             4 | 5 => {
                 // A helper that writes (fill) or reads (trace) memory, given the context,

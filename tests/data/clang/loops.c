@@ -74,4 +74,24 @@ int spaced_args(const struct rf_process_exec *ev)
     return spaces > 3;
 }
 
+// Does an argument start with "-e"? clang computes `p + i` once for the check and again
+// for the reads: the same sum is the same pointer.
+SEC("process_exec")
+int dash_e_arg(const struct rf_process_exec *ev)
+{
+    const char *data = (const char *)(long)ev->data;
+    const char *data_end = (const char *)(long)ev->data_end;
+    const char *p = data + ev->args.off;
+    __u32 len = ev->args.len;
+    int at_start = 1;
+    for (__u32 i = 0; i < 256 && i < len; i++) {
+        if (p + i + 2 > data_end)
+            return 0;
+        if (at_start && p[i] == '-' && p[i + 1] == 'e')
+            return 1;
+        at_start = p[i] == 0;
+    }
+    return 0;
+}
+
 char LICENSE[] SEC("license") = "MIT";

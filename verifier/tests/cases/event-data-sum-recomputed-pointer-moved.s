@@ -1,0 +1,19 @@
+# verdict: reject OutOfBounds at 12
+# type: event
+# The pointer moves on between the check and the recomputed sum: a different sum.
+    r5 = *(u32 *)(r1 + 0)
+    r5 &= 63
+    r2 = *(u64 *)(r1 + 16)
+    r3 = *(u64 *)(r1 + 24)
+    r4 = r2
+    r4 += r5
+    r0 = r4
+    r0 += 2
+    if r0 > r3 goto out
+    r2 += 1
+    r4 = r2
+    r4 += r5
+    r0 = *(u16 *)(r4 + 0)
+out:
+    r0 = 0
+    exit

@@ -1,0 +1,19 @@
+# verdict: accept
+# type: event
+# clang computes `data + i` twice: once for the check, once for the read. The same pointer
+# plus a copy of the same number is the same base, with what its check proved.
+    r5 = *(u32 *)(r1 + 0)
+    r5 &= 63
+    r2 = *(u64 *)(r1 + 16)
+    r3 = *(u64 *)(r1 + 24)
+    r4 = r2
+    r4 += r5
+    r0 = r4
+    r0 += 2
+    if r0 > r3 goto out
+    r4 = r2
+    r4 += r5
+    r0 = *(u16 *)(r4 + 0)
+out:
+    r0 = 0
+    exit
