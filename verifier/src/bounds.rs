@@ -481,11 +481,17 @@ pub(crate) fn analyze(an: &Analyzer<'_>, run: &Run) -> Bounds {
             match prove(an, run, inst, func, lp, &latches, &writes) {
                 Ok(p) => {
                     trips[li] = p.n as u128;
-                    let list = invariants.entry(h).or_default();
-                    if let Some(inv) = p.invariant {
-                        list.push((p.loc, inv));
+                    // No entry without an invariant: `verify` compares these maps to
+                    // decide whether another run could change anything.
+                    let found: Vec<(Loc, Scalar)> = p
+                        .invariant
+                        .map(|inv| (p.loc, inv))
+                        .into_iter()
+                        .chain(p.others)
+                        .collect();
+                    if !found.is_empty() {
+                        invariants.entry(h).or_default().extend(found);
                     }
-                    list.extend(p.others);
                 }
                 Err(reasons) => {
                     if error.is_none() {

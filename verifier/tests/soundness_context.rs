@@ -3,9 +3,11 @@
 //! read-only scalar, a bounded string length, a writable field and a data area, that
 //! load and store context fields, walk the data area behind bounds checks, add the bounded
 //! length to `data` (and then, from the checked pointer, a second bounded step that is not
-//! a constant, forward or back), and hand pointers to the context, the stack and the data area to
-//! helpers that read or write their memory, look values up in a map (of four 16-byte values,
-//! laid out one after the other as the VM does), subtract and compare pointers to them.
+//! a constant, forward or back), check `data + i` and compute it again for the read (with
+//! the number, the pointer or neither moved between), and hand pointers to the context,
+//! the stack and the data area to helpers that read or write their memory, look values up
+//! in a map (of four 16-byte values, laid out one after the other as the VM does), subtract
+//! and compare pointers to them.
 //! Every accepted program runs in a small interpreter on random contexts and data areas and
 //! must never fault: an access outside the context, the data area, the stack or one map
 //! value, a write to a read-only context byte or to the data area, a read of an
