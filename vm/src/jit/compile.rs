@@ -15,8 +15,8 @@
 //!    instruction is reached (bad registers, jumps out of the program, falling off the end)
 //!    are compile errors in unchecked mode and compiled faults in checked mode. ALU
 //!    operations and conditions are in `alu.rs`, helper calls and specialised call sites in
-//!    `calls.rs`; a chain of `jeq` tests of one register becomes a binary search
-//!    ([`super::switch`]).
+//!    `calls.rs`; a chain of `jeq` tests of one register becomes a binary search, or a
+//!    table lookup when its arms differ only in immediates ([`super::switch`]).
 //! 4. Code generation: Cranelift's mid-end optimiser is off and the register allocator is
 //!    chosen by [`JitOpt`]; the settings, and the figures behind them, are on [`JitOpt`]
 //!    (`cargo bench -p ringfence-vm --bench jit` measures both).
@@ -24,6 +24,8 @@
 
 mod alu;
 mod calls;
+
+use alu::Operand;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -50,7 +52,7 @@ use ringfence_isa::{
 use super::code::{Code, FunctionCode, Reloc, RelocKind, RelocTarget};
 use super::runtime::{self, HelperTable};
 use super::sites::{block_constants, InlineMatch, InlineTest, RfSite, SiteFacts};
-use super::switch::{switch_chain, SwitchChain, SEARCH_LEAF};
+use super::switch::{switch_chain, switch_table, SwitchChain, SwitchTable, SEARCH_LEAF};
 use super::{JitConfig, JitError, JitProgram, MAX_CALL_DEPTH_LIMIT, STACK_PER_FRAME};
 use crate::error::{RunError, RunErrorKind};
 use crate::helpers::Helpers;
@@ -179,7 +181,7 @@ impl JitCompiler {
             direct_tests: 0,
             facts,
         };
-        let mut n_switches = 0;
+        let mut switches = Switches::default();
         let mut functions = Vec::with_capacity(analysis.functions.len());
         for function_idx in 0..analysis.functions.len() {
             functions.push(self.compile_function(
@@ -188,7 +190,7 @@ impl JitCompiler {
                 &analysis,
                 function_idx,
                 config,
-                (&mut static_faults, &mut sites, &mut n_switches),
+                (&mut static_faults, &mut sites, &mut switches),
             )?);
         }
         let code = Code::link(&functions)?;
@@ -225,7 +227,9 @@ impl JitCompiler {
             n_inline_calls: sites.inline,
             n_direct_tests: sites.direct_tests,
             sites: sites.sites,
-            n_switches,
+            n_switches: switches.formed,
+            n_switch_tables: switches.lookups,
+            switch_tables: switches.tables,
         })
     }
 
@@ -236,7 +240,7 @@ impl JitCompiler {
         analysis: &Analysis,
         function_idx: usize,
         config: JitConfig,
-        (static_faults, sites, n_switches): (&mut Vec<RunError>, &mut Sites, &mut usize),
+        (static_faults, sites, switches): (&mut Vec<RunError>, &mut Sites, &mut Switches),
     ) -> Result<FunctionCode, JitError> {
         let plan = &analysis.functions[function_idx];
         let call_conv = isa.default_call_conv();
@@ -257,7 +261,9 @@ impl JitCompiler {
             sites,
         );
         emitter.emit_function();
-        *n_switches += emitter.n_switches;
+        switches.formed += emitter.switches.formed;
+        switches.lookups += emitter.switches.lookups;
+        switches.tables.append(&mut emitter.switches.tables);
         builder.seal_all_blocks();
         builder.finalize(isa.frontend_config());
 
@@ -718,8 +724,18 @@ struct Emitter<'a, 'b> {
     /// The last member of the latest switch formed: the members up to it are not searched
     /// for a switch of their own, as the switch reaches their targets already.
     switch_end: Option<usize>,
-    /// How many switches were formed (`super::switch`).
-    n_switches: usize,
+    /// The switches formed (`super::switch`).
+    switches: Switches,
+}
+
+/// The switches a compilation formed (`super::switch`): how many, and the tables of those
+/// compiled as lookups, which the program keeps (the code holds their addresses).
+#[derive(Default)]
+struct Switches {
+    formed: usize,
+    /// How many of them run as one arm ([`Emitter::table_switch`]).
+    lookups: usize,
+    tables: Vec<Box<[u64]>>,
 }
 
 /// Plain accesses: the verifier proved them in bounds (or checked mode checked them), so
@@ -850,7 +866,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             open: true,
             deferred_faults: Vec::new(),
             switch_end: None,
-            n_switches: 0,
+            switches: Switches::default(),
         }
     }
 
@@ -1185,9 +1201,20 @@ impl<'a, 'b> Emitter<'a, 'b> {
         Some(chain)
     }
 
-    /// Ends the block with a binary search over the chain's cases (`super::switch` says why
-    /// not a jump table).
+    /// Ends the block with the chain's arms run as one, reading their immediates from a
+    /// table, or else with a binary search over its cases (`super::switch` says why not a
+    /// jump table).
     fn switch(&mut self, chain: &SwitchChain) {
+        self.switches.formed += 1;
+        self.open = false;
+        let prepared = &self.analysis.prepared;
+        let table = switch_table(self.insns, chain, |slot| {
+            matches!(prepared[slot], Prepared::Exec)
+        });
+        if let Some(table) = table.filter(|table| self.blocks.contains_key(&table.join)) {
+            self.table_switch(chain, table);
+            return;
+        }
         let value = self.var(chain.reg);
         let value = match chain.width {
             Width::W64 => value,
@@ -1201,8 +1228,68 @@ impl<'a, 'b> Emitter<'a, 'b> {
         cases.sort_unstable_by_key(|&(case, _)| case);
         let otherwise = self.blocks[&chain.default];
         self.search(value, &cases, otherwise);
-        self.n_switches += 1;
-        self.open = false;
+    }
+
+    /// The switch as one arm: the row is the tested value's offset from the smallest case,
+    /// or the default's row when that offset is past the cases (a select, not a branch);
+    /// each varying instruction takes its operand from the row, the others run as they are;
+    /// then to the join.
+    fn table_switch(&mut self, chain: &SwitchChain, table: SwitchTable) {
+        self.switches.lookups += 1;
+        let value = self.var(chain.reg);
+        let offset = match chain.width {
+            Width::W64 => self
+                .b
+                .ins()
+                .iadd_imm_s(value, (table.lo as i64).wrapping_neg()),
+            Width::W32 => {
+                let low = self.b.ins().ireduce(I32, value);
+                let offset = self
+                    .b
+                    .ins()
+                    .iadd_imm_s(low, (table.lo as i64).wrapping_neg());
+                self.b.ins().uextend(I64, offset)
+            }
+        };
+        let span = table.span as i64;
+        let in_range = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedLessThan, offset, span);
+        let default_row = self.iconst(span);
+        let row = self.b.ins().select(in_range, offset, default_row);
+        let row_addr = if table.varying.is_empty() {
+            None
+        } else {
+            // Every row the select can pick, 0 to `span`, lies in the table.
+            assert_eq!(
+                table.rows.len() as u64,
+                (table.span + 1) * table.varying.len() as u64
+            );
+            let rows: Box<[u64]> = table.rows.into_boxed_slice();
+            let base = self.iconst(rows.as_ptr() as usize as i64);
+            self.switches.tables.push(rows);
+            let row_bytes = 8 * table.varying.len() as i64;
+            let scaled = self.b.ins().imul_imm_s(row, row_bytes);
+            Some(self.b.ins().iadd(base, scaled))
+        };
+        for (position, insn) in table.arm.into_iter().enumerate() {
+            let Semantics::Alu { op, width, source } = insn.semantics() else {
+                unreachable!("switch_table takes only ALU instructions into an arm");
+            };
+            let result = match (table.varying.iter().position(|&p| p == position), row_addr) {
+                (Some(j), Some(row_addr)) => {
+                    // The rows are aligned u64s the program keeps and never writes.
+                    let flags = MemFlagsData::trusted().with_readonly();
+                    let operand = self.b.ins().load(I64, flags, row_addr, 8 * j as i32);
+                    self.alu_operand(op, width, insn.dst, Operand::Value(operand))
+                }
+                _ => self.alu(op, width, source, insn),
+            };
+            self.set(insn.dst, result);
+        }
+        let join = self.blocks[&table.join];
+        self.b.ins().jump(join, &[]);
     }
 
     /// Branches to the block of the case `value` equals, or to `otherwise`: halves `cases`

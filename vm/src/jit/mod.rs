@@ -57,7 +57,8 @@
 //!   ones the site was built for and otherwise takes the generic path. No `unsafe`.
 //! - `switch.rs`: switch formation (unchecked mode): a chain of `jeq` tests of one register
 //!   against constants, as clang emits for a C `switch`, becomes a binary search over the
-//!   cases. No `unsafe`.
+//!   cases, or, when the arms differ only in immediates, one arm that reads them from a
+//!   table the program keeps (no branch). No `unsafe`.
 //!
 //! # The calling convention of compiled code
 //!
@@ -248,6 +249,14 @@ pub struct JitProgram {
     n_direct_tests: usize,
     /// How many chains of `jeq` tests were compiled as one multi-way branch (`switch`).
     n_switches: usize,
+    /// How many of them run their arms as one, with immediates from a table.
+    n_switch_tables: usize,
+    /// Those tables, whose addresses the code holds: never read here, only kept alive.
+    #[expect(
+        dead_code,
+        reason = "the compiled code reads the tables through their addresses"
+    )]
+    switch_tables: Vec<Box<[u64]>>,
 }
 
 /// What the input of a run must satisfy, by how the program was compiled.
@@ -486,9 +495,15 @@ impl JitProgram {
     }
 
     /// How many chains of `jeq` tests of one register against constants were compiled as a
-    /// multi-way branch (a jump table or a binary search; see the module documentation).
+    /// multi-way branch (a binary search or a table; see the module documentation).
     pub fn n_switches(&self) -> usize {
         self.n_switches
+    }
+
+    /// How many of the switches ([`JitProgram::n_switches`]) run as one arm whose
+    /// immediates come from a table, with no branch (see the module documentation).
+    pub fn n_switch_tables(&self) -> usize {
+        self.n_switch_tables
     }
 
     /// The number of slots in the program.

@@ -4,6 +4,15 @@
 
 use super::*;
 
+/// The second operand of an ALU operation.
+#[derive(Clone, Copy)]
+pub(super) enum Operand {
+    /// The instruction's immediate (sign-extended to 64 bits).
+    Imm(i64),
+    /// A value computed at run time, used as a source register's value is.
+    Value(Value),
+}
+
 impl Emitter<'_, '_> {
     /// Whether a conditional jump is taken.
     pub(super) fn condition(
@@ -51,23 +60,40 @@ impl Emitter<'_, '_> {
 
     /// An ALU operation; the result is the new 64-bit value of `dst`.
     pub(super) fn alu(&mut self, op: AluOp, width: Width, source: Source, insn: Insn) -> Value {
+        let operand = match source {
+            Source::Imm => Operand::Imm(insn.imm),
+            Source::Reg => Operand::Value(self.var(insn.src)),
+        };
+        self.alu_operand(op, width, insn.dst, operand)
+    }
+
+    /// An ALU operation on `dst` and `operand`; the result is the new 64-bit value of `dst`.
+    /// An `Operand::Value` is treated as a source register's value.
+    pub(super) fn alu_operand(
+        &mut self,
+        op: AluOp,
+        width: Width,
+        dst: u8,
+        operand: Operand,
+    ) -> Value {
         let (ty, bits) = match width {
             Width::W64 => (I64, 64),
             Width::W32 => (I32, 32),
         };
         // The operand's value when it is an immediate, truncated to the width (the
         // interpreter sign-extends imm to 64 bits and takes the low half for 32-bit ops).
-        let imm = match (source, width) {
-            (Source::Imm, Width::W64) => Some(insn.imm),
-            (Source::Imm, Width::W32) => Some(insn.imm as u32 as i64),
-            (Source::Reg, _) => None,
+        let imm = match (operand, width) {
+            (Operand::Imm(imm), Width::W64) => Some(imm),
+            (Operand::Imm(imm), Width::W32) => Some(imm as u32 as i64),
+            (Operand::Value(_), _) => None,
         };
         let is_shift = matches!(op, AluOp::Lsh | AluOp::Rsh | AluOp::Arsh);
-        let mut right = match imm {
+        let mut right = match (imm, operand) {
             // A constant shift amount is masked now, as the interpreter masks it at run time.
-            Some(imm) if is_shift => self.b.ins().iconst(ty, imm & (bits - 1)),
-            Some(imm) => self.b.ins().iconst(ty, imm),
-            None => self.var(insn.src),
+            (Some(imm), _) if is_shift => self.b.ins().iconst(ty, imm & (bits - 1)),
+            (Some(imm), _) => self.b.ins().iconst(ty, imm),
+            (None, Operand::Value(value)) => value,
+            (None, Operand::Imm(_)) => unreachable!("an immediate operand has `imm`"),
         };
         if op == AluOp::Mov {
             return match width {
@@ -79,7 +105,7 @@ impl Emitter<'_, '_> {
                 }
             };
         }
-        let mut left = self.var(insn.dst);
+        let mut left = self.var(dst);
         if width == Width::W32 {
             left = self.b.ins().ireduce(I32, left);
             if imm.is_none() {
