@@ -9,6 +9,11 @@
 //! are tables, and their near misses that must not be: an arm one instruction longer, an arm
 //! going elsewhere, an arm with another operation, a varying divisor, cases too sparse.
 
+#[path = "../../tests/support/gen.rs"]
+#[allow(dead_code)]
+mod gen;
+
+use gen::Rng;
 use ringfence_isa::{assemble, Insn};
 use ringfence_vm::jit::{JitConfig, JitProgram};
 use ringfence_vm::{CheckedInterpreter, Config, Helpers};
@@ -115,28 +120,6 @@ fn jeq_chains_compile_to_switches_that_branch_as_the_chain_does() {
     }
 }
 
-/// SplitMix64: a small seeded generator, so runs are reproducible without dependencies.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u64) as usize]
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
-
 /// Immediates for the arms: edge values of both widths, shift amounts past the width.
 const IMMS: &[i64] = &[
     0,
@@ -210,7 +193,7 @@ fn chain_program(rng: &mut Rng) -> (String, Vec<u64>, Miss) {
     ]
     .get(rng.below(8) as usize)
     .unwrap();
-    let lo: i64 = rng.pick(&[0, 1, 100, -3, -20, 0x7fff_0000, -0x8000_0000, 0x1234]);
+    let lo: i64 = *rng.pick(&[0, 1, 100, -3, -20, 0x7fff_0000, -0x8000_0000, 0x1234]);
     let stride: i64 = if miss == Miss::Sparse { 1000 } else { 1 };
     // Distinct offsets within a span of at most 4n (dense enough), with a repeat sometimes
     // after the first four (fewer distinct cases form no switch).
@@ -226,7 +209,7 @@ fn chain_program(rng: &mut Rng) -> (String, Vec<u64>, Miss) {
         }
     }
     for _ in 0..rng.below(3) {
-        let repeat = rng.pick(&offsets);
+        let repeat = *rng.pick(&offsets);
         offsets.insert(rng.below(offsets.len() as u64 + 1) as usize, repeat);
     }
     let n_cases = offsets.len();
@@ -236,11 +219,11 @@ fn chain_program(rng: &mut Rng) -> (String, Vec<u64>, Miss) {
         .map(|_| Position {
             op: format!(
                 "{}{}",
-                rng.pick(OPS),
+                *rng.pick(OPS),
                 if rng.chance(40) { "32" } else { "" }
             ),
-            dst: rng.pick(&[0, 0, 3, 5]),
-            imm: (!rng.chance(15)).then(|| rng.pick(IMMS)),
+            dst: *rng.pick(&[0, 0, 3, 5]),
+            imm: (!rng.chance(15)).then(|| *rng.pick(IMMS)),
         })
         .collect();
     let fixed: Vec<bool> = (0..arm_len).map(|_| rng.chance(25)).collect();
@@ -250,7 +233,7 @@ fn chain_program(rng: &mut Rng) -> (String, Vec<u64>, Miss) {
                 .iter()
                 .zip(&fixed)
                 .map(|(p, &fixed)| Position {
-                    imm: p.imm.map(|imm| if fixed { imm } else { rng.pick(IMMS) }),
+                    imm: p.imm.map(|imm| if fixed { imm } else { *rng.pick(IMMS) }),
                     ..p.clone()
                 })
                 .collect()
@@ -261,7 +244,7 @@ fn chain_program(rng: &mut Rng) -> (String, Vec<u64>, Miss) {
     let reachable: Vec<usize> = (0..=n_cases)
         .filter(|&k| k == n_cases || !cases[..k].contains(&cases[k]))
         .collect();
-    let victim = rng.pick(&reachable);
+    let victim = *rng.pick(&reachable);
     let mut joins = vec!["join"; n_cases + 1];
     match miss {
         Miss::LongerArm => arms[victim].push(Position {
@@ -281,7 +264,7 @@ fn chain_program(rng: &mut Rng) -> (String, Vec<u64>, Miss) {
         Miss::VaryingDivisor => {
             for (k, arm) in arms.iter_mut().enumerate() {
                 arm[0] = Position {
-                    op: rng.pick(DIVIDES).into(),
+                    op: (*rng.pick(DIVIDES)).into(),
                     dst: 0,
                     imm: Some(k as i64 + 2),
                 };
@@ -345,7 +328,7 @@ fn n_programs() -> u64 {
 #[test]
 fn table_switches_compute_what_their_chains_do() {
     let helpers = Helpers::new();
-    let mut rng = Rng(0x5157_c4ab);
+    let mut rng = Rng::new(0x5157_c4ab);
     let (mut tables, mut searches) = (0, 0);
     for program_idx in 0..n_programs() {
         let (source, values, miss) = chain_program(&mut rng);
