@@ -521,3 +521,62 @@ fn loading_on_several_threads_gives_the_same_pack_and_the_same_diagnostics() {
     assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:#?}");
     assert!(seen[0].1.contains("missing.o") && seen[0].1.contains("also_missing.o"));
 }
+
+/// A swap to a pack whose rule says `keep_maps` carries that rule's maps over, contents
+/// included: `failed_logins` counts three failures under the first pack and alerts on the
+/// fifth under the second, on every backend. Its twin without `keep_maps` starts the count
+/// again (the default: a new pack's maps are its own), and so does the first load, with no
+/// running pack to carry from.
+#[test]
+fn keep_maps_carries_a_rules_counts_across_a_swap() {
+    let failure = r#"{"type": "auth_attempt", "pid": 1200, "uid": 0, "exe": "/usr/sbin/sshd", "user": "root", "service": "sshd", "saddr": "198.51.100.7", "success": false}"#;
+    for keep_maps in [true, false] {
+        let dir = edited_pack(&format!("keep-maps-{keep_maps}"), |manifest| {
+            for rule in manifest["rules"].as_array_mut().unwrap() {
+                if rule["id"] == "failed_logins" {
+                    rule["keep_maps"] = Value::Bool(keep_maps);
+                }
+            }
+        });
+        for backend in Backend::ALL {
+            if backend == Backend::Jit && !Backend::jit_available() {
+                continue;
+            }
+            let engine = Engine::builder().backend(backend).build().unwrap();
+            let mut evaluator = engine.evaluator();
+            evaluator.set_clock_ns(Some(1_000));
+            let mut event = EventBuf::new();
+            engine
+                .encoder()
+                .encode_line(failure, 1, &mut event)
+                .unwrap();
+            let fail = |evaluator: &mut ringfence_vm::engine::Evaluator| {
+                let evaluation = evaluator.evaluate(&event).unwrap();
+                assert!(evaluation.faults().is_empty(), "{:?}", evaluation.faults());
+                evaluation.matches().any(|m| m.rule.id == "failed_logins")
+            };
+            let first = engine.load_pack(&dir).unwrap();
+            assert!(first.rules.iter().all(|rule| rule.carried_maps.is_empty()));
+            for _ in 0..3 {
+                assert!(!fail(&mut evaluator));
+            }
+            let second = engine.load_pack(&dir).unwrap();
+            for rule in &second.rules {
+                let expected: &[&str] = if keep_maps && rule.id == "failed_logins" {
+                    &["failures_by_source"]
+                } else {
+                    &[]
+                };
+                assert_eq!(rule.carried_maps, expected, "{backend}: {}", rule.id);
+            }
+            let context = format!("{backend}, keep_maps {keep_maps}");
+            assert!(!fail(&mut evaluator), "{context}: the fourth failure");
+            // The fifth failure overall, or the second since the swap.
+            assert_eq!(
+                fail(&mut evaluator),
+                keep_maps,
+                "{context}: the fifth failure"
+            );
+        }
+    }
+}

@@ -757,3 +757,51 @@ proptest! {
         prop_assert_eq!(entries, expected);
     }
 }
+
+/// `Maps::carry_over` (a pack swap's `keep_maps`) takes an old array or hash map only when
+/// the name and the whole definition match, sharing it with its contents; a map whose
+/// capacity, value size or type changed, a map the old set lacks, and global data (the new
+/// object's bytes win, even for `.bss`) are the new ones.
+#[test]
+fn carry_over_shares_only_maps_of_the_same_name_and_definition() {
+    let old = Maps::new([
+        Map::new("counts", MapDef::hash(4, 8, 16)).unwrap(),
+        Map::new("table", MapDef::array(8, 4)).unwrap(),
+        Map::new("resized", MapDef::array(8, 4)).unwrap(),
+        Map::new("retyped", MapDef::array(8, 4)).unwrap(),
+        Map::global_data(".bss", false, &[1, 2, 3, 4]).unwrap(),
+    ]);
+    old.get(0)
+        .unwrap()
+        .update(&[7, 0, 0, 0], &[9; 8], BPF_ANY)
+        .unwrap();
+    let new = Maps::new([
+        Map::global_data(".bss", false, &[0; 4]).unwrap(),
+        Map::new("retyped", MapDef::hash(4, 8, 4)).unwrap(),
+        Map::new("table", MapDef::array(8, 4)).unwrap(),
+        Map::new("fresh", MapDef::array(8, 4)).unwrap(),
+        Map::new("counts", MapDef::hash(4, 8, 16)).unwrap(),
+        Map::new("resized", MapDef::array(8, 5)).unwrap(),
+    ]);
+    let (maps, carried) = new.carry_over(&old);
+    assert_eq!(carried, ["table", "counts"]);
+    let names: Vec<&str> = maps.iter().map(|map| map.name()).collect();
+    assert_eq!(
+        names,
+        [".bss", "retyped", "table", "fresh", "counts", "resized"]
+    );
+    for (idx, map) in maps.iter().enumerate() {
+        let shared = old.iter().any(|old_map| Arc::ptr_eq(old_map, map));
+        let expected = carried.iter().any(|name| name == map.name());
+        assert_eq!(shared, expected, "map {idx} `{}`", map.name());
+    }
+    assert_eq!(maps.get(4).unwrap().get(&[7, 0, 0, 0]), Some(vec![9; 8]));
+    assert_eq!(
+        maps.get(0).unwrap().get(&0u32.to_le_bytes()),
+        Some(vec![0; 4])
+    );
+    // Nothing to carry from: every map is the new one.
+    let (maps, carried) = new.carry_over(&Maps::default());
+    assert!(carried.is_empty());
+    assert!(maps.iter().zip(new.iter()).all(|(a, b)| Arc::ptr_eq(a, b)));
+}

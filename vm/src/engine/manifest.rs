@@ -25,6 +25,12 @@
 //!     pack that loads can enable it later) but never evaluated and costs nothing.
 //!   - `severity` (optional, default `"medium"`): `info`, `low`, `medium`, `high` or
 //!     `critical`; carried into alerts.
+//!   - `keep_maps` (optional, default `false`): when this pack replaces a running one
+//!     (`Engine::compile_pack`, `Engine::load_pack`), the object's arrays and hash maps that
+//!     the running pack's rule of the same `id` has too, with the same name and definition,
+//!     are taken over with their contents: a counter or a window goes on where the old
+//!     version left it instead of starting empty (`Maps::carry_over`). Global data is
+//!     never carried.
 //!
 //! Unknown keys are errors with a "did you mean", so a misspelt key never silently changes
 //! what the pack does. Every problem is reported, not just the first.
@@ -43,7 +49,7 @@ use super::error::{DiagnosticKind, PackDiagnostic};
 pub const MANIFEST_FILE: &str = "pack.json";
 
 const TOP_KEYS: [&str; 4] = ["name", "version", "schema_versions", "rules"];
-const RULE_KEYS: [&str; 4] = ["id", "object", "enabled", "severity"];
+const RULE_KEYS: [&str; 5] = ["id", "object", "enabled", "severity", "keep_maps"];
 
 /// The longest rule id, in bytes.
 pub const MAX_RULE_ID_LEN: usize = 64;
@@ -66,6 +72,8 @@ pub struct ManifestRule {
     pub object: PathBuf,
     pub enabled: bool,
     pub severity: Severity,
+    /// Whether a swap to this pack carries the running rule's maps over (`keep_maps`).
+    pub keep_maps: bool,
 }
 
 /// How serious a rule's match is, carried into its alerts.
@@ -311,18 +319,20 @@ fn parse_rule(entry: &Value, idx: usize, diags: &mut Diags<'_>) -> Option<Manife
             PathBuf::new()
         }
     };
-    let enabled = match entry.get("enabled") {
-        None => true,
-        Some(Value::Bool(enabled)) => *enabled,
+    let mut flag = |key: &str, default: bool| match entry.get(key) {
+        None => default,
+        Some(Value::Bool(value)) => *value,
         Some(_) => {
             diags.push(
-                format!("{at}.enabled"),
+                format!("{at}.{key}"),
                 "is not a boolean",
                 "write true or false",
             );
-            true
+            default
         }
     };
+    let enabled = flag("enabled", true);
+    let keep_maps = flag("keep_maps", false);
     let severity = match entry.get("severity") {
         None => Severity::default(),
         Some(Value::String(name)) => Severity::from_name(name).unwrap_or_else(|| {
@@ -350,6 +360,7 @@ fn parse_rule(entry: &Value, idx: usize, diags: &mut Diags<'_>) -> Option<Manife
         object,
         enabled,
         severity,
+        keep_maps,
     })
 }
 
@@ -414,10 +425,12 @@ mod tests {
     fn a_full_manifest_parses() {
         let m = parse(
             r#"{"name": "p", "version": 3, "schema_versions": {"process_exec": 1},
-                "rules": [{"id": "a", "object": "a.o", "severity": "high"},
+                "rules": [{"id": "a", "object": "a.o", "severity": "high", "keep_maps": true},
                           {"id": "b", "object": "./sub/b.o", "enabled": false}]}"#,
         )
         .unwrap();
+        assert!(m.rules[0].keep_maps);
+        assert!(!m.rules[1].keep_maps);
         assert_eq!(m.version, "3");
         assert_eq!(m.schema_versions, vec![("process_exec".to_string(), 1)]);
         assert_eq!(m.rules[0].severity, Severity::High);
@@ -430,7 +443,7 @@ mod tests {
         let errors = parse(
             r#"{"nmae": "p", "version": "1", "rules": [
                 {"id": "a", "object": "../a.o", "severity": "hgh"},
-                {"id": "a", "object": "b.o"},
+                {"id": "a", "object": "b.o", "keep_maps": "yes"},
                 {"object": "c.o"}]}"#,
         )
         .unwrap_err();
@@ -442,11 +455,12 @@ mod tests {
             "rules[0].object: `../a.o` is not a relative path inside the pack",
             "rules[0].severity: `hgh` is not a severity; did you mean `high`?",
             "rules[1].id: `a` is already the id of rules[0]",
+            "rules[1].keep_maps: is not a boolean",
             "rules[2].id: is missing",
         ] {
             assert!(all.contains(needle), "missing {needle:?} in\n{all}");
         }
-        assert_eq!(errors.len(), 7, "{all}");
+        assert_eq!(errors.len(), 8, "{all}");
     }
 
     #[test]

@@ -288,9 +288,13 @@ impl Engine {
     }
 
     /// Reads, verifies and compiles the pack in directory `dir` without installing it: for
-    /// checking a pack, or installing it later with [`install`](Self::install).
+    /// checking a pack, or installing it later with [`install`](Self::install). Rules marked
+    /// `keep_maps` in its manifest share the maps of the running pack's rule of the same id
+    /// (those of the same name and definition), so their state lives on across the swap;
+    /// [`RuleInfo::carried_maps`](pack::RuleInfo::carried_maps) names them.
     pub fn compile_pack(&self, dir: impl AsRef<Path>) -> Result<Pack, PackError> {
-        pack::compile(dir.as_ref(), &self.shared, next_id())
+        let running = self.current_pack();
+        pack::compile(dir.as_ref(), &self.shared, next_id(), running.as_deref())
     }
 
     /// Compiles the pack in directory `dir` and makes it the running pack; the pack it

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::maps::Maps;
-use crate::rule::{load_rules, Rule, RuleObject};
+use crate::rule::{load_rules_carrying, Rule, RuleObject};
 
 use super::error::{DiagnosticKind, PackDiagnostic, PackError};
 use super::manifest::{Manifest, ManifestRule, Severity, MANIFEST_FILE};
@@ -55,6 +55,9 @@ pub struct RuleInfo {
     pub enabled: bool,
     /// The verifier's bound on the instructions one evaluation executes.
     pub worst_case_insns: u64,
+    /// The maps of the rule's object taken over, contents included, from the pack that was
+    /// running when this one was compiled (`keep_maps` in the manifest); empty otherwise.
+    pub carried_maps: Vec<String>,
 }
 
 /// The cost of one event type: the sum of the verifier's worst cases of the enabled rules it
@@ -100,6 +103,8 @@ pub struct Pack {
     pub(crate) buckets: Vec<Vec<Slot>>,
     /// The maps of each object, shared by all its rules and every thread.
     pub(crate) objects: Vec<Maps>,
+    /// The manifest id of the rule of each object, in the order of `objects`.
+    pub(crate) object_ids: Vec<String>,
     pub(crate) stats: StatsRegistry,
     /// The engine that compiled it (its schemas and helpers).
     pub(crate) engine_id: u64,
@@ -132,10 +137,25 @@ impl Pack {
             .object;
         self.objects.get(object as usize)
     }
+
+    /// The maps of the object of rule `id`, enabled or not.
+    fn object_maps(&self, id: &str) -> Option<&Maps> {
+        let object = self
+            .object_ids
+            .iter()
+            .position(|object_id| object_id == id)?;
+        self.objects.get(object)
+    }
 }
 
-/// Reads, checks, verifies and compiles the pack in `dir` for `shared`'s schemas.
-pub(crate) fn compile(dir: &Path, shared: &EngineShared, id: u64) -> Result<Pack, PackError> {
+/// Reads, checks, verifies and compiles the pack in `dir` for `shared`'s schemas. The rules
+/// with `keep_maps` take over the maps of `running`'s rule of the same id that match.
+pub(crate) fn compile(
+    dir: &Path,
+    shared: &EngineShared,
+    id: u64,
+    running: Option<&Pack>,
+) -> Result<Pack, PackError> {
     let started = Instant::now();
     let refuse = |diagnostics| PackError {
         pack: dir.to_path_buf(),
@@ -180,9 +200,10 @@ pub(crate) fn compile(dir: &Path, shared: &EngineShared, id: u64) -> Result<Pack
     }
     let mut infos = Vec::new();
     let mut objects = Vec::new();
+    let mut object_ids = Vec::new();
     // (rule, object index, rule index), enabled rules only.
     let mut enabled = Vec::new();
-    let loaded = load_objects(dir, &manifest, shared);
+    let loaded = load_objects(dir, &manifest, shared, running);
     for (entry, loaded) in manifest.rules.iter().zip(loaded) {
         let file = dir.join(&entry.object);
         let diagnostic = |kind| PackDiagnostic {
@@ -227,12 +248,14 @@ pub(crate) fn compile(dir: &Path, shared: &EngineShared, id: u64) -> Result<Pack
                 severity: entry.severity,
                 enabled: entry.enabled,
                 worst_case_insns: rule.verified().worst_case_insns(),
+                carried_maps: object.carried.clone(),
             });
             if entry.enabled {
                 enabled.push((rule, object_idx, index));
             }
         }
         objects.push(object.maps);
+        object_ids.push(entry.id.clone());
     }
     let mut costs = Vec::new();
     for (type_id, schema) in schemas.iter() {
@@ -301,6 +324,7 @@ pub(crate) fn compile(dir: &Path, shared: &EngineShared, id: u64) -> Result<Pack
         info,
         buckets,
         objects,
+        object_ids,
         engine_id: shared.engine_id,
     })
 }
@@ -312,11 +336,17 @@ fn load_objects(
     dir: &Path,
     manifest: &Manifest,
     shared: &EngineShared,
+    running: Option<&Pack>,
 ) -> Vec<Result<RuleObject, DiagnosticKind>> {
+    let no_maps = Maps::default();
     let load = |entry: &ManifestRule| {
         let bytes =
             std::fs::read(dir.join(&entry.object)).map_err(|error| DiagnosticKind::Io { error })?;
-        load_rules(&bytes, &shared.schemas, &shared.rule_config).map_err(|error| {
+        let old = running
+            .filter(|_| entry.keep_maps)
+            .and_then(|pack| pack.object_maps(&entry.id))
+            .unwrap_or(&no_maps);
+        load_rules_carrying(&bytes, &shared.schemas, &shared.rule_config, old).map_err(|error| {
             DiagnosticKind::Rule {
                 error: Box::new(error),
             }

@@ -435,6 +435,35 @@ impl Maps {
         self.maps.is_empty()
     }
 
+    /// These maps, with each array or hash map that `old` has too (the same name and the
+    /// same definition: type, key and value sizes, capacity, flags) replaced by `old`'s: the
+    /// same map, shared, its entries and values included. Global data (`.rodata`, `.data`,
+    /// `.bss`) is never carried: its contents are the new object's. Returns the maps and
+    /// the names of those carried, in index order.
+    ///
+    /// A rule pack swap uses this for rules that ask for it (`keep_maps` in `pack.json`), so
+    /// that the new version of a rule goes on counting where the old one was. The maps are
+    /// chosen before the rule's program is verified and compiled, so the program is
+    /// verified against the definitions it will run with.
+    pub fn carry_over(&self, old: &Maps) -> (Maps, Vec<String>) {
+        let mut carried = Vec::new();
+        let maps = self
+            .maps
+            .iter()
+            .map(|map| {
+                let keep = matches!(map.def.map_type, MapType::Array | MapType::Hash);
+                match old.by_name(&map.name) {
+                    Some((_, old_map)) if keep && old_map.def == map.def => {
+                        carried.push(map.name.clone());
+                        Arc::clone(old_map)
+                    }
+                    _ => Arc::clone(map),
+                }
+            })
+            .collect();
+        (Maps { maps }, carried)
+    }
+
     /// Every map's value slab as a region for the checked interpreter: kind
     /// [`RegionKind::ReadOnlyData`] for read-only global data, [`RegionKind::MapValue`]
     /// otherwise.

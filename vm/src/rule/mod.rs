@@ -78,6 +78,8 @@ pub struct RuleConfig {
 pub struct RuleObject {
     pub rules: Vec<Rule>,
     pub maps: Maps,
+    /// The names of the maps taken over from an earlier load ([`load_rules_carrying`]).
+    pub carried: Vec<String>,
 }
 
 /// One verified rule, ready to evaluate events of its type.
@@ -180,6 +182,18 @@ pub fn load_rules(
     schemas: &SchemaSet,
     config: &RuleConfig,
 ) -> Result<RuleObject, RuleError> {
+    load_rules_carrying(bytes, schemas, config, &Maps::default())
+}
+
+/// [`load_rules`], with the object's maps that `old` has too taken over from it, state
+/// included ([`Maps::carry_over`]: the same name and definition; arrays and hash maps only).
+/// The rules are verified and compiled against the maps they will run with.
+pub fn load_rules_carrying(
+    bytes: &[u8],
+    schemas: &SchemaSet,
+    config: &RuleConfig,
+    old: &Maps,
+) -> Result<RuleObject, RuleError> {
     let object = load_object(bytes)?;
     let btf = match read_object(bytes) {
         Ok(btf) => Some(btf),
@@ -188,7 +202,7 @@ pub fn load_rules(
         Err(BtfError::MissingSection { .. }) => None,
         Err(error) => return Err(error.into()),
     };
-    let maps = build_maps(&object.maps, btf.as_ref())?;
+    let (maps, carried) = build_maps(&object.maps, btf.as_ref())?.carry_over(old);
     let verifier_config = VerifierConfig {
         maps: maps
             .iter()
@@ -264,7 +278,11 @@ pub fn load_rules(
             maps: maps.clone(),
         });
     }
-    Ok(RuleObject { rules, maps })
+    Ok(RuleObject {
+        rules,
+        maps,
+        carried,
+    })
 }
 
 /// The engine for `verified` on `backend`; `compiler` is the JIT compiler shared by the rules
