@@ -4,7 +4,8 @@
 //!
 //! The pack (vm/tests/data/engine/count) has one rule that counts each event by its pid in an
 //! array map. Every compile of it gets fresh maps, so after the run each pack's map holds
-//! exactly the events that pack evaluated. No timing is asserted: the evaluating threads pace
+//! exactly the events that pack evaluated. Its twin marks the rule `keep_maps`: then every
+//! pack shares one map, which holds each event exactly once. No timing is asserted: the evaluating threads pace
 //! themselves on the swapper's progress, so several packs take part whatever the speed.
 
 use std::path::{Path, PathBuf};
@@ -199,4 +200,98 @@ fn the_replaced_pack_is_freed_once_nothing_uses_it() {
     // The evaluator moves on to the running pack.
     let evaluation = evaluator.evaluate(&event).unwrap();
     assert_eq!(evaluation.pack().unwrap().id, engine.current().unwrap().id);
+}
+
+/// The count pack with `keep_maps` on its rule, in a scratch directory.
+fn keeping_pack() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ringfence-stress-{}-keep", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(data("count/count_events.o"), dir.join("count_events.o")).unwrap();
+    std::fs::write(
+        dir.join("pack.json"),
+        r#"{"name": "count-events", "version": "2", "schema_versions": {"process_exec": 1},
+            "rules": [{"id": "count_events", "object": "count_events.o", "keep_maps": true}]}"#,
+    )
+    .unwrap();
+    dir
+}
+
+/// The same load with `keep_maps`: every pack of the run shares the first one's map, and
+/// after the run that map holds each event exactly once, whichever pack evaluated it: no
+/// count is lost or doubled by a swap or a rollback in the middle of the stream.
+#[test]
+fn with_keep_maps_every_swap_shares_one_map_that_counts_each_event_once() {
+    let dir = keeping_pack();
+    let engine = Engine::builder().build().unwrap();
+    engine.load_pack(&dir).unwrap();
+    let mut packs: Vec<Arc<Pack>> = vec![engine.current_pack().unwrap()];
+    let swaps = Arc::new(AtomicU64::new(0));
+    let start = Arc::new(Barrier::new(THREADS as usize + 1));
+    let evaluators: Vec<_> = (0..THREADS)
+        .map(|thread| {
+            let (engine, swaps, start) = (engine.clone(), swaps.clone(), start.clone());
+            std::thread::spawn(move || {
+                let mut evaluator = engine.evaluator();
+                let mut event = EventBuf::new();
+                let mut used = std::collections::BTreeSet::new();
+                start.wait();
+                let per_chunk = EVENTS_PER_THREAD / CHUNKS;
+                for chunk in 0..CHUNKS {
+                    while swaps.load(Ordering::Acquire) < u64::from(chunk) {
+                        std::thread::yield_now();
+                    }
+                    for i in chunk * per_chunk..(chunk + 1) * per_chunk {
+                        let id = i * THREADS + thread;
+                        let line = format!(r#"{{"type": "process_exec", "pid": {id}}}"#);
+                        engine.encoder().encode_line(&line, 1, &mut event).unwrap();
+                        let evaluation = evaluator.evaluate(&event).unwrap();
+                        assert!(evaluation.faults().is_empty());
+                        used.insert(evaluation.pack().unwrap().id);
+                    }
+                }
+                used
+            })
+        })
+        .collect();
+    start.wait();
+    for round in 0..CHUNKS {
+        if round % 3 == 2 {
+            engine.rollback().unwrap();
+        } else {
+            let pack = engine.compile_pack(&dir).unwrap();
+            assert_eq!(pack.info().rules[0].carried_maps, ["counts"]);
+            engine.install(pack).unwrap();
+            packs.push(engine.current_pack().unwrap());
+        }
+        swaps.fetch_add(1, Ordering::Release);
+    }
+    let mut used = std::collections::BTreeSet::new();
+    for thread in evaluators {
+        used.extend(thread.join().unwrap());
+    }
+    assert!(used.len() > 2, "only packs {used:?} evaluated events");
+    let first = packs[0]
+        .maps("count_events")
+        .unwrap()
+        .by_name("counts")
+        .unwrap()
+        .1;
+    for pack in &packs {
+        let (_, counts) = pack
+            .maps("count_events")
+            .unwrap()
+            .by_name("counts")
+            .unwrap();
+        assert!(
+            Arc::ptr_eq(first, counts),
+            "pack {} has a map of its own",
+            pack.info().id
+        );
+    }
+    let n_events = THREADS * (EVENTS_PER_THREAD / CHUNKS * CHUNKS);
+    for id in 0..n_events {
+        assert_eq!(count(&packs[0], id), 1, "event {id}");
+    }
+    assert_eq!(count(&packs[0], n_events), 0);
 }
