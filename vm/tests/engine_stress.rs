@@ -27,12 +27,19 @@ fn data(path: &str) -> PathBuf {
         .join(path)
 }
 
-/// The count pack plus a rule the verifier refuses, in a scratch directory.
-fn broken_pack() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ringfence-stress-{}-broken", std::process::id()));
+/// A new scratch directory `name` holding the count rule's object (its manifest is the
+/// caller's to write).
+fn scratch_count_pack(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ringfence-stress-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(data("count/count_events.o"), dir.join("count_events.o")).unwrap();
+    dir
+}
+
+/// The count pack plus a rule the verifier refuses, in a scratch directory.
+fn broken_pack() -> PathBuf {
+    let dir = scratch_count_pack("broken");
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../examples/rules/refused/exe_first_byte_unchecked.o"),
@@ -57,23 +64,21 @@ fn count(pack: &Pack, id: u32) -> u64 {
     u64::from_le_bytes(value.try_into().unwrap())
 }
 
-#[test]
-fn every_event_is_evaluated_exactly_once_while_packs_are_swapped() {
-    let engine = Engine::builder().build().unwrap();
-    engine.load_pack(data("count")).unwrap();
-    // Every pack that ever ran, by id.
-    let mut packs: Vec<Arc<Pack>> = vec![engine.current_pack().unwrap()];
-    let swaps = Arc::new(AtomicU64::new(0));
-    let done = Arc::new(AtomicBool::new(false));
-    let start = Arc::new(Barrier::new(THREADS as usize + 1));
-
-    let evaluators: Vec<_> = (0..THREADS)
+/// Starts the evaluating threads: each waits at `start`, then evaluates its share of the
+/// events (pid `i * THREADS + thread`) in [`CHUNKS`] chunks, chunk `c` once `swaps` is at
+/// least `c`, checking each verdict. Each returns (event id, id of the pack that evaluated
+/// it) for its events.
+fn start_evaluators(
+    engine: &Engine,
+    swaps: &Arc<AtomicU64>,
+    start: &Arc<Barrier>,
+) -> Vec<std::thread::JoinHandle<Vec<(u32, u64)>>> {
+    (0..THREADS)
         .map(|thread| {
             let (engine, swaps, start) = (engine.clone(), swaps.clone(), start.clone());
             std::thread::spawn(move || {
                 let mut evaluator = engine.evaluator();
                 let mut event = EventBuf::new();
-                // (event id, id of the pack that evaluated it)
                 let mut seen = Vec::new();
                 start.wait();
                 for chunk in 0..CHUNKS {
@@ -105,7 +110,20 @@ fn every_event_is_evaluated_exactly_once_while_packs_are_swapped() {
                 seen
             })
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn every_event_is_evaluated_exactly_once_while_packs_are_swapped() {
+    let engine = Engine::builder().build().unwrap();
+    engine.load_pack(data("count")).unwrap();
+    // Every pack that ever ran, by id.
+    let mut packs: Vec<Arc<Pack>> = vec![engine.current_pack().unwrap()];
+    let swaps = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let start = Arc::new(Barrier::new(THREADS as usize + 1));
+
+    let evaluators = start_evaluators(&engine, &swaps, &start);
 
     // The swapper: a new pack, a rollback, a broken pack (refused), in a loop.
     let broken = broken_pack();
@@ -204,10 +222,7 @@ fn the_replaced_pack_is_freed_once_nothing_uses_it() {
 
 /// The count pack with `keep_maps` on its rule, in a scratch directory.
 fn keeping_pack() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ringfence-stress-{}-keep", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(data("count/count_events.o"), dir.join("count_events.o")).unwrap();
+    let dir = scratch_count_pack("keep");
     std::fs::write(
         dir.join("pack.json"),
         r#"{"name": "count-events", "version": "2", "schema_versions": {"process_exec": 1},
@@ -228,32 +243,7 @@ fn with_keep_maps_every_swap_shares_one_map_that_counts_each_event_once() {
     let mut packs: Vec<Arc<Pack>> = vec![engine.current_pack().unwrap()];
     let swaps = Arc::new(AtomicU64::new(0));
     let start = Arc::new(Barrier::new(THREADS as usize + 1));
-    let evaluators: Vec<_> = (0..THREADS)
-        .map(|thread| {
-            let (engine, swaps, start) = (engine.clone(), swaps.clone(), start.clone());
-            std::thread::spawn(move || {
-                let mut evaluator = engine.evaluator();
-                let mut event = EventBuf::new();
-                let mut used = std::collections::BTreeSet::new();
-                start.wait();
-                let per_chunk = EVENTS_PER_THREAD / CHUNKS;
-                for chunk in 0..CHUNKS {
-                    while swaps.load(Ordering::Acquire) < u64::from(chunk) {
-                        std::thread::yield_now();
-                    }
-                    for i in chunk * per_chunk..(chunk + 1) * per_chunk {
-                        let id = i * THREADS + thread;
-                        let line = format!(r#"{{"type": "process_exec", "pid": {id}}}"#);
-                        engine.encoder().encode_line(&line, 1, &mut event).unwrap();
-                        let evaluation = evaluator.evaluate(&event).unwrap();
-                        assert!(evaluation.faults().is_empty());
-                        used.insert(evaluation.pack().unwrap().id);
-                    }
-                }
-                used
-            })
-        })
-        .collect();
+    let evaluators = start_evaluators(&engine, &swaps, &start);
     start.wait();
     for round in 0..CHUNKS {
         if round % 3 == 2 {
@@ -268,7 +258,7 @@ fn with_keep_maps_every_swap_shares_one_map_that_counts_each_event_once() {
     }
     let mut used = std::collections::BTreeSet::new();
     for thread in evaluators {
-        used.extend(thread.join().unwrap());
+        used.extend(thread.join().unwrap().into_iter().map(|(_, pack)| pack));
     }
     assert!(used.len() > 2, "only packs {used:?} evaluated events");
     let first = packs[0]
