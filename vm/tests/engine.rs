@@ -568,6 +568,7 @@ fn keep_maps_carries_a_rules_counts_across_a_swap() {
                     &[]
                 };
                 assert_eq!(rule.carried_maps, expected, "{backend}: {}", rule.id);
+                assert!(rule.restarted_maps.is_empty(), "{backend}: {}", rule.id);
             }
             let context = format!("{backend}, keep_maps {keep_maps}");
             assert!(!fail(&mut evaluator), "{context}: the fourth failure");

@@ -760,8 +760,9 @@ proptest! {
 
 /// `Maps::carry_over` (a pack swap's `keep_maps`) takes an old array or hash map only when
 /// the name and the whole definition match, sharing it with its contents; a map whose
-/// capacity, value size or type changed, a map the old set lacks, and global data (the new
-/// object's bytes win, even for `.bss`) are the new ones.
+/// capacity or type changed, a map the old set lacks, and global data (the new object's
+/// bytes win, even for `.bss`) are the new ones, and those whose state the old set had
+/// (all but the new map and `.rodata`, which holds constants) are named as restarted.
 #[test]
 fn carry_over_shares_only_maps_of_the_same_name_and_definition() {
     let old = Maps::new([
@@ -770,11 +771,10 @@ fn carry_over_shares_only_maps_of_the_same_name_and_definition() {
         Map::new("resized", MapDef::array(8, 4)).unwrap(),
         Map::new("retyped", MapDef::array(8, 4)).unwrap(),
         Map::global_data(".bss", false, &[1, 2, 3, 4]).unwrap(),
+        Map::global_data(".rodata", true, &[5]).unwrap(),
     ]);
-    old.get(0)
-        .unwrap()
-        .update(&[7, 0, 0, 0], &[9; 8], BPF_ANY)
-        .unwrap();
+    let counts = old.get(0).unwrap();
+    counts.update(&[7, 0, 0, 0], &[9; 8], BPF_ANY).unwrap();
     let new = Maps::new([
         Map::global_data(".bss", false, &[0; 4]).unwrap(),
         Map::new("retyped", MapDef::hash(4, 8, 4)).unwrap(),
@@ -782,26 +782,31 @@ fn carry_over_shares_only_maps_of_the_same_name_and_definition() {
         Map::new("fresh", MapDef::array(8, 4)).unwrap(),
         Map::new("counts", MapDef::hash(4, 8, 16)).unwrap(),
         Map::new("resized", MapDef::array(8, 5)).unwrap(),
+        Map::global_data(".rodata", true, &[6]).unwrap(),
     ]);
-    let (maps, carried) = new.carry_over(&old);
-    assert_eq!(carried, ["table", "counts"]);
+    let carried = new.carry_over(&old);
+    assert_eq!(carried.kept, ["table", "counts"]);
+    assert_eq!(carried.restarted, [".bss", "retyped", "resized"]);
+    let maps = &carried.maps;
     let names: Vec<&str> = maps.iter().map(|map| map.name()).collect();
-    assert_eq!(
-        names,
-        [".bss", "retyped", "table", "fresh", "counts", "resized"]
-    );
+    let expected_names = [
+        ".bss", "retyped", "table", "fresh", "counts", "resized", ".rodata",
+    ];
+    assert_eq!(names, expected_names);
     for (idx, map) in maps.iter().enumerate() {
         let shared = old.iter().any(|old_map| Arc::ptr_eq(old_map, map));
-        let expected = carried.iter().any(|name| name == map.name());
+        let expected = carried.kept.iter().any(|name| name == map.name());
         assert_eq!(shared, expected, "map {idx} `{}`", map.name());
     }
     assert_eq!(maps.get(4).unwrap().get(&[7, 0, 0, 0]), Some(vec![9; 8]));
-    assert_eq!(
-        maps.get(0).unwrap().get(&0u32.to_le_bytes()),
-        Some(vec![0; 4])
-    );
-    // Nothing to carry from: every map is the new one.
-    let (maps, carried) = new.carry_over(&Maps::default());
-    assert!(carried.is_empty());
-    assert!(maps.iter().zip(new.iter()).all(|(a, b)| Arc::ptr_eq(a, b)));
+    let bss = maps.get(0).unwrap().get(&0u32.to_le_bytes());
+    assert_eq!(bss, Some(vec![0; 4]));
+    // Nothing to carry from: every map is the new one, and nothing restarted.
+    let nothing = new.carry_over(&Maps::default());
+    assert!(nothing.kept.is_empty() && nothing.restarted.is_empty());
+    assert!(nothing
+        .maps
+        .iter()
+        .zip(new.iter())
+        .all(|(a, b)| Arc::ptr_eq(a, b)));
 }

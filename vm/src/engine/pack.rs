@@ -58,6 +58,10 @@ pub struct RuleInfo {
     /// The maps of the rule's object taken over, contents included, from the pack that was
     /// running when this one was compiled (`keep_maps` in the manifest); empty otherwise.
     pub carried_maps: Vec<String>,
+    /// With `keep_maps`: the maps the running rule had too whose state was not carried over
+    /// and starts afresh (the definition changed, or it is writable global data), for the
+    /// host to warn about. Empty otherwise.
+    pub restarted_maps: Vec<String>,
 }
 
 /// The cost of one event type: the sum of the verifier's worst cases of the enabled rules it
@@ -249,6 +253,7 @@ pub(crate) fn compile(
                 enabled: entry.enabled,
                 worst_case_insns: rule.verified().worst_case_insns(),
                 carried_maps: object.carried.clone(),
+                restarted_maps: object.restarted.clone(),
             });
             if entry.enabled {
                 enabled.push((rule, object_idx, index));

@@ -358,6 +358,18 @@ pub struct Maps {
     maps: Vec<Arc<Map>>,
 }
 
+/// What [`Maps::carry_over`] made: the maps, and the names of the maps the old set had too,
+/// in index order, split by whether their state was kept.
+#[derive(Clone, Debug, Default)]
+pub struct Carried {
+    pub maps: Maps,
+    /// Shared with the old set, contents included.
+    pub kept: Vec<String>,
+    /// New and empty although the old set had a map of that name, whose state is therefore
+    /// not carried: its definition changed, or it is writable global data (`.data`, `.bss`).
+    pub restarted: Vec<String>,
+}
+
 impl Maps {
     /// A collection of `maps`, indexed in order.
     pub fn new(maps: impl IntoIterator<Item = Map>) -> Maps {
@@ -438,30 +450,40 @@ impl Maps {
     /// These maps, with each array or hash map that `old` has too (the same name and the
     /// same definition: type, key and value sizes, capacity, flags) replaced by `old`'s: the
     /// same map, shared, its entries and values included. Global data (`.rodata`, `.data`,
-    /// `.bss`) is never carried: its contents are the new object's. Returns the maps and
-    /// the names of those carried, in index order.
+    /// `.bss`) is never carried: its contents are the new object's.
     ///
     /// A rule pack swap uses this for rules that ask for it (`keep_maps` in `pack.json`), so
     /// that the new version of a rule goes on counting where the old one was. The maps are
     /// chosen before the rule's program is verified and compiled, so the program is
     /// verified against the definitions it will run with.
-    pub fn carry_over(&self, old: &Maps) -> (Maps, Vec<String>) {
-        let mut carried = Vec::new();
+    pub fn carry_over(&self, old: &Maps) -> Carried {
+        let (mut kept, mut restarted) = (Vec::new(), Vec::new());
         let maps = self
             .maps
             .iter()
             .map(|map| {
-                let keep = matches!(map.def.map_type, MapType::Array | MapType::Hash);
-                match old.by_name(&map.name) {
-                    Some((_, old_map)) if keep && old_map.def == map.def => {
-                        carried.push(map.name.clone());
+                let Some((_, old_map)) = old.by_name(&map.name) else {
+                    return Arc::clone(map);
+                };
+                match map.def.map_type {
+                    MapType::Array | MapType::Hash if old_map.def == map.def => {
+                        kept.push(map.name.clone());
                         Arc::clone(old_map)
                     }
-                    _ => Arc::clone(map),
+                    // Constants, not state: nothing is lost.
+                    MapType::GlobalData { read_only: true } => Arc::clone(map),
+                    _ => {
+                        restarted.push(map.name.clone());
+                        Arc::clone(map)
+                    }
                 }
             })
             .collect();
-        (Maps { maps }, carried)
+        Carried {
+            maps: Maps { maps },
+            kept,
+            restarted,
+        }
     }
 
     /// Every map's value slab as a region for the checked interpreter: kind

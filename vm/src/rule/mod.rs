@@ -53,7 +53,7 @@ use crate::event::{EventBuf, Layout, LayoutMismatch, SchemaSet, StructMember};
 use crate::fast::{FastInterpreter, MapsMismatch};
 use crate::helpers::{Helpers, RunState};
 use crate::jit::{JitCompiler, JitConfig, JitError, JitProgram};
-use crate::maps::{MapDef, MapDefError, Maps};
+use crate::maps::{Carried, MapDef, MapDefError, Maps};
 use crate::memory::{MemoryRegion, RegionKind};
 
 pub use host_helpers::rule_helpers;
@@ -80,6 +80,9 @@ pub struct RuleObject {
     pub maps: Maps,
     /// The names of the maps taken over from an earlier load ([`load_rules_carrying`]).
     pub carried: Vec<String>,
+    /// The names of the maps the earlier load had too but whose state was not taken over
+    /// (`Carried::restarted`: the definition changed, or writable global data).
+    pub restarted: Vec<String>,
 }
 
 /// One verified rule, ready to evaluate events of its type.
@@ -202,7 +205,11 @@ pub fn load_rules_carrying(
         Err(BtfError::MissingSection { .. }) => None,
         Err(error) => return Err(error.into()),
     };
-    let (maps, carried) = build_maps(&object.maps, btf.as_ref())?.carry_over(old);
+    let Carried {
+        maps,
+        kept: carried,
+        restarted,
+    } = build_maps(&object.maps, btf.as_ref())?.carry_over(old);
     let verifier_config = VerifierConfig {
         maps: maps
             .iter()
@@ -282,6 +289,7 @@ pub fn load_rules_carrying(
         rules,
         maps,
         carried,
+        restarted,
     })
 }
 
